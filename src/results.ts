@@ -1,0 +1,163 @@
+// The results document: the one record of a gate run. The pipeline fills it, the verdict judges it, the report
+// renders it, and a later run reads it back as its baseline. Its schema is versioned; see the README.
+
+export const RESULTS_SCHEMA = "knative-perf-gate/results";
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface LatencySummary {
+  /** Milliseconds, from the HDR histogram of every measured (non-warm-up) request. */
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface ErrorSummary {
+  total: number;
+  /** errors.total / (requests + connection errors + timeouts); 0..1. */
+  rate: number;
+  /** Non-2xx/3xx responses by status code, e.g. {"503": 12}. */
+  byStatus: Record<string, number>;
+  timeouts: number;
+  connectionErrors: number;
+}
+
+/** One progress sample, taken every second of the measured load. */
+export interface LoadSample {
+  /** Seconds since the measured load started. */
+  t: number;
+  requests: number;
+  rps: number;
+  /** p99 of the requests completed in this second, ms (0 when none completed). */
+  p99: number;
+  errors: number;
+}
+
+export interface LoadSummary {
+  /** Where requests went and the Host header used, if any. */
+  target: { url: string; host?: string };
+  durationSeconds: number;
+  /** Requests that completed with any status (errors included). */
+  requests: number;
+  /** Completed requests per second over the measured duration. */
+  rps: number;
+  bytesPerSecond: number;
+  latency: LatencySummary;
+  errors: ErrorSummary;
+  timeline: LoadSample[];
+  /** Requests made during the discarded warm-up. */
+  warmupRequests: number;
+}
+
+/** Pods of the service at one second of the run. */
+export interface PodSample {
+  /** Seconds since the pod watch started. */
+  t: number;
+  /** Ready pods of the revision's Deployment (not reserve pods). */
+  serving: number;
+  /** Ready ASK reserve pods (`<rev>-deployment-reserve-...`). */
+  reserve: number;
+  /** Pods with a deletionTimestamp. */
+  terminating: number;
+  /** Pods that exist but are not ready yet. */
+  pending: number;
+}
+
+export interface PodSummary {
+  max: { serving: number; reserve: number };
+  final: { serving: number; reserve: number };
+  timeline: PodSample[];
+  /** What Knative's autoscaler should want, from the revision's annotations (see report/explain). */
+  autoscaling: {
+    /** autoscaling.knative.dev/target, or containerConcurrency, or 100. */
+    target: number;
+    /** autoscaling.knative.dev/target-utilization-percentage, default 70. */
+    utilizationPercent: number;
+    minScale: number;
+    maxScale: number;
+  };
+}
+
+export interface ColdStartSummary {
+  /** Time from sending the first request (revision at zero pods) to its response, ms. */
+  firstResponseMs: number;
+  /** Time from sending the first request until a serving pod was Ready, ms (undefined if not observed). */
+  podReadyMs?: number;
+  status: number;
+  /** How long we waited for the revision to reach zero pods first, ms. */
+  scaleToZeroWaitMs: number;
+}
+
+export interface RuleVerdict {
+  rule: string;
+  metric: string;
+  operator: string;
+  /** Normalized limit (ms, fraction, per second, count) and how to display it. */
+  limit: number;
+  limitText: string;
+  observed: number | null;
+  observedText: string;
+  passed: boolean;
+  /** Why a rule could not be judged, e.g. cold-start not measured. */
+  note?: string;
+}
+
+export interface RegressionVerdict {
+  metric: string;
+  baseline: number;
+  current: number;
+  /** Positive means worse, in percent of the baseline. */
+  changePercent: number;
+  allowedPercent: number;
+  passed: boolean;
+}
+
+export interface ServiceFacts {
+  name: string;
+  namespace: string;
+  url: string;
+  revision: string;
+  generation: number;
+  readySeconds: number;
+  /** True when this run created the Service (and so may delete it). */
+  created: boolean;
+  image: string;
+}
+
+export interface ResultsDocument {
+  schema: typeof RESULTS_SCHEMA;
+  version: typeof RESULTS_SCHEMA_VERSION;
+  tool: { name: string; version: string };
+  startedAt: string;
+  finishedAt: string;
+  passed: boolean;
+  /** The settings that shape the figures (never secrets). */
+  settings: {
+    serviceFile: string;
+    connections: number;
+    durationSeconds: number;
+    rate: number | null;
+    requests: number | null;
+    warmupSeconds: number;
+    method: string;
+    path: string;
+    coldStart: boolean;
+    thresholds: string[];
+    maxRegression: string[];
+    privateZone: string;
+    teardown: string;
+  };
+  /** GitHub context when run as an action: where the report belongs. */
+  context?: { repository?: string; sha?: string; ref?: string; pr?: number; runId?: string };
+  service: ServiceFacts;
+  load: LoadSummary | null;
+  pods: PodSummary | null;
+  coldStart: ColdStartSummary | null;
+  thresholds: RuleVerdict[];
+  regression: { baselineFile: string; baselineStartedAt: string; verdicts: RegressionVerdict[] } | null;
+  /** A run that could not finish (deploy failure, timeout) still writes a document with the reason. */
+  error: string | null;
+}
