@@ -1,0 +1,58 @@
+// The connection to a cluster: one KubeConfig and the API clients the gate uses, made once per run.
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi, Watch } from "@kubernetes/client-node";
+import { ClusterError, describeApiError } from "./errors.js";
+
+export interface Cluster {
+  kc: KubeConfig;
+  server: string;
+  core: CoreV1Api;
+  objects: KubernetesObjectApi;
+  watch: Watch;
+}
+
+// client-node aborts a watch after 30 s without a line. Our watches are quiet for long stretches (a Ready
+// service, a steady pod count) and re-watching every 30 s would make API traffic grow with the run's length;
+// the server's own watch timeout and our re-watch on close still bound a stuck connection.
+const WATCH_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * Loads the kubeconfig: the given content (the `kubeconfig` input), else the client's defaults
+ * (KUBECONFIG, ~/.kube/config, in-cluster service account).
+ */
+export function loadKubeConfig(content?: string): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (content) kc.loadFromString(content);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw new ClusterError(`kubeconfig: cannot be loaded: ${describeApiError(error)}`);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new ClusterError(
+      "kubeconfig: no current cluster (set the kubeconfig input, KUBECONFIG, or run inside a cluster)",
+    );
+  }
+  return kc;
+}
+
+export function connect(kc: KubeConfig): Cluster {
+  const watch = new Watch(kc);
+  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_IDLE_TIMEOUT_MS;
+  return {
+    kc,
+    server: kc.getCurrentCluster()?.server ?? "",
+    core: kc.makeApiClient(CoreV1Api),
+    objects: KubernetesObjectApi.makeApiClient(kc),
+    watch,
+  };
+}
+
+/** One cheap read that proves the API server answers before we change anything. */
+export async function checkReachable(cluster: Cluster): Promise<string> {
+  try {
+    const version = await cluster.kc.makeApiClient(VersionApi).getCode();
+    return version.gitVersion;
+  } catch (error) {
+    throw new ClusterError(`cannot reach the Kubernetes API at ${cluster.server}: ${describeApiError(error)}`);
+  }
+}

@@ -1,0 +1,102 @@
+// Puts the user's Knative Service on the cluster with server-side apply, and records what we created so that
+// cleanup removes exactly that: a Service is ours only if this tool created it (it then carries our
+// managed-by label); a user's Service is updated only with update-existing and never deleted.
+import { PatchStrategy } from "@kubernetes/client-node";
+import type { KnativeServiceManifest } from "../config/settings.js";
+import type { Cluster } from "./cluster.js";
+import { ClusterError, describeApiError, isNotFound, statusCodeOf } from "./errors.js";
+import { FIELD_MANAGER, type KnativeObject, MANAGED_BY, MANAGED_BY_LABEL } from "./knative.js";
+
+export interface AppliedService {
+  /** True when the Service did not exist before this run, or was left by an earlier run of this tool. */
+  owned: boolean;
+  /** True when this run created it. */
+  created: boolean;
+  service: KnativeObject;
+}
+
+/** Creates the namespace; false when it already existed. */
+export async function createNamespace(cluster: Cluster, name: string): Promise<boolean> {
+  try {
+    await cluster.core.createNamespace({
+      body: { metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } },
+    });
+    return true;
+  } catch (error) {
+    if (statusCodeOf(error) === 409) return false;
+    throw new ClusterError(`create-namespace: cannot create namespace ${name}: ${describeApiError(error)}`);
+  }
+}
+
+export async function readService(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+): Promise<KnativeObject | undefined> {
+  try {
+    return await cluster.objects.read<KnativeObject & { apiVersion: string; kind: string }>({
+      apiVersion: "serving.knative.dev/v1",
+      kind: "Service",
+      metadata: { name, namespace },
+    });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new ClusterError(`cannot read service ${namespace}/${name}: ${describeApiError(error)}`);
+  }
+}
+
+export async function applyService(
+  cluster: Cluster,
+  manifest: KnativeServiceManifest,
+  options: { updateExisting: boolean },
+): Promise<AppliedService> {
+  const { name, namespace = "default" } = manifest.metadata;
+  const existing = await readService(cluster, namespace, name);
+  const owned = !existing || existing.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
+  if (existing && !owned && !options.updateExisting) {
+    throw new ClusterError(
+      `service ${namespace}/${name} already exists and was not deployed by knative-perf-gate; ` +
+        "set update-existing: true to load-test it anyway (it is never deleted), or choose another service-name",
+    );
+  }
+  const body: KnativeServiceManifest = owned
+    ? {
+        ...manifest,
+        metadata: { ...manifest.metadata, namespace, labels: { ...manifest.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY } },
+      }
+    : { ...manifest, metadata: { ...manifest.metadata, namespace } };
+  try {
+    const service = await cluster.objects.patch(
+      body as unknown as KnativeObject & { apiVersion: string; kind: string; metadata: { name: string } },
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+    return { owned, created: !existing, service };
+  } catch (error) {
+    throw new ClusterError(`cannot apply service ${namespace}/${name}: ${describeApiError(error)}`);
+  }
+}
+
+/** Deletes a Service; a Service that is already gone is fine. */
+export async function deleteService(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
+  try {
+    await cluster.objects.delete({ apiVersion: "serving.knative.dev/v1", kind: "Service", metadata: { name, namespace } });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw new ClusterError(`cannot delete service ${namespace}/${name}: ${describeApiError(error)}`);
+  }
+}
+
+export async function deleteNamespace(cluster: Cluster, name: string): Promise<boolean> {
+  try {
+    await cluster.core.deleteNamespace({ name });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw new ClusterError(`cannot delete namespace ${name}: ${describeApiError(error)}`);
+  }
+}
