@@ -1,5 +1,6 @@
 // The one typed configuration of a gate run. Both adapters (action inputs, CLI flags) produce it through
 // parseSettings(); nothing downstream reads raw inputs again.
+import type { ResultsDocument } from "../results.js";
 import type { ThresholdRule } from "../verdict/rules.js";
 
 export type Teardown = "always" | "on-success" | "never";
@@ -67,6 +68,8 @@ export interface Settings {
   thresholds: ThresholdRule[];
   /** Path of a previous results file to compare against. */
   baseline?: string;
+  /** That file, read and validated with the other inputs (before any cluster call). */
+  baselineDocument?: ResultsDocument;
   maxRegression: RegressionRule[];
   comment: boolean;
   githubToken?: string;
