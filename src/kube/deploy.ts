@@ -48,7 +48,11 @@ export async function readService(
 export async function applyService(
   cluster: Cluster,
   manifest: KnativeServiceManifest,
-  options: { updateExisting: boolean },
+  options: {
+    updateExisting: boolean;
+    /** Called before the write with whether the Service is ours, so the cleanup plan is saved first. */
+    beforeWrite?: (owned: boolean) => void;
+  },
 ): Promise<AppliedService> {
   const { name, namespace = "default" } = manifest.metadata;
   const existing = await readService(cluster, namespace, name);
@@ -65,6 +69,7 @@ export async function applyService(
         metadata: { ...manifest.metadata, namespace, labels: { ...manifest.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY } },
       }
     : { ...manifest, metadata: { ...manifest.metadata, namespace } };
+  options.beforeWrite?.(owned);
   try {
     const service = await cluster.objects.patch(
       body as unknown as KnativeObject & { apiVersion: string; kind: string; metadata: { name: string } },

@@ -1,0 +1,5 @@
+// The one bundle's exports: dist/main.js, dist/post.js and dist/cli.js each call one of these, so the
+// bundle (and @kubernetes/client-node in it) ships once.
+export { runMain } from "./main.js";
+export { runPost } from "./post.js";
+export { runCli } from "./cli.js";

@@ -1,0 +1,64 @@
+// Undoes what a run changed, exactly once: the Service if it is ours (per the teardown policy), the namespace
+// if we created it, and the PrivateZone flag. Every step is idempotent, so the post step after a cancelled
+// main step, or a second call, is safe.
+import type { Cluster } from "../kube/cluster.js";
+import { deleteNamespace, deleteService } from "../kube/deploy.js";
+import { describeApiError } from "../kube/errors.js";
+import { restorePrivateZone } from "../kube/private-zone.js";
+import type { Log } from "./log.js";
+import type { CleanupPlan, StateStore } from "./state.js";
+
+export function shouldTearDown(plan: CleanupPlan): boolean {
+  if (plan.teardown === "never") return false;
+  if (plan.teardown === "on-success") return plan.passed === true;
+  return true;
+}
+
+/**
+ * Runs the plan; problems are logged as warnings, never thrown, so the run's own verdict stands. The plan is
+ * marked done only when every step succeeded, so the post step tries again after a failure.
+ */
+export async function runCleanup(cluster: Cluster, plan: CleanupPlan, state: StateStore, log: Log): Promise<void> {
+  if (plan.done) {
+    log.info("cleanup already done");
+    return;
+  }
+  const { namespace, service } = plan;
+  let ok = true;
+  const attempt = async (what: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      ok = false;
+      log.warn(`cleanup: ${what} failed: ${describeApiError(error)}`);
+    }
+  };
+  if (shouldTearDown(plan)) {
+    if (plan.deleteService) {
+      await attempt(`delete service ${namespace}/${service}`, async () => {
+        const deleted = await deleteService(cluster, namespace, service);
+        log.info(deleted ? `deleted service ${namespace}/${service}` : `service ${namespace}/${service} was already gone`);
+      });
+    }
+    if (plan.deleteNamespace) {
+      await attempt(`delete namespace ${namespace}`, async () => {
+        await deleteNamespace(cluster, namespace);
+        log.info(`deleted namespace ${namespace} (created by this run)`);
+      });
+    }
+  } else if (plan.deleteService) {
+    log.info(`teardown: ${plan.teardown}: leaving service ${namespace}/${service} in place`);
+  }
+  if (plan.privateZone) {
+    const change = plan.privateZone;
+    await attempt("restore enablePrivateZone", async () => {
+      const outcome = await restorePrivateZone(cluster, change);
+      log.info(
+        outcome === "restored"
+          ? `enablePrivateZone restored to ${change.previous === undefined ? "(unset)" : `"${change.previous}"`}`
+          : `enablePrivateZone was changed by someone else during the run; leaving their value`,
+      );
+    });
+  }
+  state.save({ ...plan, done: ok });
+}

@@ -1,0 +1,52 @@
+// What cleanup must undo, saved as soon as it is known: the action keeps it in the step's state for the post
+// step (actions/checkout's state-helper), the CLI in a file. Each change is saved before the write it
+// describes, so a run cancelled at any point leaves a plan that covers it.
+import * as core from "@actions/core";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import type { Teardown } from "../config/settings.js";
+import type { PrivateZoneChange } from "../kube/private-zone.js";
+
+export interface CleanupPlan {
+  namespace: string;
+  service: string;
+  teardown: Teardown;
+  /** The Service is ours (created by this tool), so teardown may delete it. */
+  deleteService: boolean;
+  /** This run created the namespace. */
+  deleteNamespace: boolean;
+  privateZone?: PrivateZoneChange;
+  /** Set once the gate finished and judged; on-success teardown needs it. */
+  passed?: boolean;
+  /** Cleanup has run: the post step then does nothing. */
+  done: boolean;
+}
+
+export interface StateStore {
+  save(plan: CleanupPlan): void;
+  load(): CleanupPlan | undefined;
+}
+
+const PLAN_KEY = "cleanup-plan";
+
+/** The action's state: core.saveState writes to GITHUB_STATE, which the post step reads as STATE_*. */
+export const actionState: StateStore = {
+  save: (plan) => core.saveState(PLAN_KEY, JSON.stringify(plan)),
+  load: () => parsePlan(core.getState(PLAN_KEY)),
+};
+
+export function fileState(path: string): StateStore & { clear(): void } {
+  return {
+    save(plan) {
+      writeFileSync(`${path}.tmp`, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+      renameSync(`${path}.tmp`, path);
+    },
+    load: () => (existsSync(path) ? parsePlan(readFileSync(path, "utf8")) : undefined),
+    clear: () => rmSync(path, { force: true }),
+  };
+}
+
+function parsePlan(text: string): CleanupPlan | undefined {
+  if (!text) return undefined;
+  const plan = JSON.parse(text) as CleanupPlan;
+  return typeof plan.namespace === "string" && typeof plan.service === "string" ? plan : undefined;
+}
