@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { shouldTearDown } from "../../src/pipeline/cleanup.js";
+import type { CleanupPlan } from "../../src/pipeline/state.js";
+import { resolveTarget } from "../../src/pipeline/target.js";
+import { TOOL } from "../../src/pipeline/tool.js";
+
+const plan = (teardown: CleanupPlan["teardown"], passed?: boolean): CleanupPlan => ({
+  namespace: "demo",
+  service: "hello",
+  teardown,
+  deleteService: true,
+  deleteNamespace: false,
+  passed,
+  done: false,
+});
+
+describe("teardown policy", () => {
+  it("always tears down, whatever the outcome", () => {
+    expect(shouldTearDown(plan("always", false))).toBe(true);
+    expect(shouldTearDown(plan("always"))).toBe(true);
+  });
+  it("on-success keeps a failed or unfinished run for debugging", () => {
+    expect(shouldTearDown(plan("on-success", true))).toBe(true);
+    expect(shouldTearDown(plan("on-success", false))).toBe(false);
+    expect(shouldTearDown(plan("on-success"))).toBe(false);
+  });
+  it("never tears down", () => {
+    expect(shouldTearDown(plan("never", true))).toBe(false);
+  });
+});
+
+describe("resolveTarget", () => {
+  const statusUrl = "http://hello.demo.example.com";
+  it("prefers the url input", () => {
+    expect(resolveTarget({ url: "http://10.0.0.1:8080", gateway: "127.0.0.1:80" }, statusUrl)).toEqual({
+      url: "http://10.0.0.1:8080",
+    });
+  });
+  it("sends through the gateway with the service's host", () => {
+    expect(resolveTarget({ gateway: "127.0.0.1:31080" }, statusUrl)).toEqual({
+      url: "http://127.0.0.1:31080",
+      host: "hello.demo.example.com",
+    });
+    expect(resolveTarget({ gateway: "https://gw.example.com" }, statusUrl).url).toBe("https://gw.example.com");
+  });
+  it("falls back to status.url", () => {
+    expect(resolveTarget({}, statusUrl)).toEqual({ url: statusUrl });
+  });
+});
+
+describe("tool identity", () => {
+  it("matches package.json's version", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { name: string; version: string };
+    expect(TOOL).toEqual({ name: pkg.name, version: pkg.version });
+  });
+});
