@@ -8,8 +8,7 @@ import { ClusterError } from "../kube/errors.js";
 import { trackPods, type PodTracker } from "../kube/pods.js";
 import { setPrivateZone } from "../kube/private-zone.js";
 import { waitForReady, type ReadyService } from "../kube/ready.js";
-import { runLoad } from "../load/run-load.js";
-import { measureFirstRequest } from "../load/cold-start.js";
+import { measureFirstRequest, runLoad } from "../load/index.js";
 import {
   RESULTS_SCHEMA,
   RESULTS_SCHEMA_VERSION,
@@ -168,7 +167,12 @@ async function measureColdStart(
     );
   }
   const scaleToZeroWaitMs = Date.now() - waitStarted;
-  const first = await measureFirstRequest({ url: target.url, host: target.host, request: settings.request });
+  const first = await measureFirstRequest({
+    url: target.url,
+    host: target.host,
+    request: settings.request,
+    signal: ctx.signal,
+  });
   const readyAt = pods.firstServingReadyAfter(first.sentAt);
   const summary: ColdStartSummary = {
     firstResponseMs: first.firstResponseMs,

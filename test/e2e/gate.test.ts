@@ -1,0 +1,121 @@
+// The whole gate against the Knative simulator, through the CLI: pass, fail, fail fast, time out, and what
+// it leaves behind.
+import { join } from "node:path";
+import { auditLog, clearAudit, cli, gateArgs, getJson, startSim, WRITE_VERBS, workDir, type Sim } from "./harness.js";
+
+jest.setTimeout(120_000);
+
+let sim: Sim;
+beforeAll(async () => {
+  sim = await startSim({ profile: "ask" });
+});
+afterAll(async () => {
+  await sim?.stop();
+});
+
+async function serviceStatus(ns: string, name: string): Promise<number> {
+  return (await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`)).status;
+}
+
+describe("a gate run on the seed's service", () => {
+  it("passes, reports the revision and figures, and leaves nothing behind", async () => {
+    const dir = workDir();
+    const run = await cli(sim, gateArgs(sim, dir, ["--thresholds=errors < 1%; p99 < 5s; requests > 10"]));
+    expect(run.stderr).not.toMatch(/error:/);
+    expect(run.code).toBe(0);
+    const doc = run.doc!;
+    expect(doc.passed).toBe(true);
+    expect(doc.service).toMatchObject({ name: "helloworld-go", namespace: "demo", revision: "helloworld-go-00001", created: true });
+    expect(doc.load!.requests).toBeGreaterThan(10);
+    expect(doc.load!.errors.total).toBe(0);
+    expect(doc.load!.target.host).toMatch(/^helloworld-go\.demo\./);
+    expect(doc.thresholds.map((t) => t.passed)).toEqual([true, true, true]);
+    expect(doc.pods!.max.serving).toBeGreaterThanOrEqual(1);
+    expect(doc.pods!.autoscaling.target).toBe(10);
+    expect(await serviceStatus("demo", "helloworld-go")).toBe(404);
+    expect((await getJson(sim, "/api/v1/namespaces/demo")).status).not.toBe(200);
+  });
+
+  it("fails the gate with exit code 1 when a threshold is missed", async () => {
+    const dir = workDir();
+    const run = await cli(sim, gateArgs(sim, dir, ["--service-name=hello-fail", "--thresholds=rps >= 1000000"]));
+    expect(run.code).toBe(1);
+    expect(run.doc!.passed).toBe(false);
+    expect(run.doc!.thresholds[0]).toMatchObject({ metric: "rps", passed: false });
+    expect(run.stderr).toMatch(/rps >= 1000000/);
+    expect(await serviceStatus("demo", "hello-fail")).toBe(404);
+  });
+
+  it("fails fast with Knative's message when the image cannot be pulled", async () => {
+    const dir = workDir();
+    const started = Date.now();
+    const run = await cli(
+      sim,
+      gateArgs(sim, dir, ["--service-name=hello-pull", "--image=registry.invalid/nope/helloworld:1", "--ready-timeout=10m"]),
+    );
+    const elapsed = Date.now() - started;
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/RevisionFailed/);
+    expect(run.stderr).toMatch(/Unable to fetch image "registry\.invalid\/nope\/helloworld:1"/);
+    expect(elapsed).toBeLessThan(30_000);
+    expect(await serviceStatus("demo", "hello-pull")).toBe(404);
+  });
+
+  it("names the pending condition when Ready does not come in time", async () => {
+    const dir = workDir();
+    const run = await cli(
+      sim,
+      gateArgs(sim, dir, [
+        "--service-name=hello-slow",
+        "--service-file=test/e2e/fixtures/never-ready-service.yaml",
+        "--ready-timeout=3s",
+      ]),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/not Ready after 3 s \(ready-timeout\); still pending: .*Ready=Unknown/);
+    expect(await serviceStatus("demo", "hello-slow")).toBe(404);
+  });
+});
+
+describe("API economy", () => {
+  it("makes the same number of API requests for a short and a long load (watches, no polling)", async () => {
+    const counts: number[] = [];
+    for (const [name, duration] of [["hello-short", "1s"], ["hello-long", "5s"]]) {
+      await clearAudit(sim);
+      const run = await cli(sim, gateArgs(sim, workDir(), [`--service-name=${name}`, `--duration=${duration}`]));
+      expect(run.code).toBe(0);
+      counts.push((await auditLog(sim)).filter((e) => e.verb !== "watch").length);
+    }
+    expect(counts[1]).toBe(counts[0]);
+  });
+});
+
+describe("bad input", () => {
+  it("exits 2 naming the input and sends no write to the cluster", async () => {
+    await clearAudit(sim);
+    const run = await cli(sim, gateArgs(sim, workDir(), ["--thresholds=p99 <"]));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/thresholds/);
+    expect((await auditLog(sim)).filter((e) => WRITE_VERBS.has(e.verb))).toEqual([]);
+  });
+});
+
+describe("pod figures", () => {
+  it("match what the API shows at the end of the load", async () => {
+    const dir = workDir();
+    const run = await cli(sim, gateArgs(sim, dir, ["--service-name=hello-pods", "--teardown=never", "--connections=20"]));
+    expect(run.code).toBe(0);
+    const pods = await getJson<{ items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }> }>(
+      sim,
+      "/api/v1/namespaces/demo/pods?labelSelector=serving.knative.dev%2Fservice%3Dhello-pods",
+    );
+    const serving = pods.body.items.filter(
+      (p) =>
+        !p.metadata.deletionTimestamp &&
+        !p.metadata.name.includes("-deployment-reserve-") &&
+        p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    ).length;
+    expect(run.doc!.pods!.final.serving).toBe(serving);
+    expect(join(dir, "results.json")).toBeTruthy();
+  });
+});

@@ -1,0 +1,118 @@
+// Shared set-up for end-to-end tests: a simulator per test file, the CLI run in-process or as the bundled
+// dist/ entry points, and the simulator's audit log.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../src/cli.js";
+import type { ResultsDocument } from "../../src/results.js";
+import { startSimulator } from "../sim/index.js";
+
+export type Sim = Awaited<ReturnType<typeof startSimulator>>;
+
+export interface AuditEntry {
+  method: string;
+  path: string;
+  verb: string;
+  status: number;
+  resource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+export const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+
+export function workDir(): string {
+  return mkdtempSync(join(tmpdir(), "kpg-e2e-"));
+}
+
+export async function startSim(options: Parameters<typeof startSimulator>[0] = {}): Promise<Sim> {
+  const dir = workDir();
+  return startSimulator({ timeScale: 0.1, kubeconfig: join(dir, "kubeconfig"), ...options });
+}
+
+export async function auditLog(sim: Sim): Promise<AuditEntry[]> {
+  const res = await fetch(`${sim.apiServer}/sim/requests`);
+  const body = (await res.json()) as AuditEntry[] | { items: AuditEntry[] };
+  return Array.isArray(body) ? body : body.items;
+}
+
+export async function clearAudit(sim: Sim): Promise<void> {
+  await fetch(`${sim.apiServer}/sim/requests`, { method: "DELETE" });
+}
+
+export async function getJson<T = unknown>(sim: Sim, path: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${sim.apiServer}${path}`);
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** The flags every gate run in these tests shares: the seed's service through the simulator's gateway. */
+export function gateArgs(sim: Sim, dir: string, extra: string[] = []): string[] {
+  return [
+    "run",
+    "--service-file=examples/helloworld-service.yaml",
+    "--namespace=demo",
+    "--create-namespace",
+    `--gateway=${sim.gateway}`,
+    "--duration=2s",
+    "--connections=10",
+    "--warmup=0s",
+    "--ready-timeout=60s",
+    `--results-file=${join(dir, "results.json")}`,
+    `--state-file=${join(dir, "state.json")}`,
+    "--no-comment",
+    "--json",
+    ...extra,
+  ];
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  doc?: ResultsDocument;
+}
+
+/** The CLI in this process (from src/), with the simulator's kubeconfig. */
+export async function cli(sim: Sim, args: string[]): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const previous = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = sim.kubeconfig;
+  try {
+    const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    let doc: ResultsDocument | undefined;
+    try {
+      doc = JSON.parse(stdout) as ResultsDocument;
+    } catch {
+      doc = undefined;
+    }
+    return { code, stdout, stderr, doc };
+  } finally {
+    process.env.KUBECONFIG = previous;
+  }
+}
+
+/** Runs a bundled entry (dist/main.js, dist/post.js, dist/cli.js) as its own process. */
+export function runDist(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [entry, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(d.toString(), child);
+    });
+    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
