@@ -1,0 +1,327 @@
+// The Markdown report of one gate run, rendered from the results document only (so a report can be re-rendered
+// from a results file). Pure: the same document always gives the same text. Everything that came from the user
+// or the cluster goes through escape.ts.
+import type { LoadSummary, PodSummary, ResultsDocument } from "../results.js";
+import { downsample, max, mean, niceCeiling, xyChart } from "./chart.js";
+import { code, codeBlock, text } from "./escape.js";
+import { describePods, explainPods } from "./explain.js";
+import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
+
+export interface RenderOptions {
+  /** Hidden marker put on the first line, so the sticky comment can be found again (see comment.ts). */
+  marker?: string;
+}
+
+const PASS = "✅";
+const FAIL = "❌";
+
+/** A table; cells must already be escaped. */
+function table(header: string[], rows: string[][], align?: ("l" | "r" | "c")[]): string {
+  const rule = header.map((_, i) => ({ l: "---", r: "--:", c: ":-:" })[align?.[i] ?? "l"]);
+  const line = (cells: string[]) => `| ${cells.map((c) => (c === "" ? " " : c)).join(" | ")} |`;
+  return [line(header), line(rule), ...rows.map(line)].join("\n");
+}
+
+const serviceRef = (doc: ResultsDocument) =>
+  code(`${doc.service.namespace}/${doc.service.name}`, { max: 200 }) || "(unnamed service)";
+
+function headline(doc: ResultsDocument): string[] {
+  const title = doc.error
+    ? `### ${FAIL} Performance gate failed: the run did not finish · ${serviceRef(doc)}`
+    : `### ${doc.passed ? PASS : FAIL} Performance gate ${doc.passed ? "passed" : "failed"} · ${serviceRef(doc)}`;
+  const facts: string[] = [];
+  if (doc.service.revision) facts.push(`Revision ${code(doc.service.revision)}`);
+  if (doc.load) {
+    facts.push(
+      `**${rps(doc.load.rps)}**`,
+      `p99 **${ms(doc.load.latency.p99)}**`,
+      `errors **${percent(doc.load.errors.rate)}**`,
+    );
+  }
+  if (doc.pods) facts.push(`pods **${doc.pods.max.serving}** max, ${doc.pods.final.serving} at the end`);
+  const out = [title, ""];
+  if (facts.length) out.push(facts.join(" · "), "");
+
+  const failures = [
+    ...doc.thresholds.filter((v) => !v.passed).map((v) => `${code(v.rule)} (observed ${text(v.observedText)})`),
+    ...(doc.regression?.verdicts ?? [])
+      .filter((v) => !v.passed)
+      .map((v) => `${code(v.metric)} ${num(v.changePercent, 1)} % worse than the baseline`),
+  ];
+  if (failures.length) out.push(`**Failed:** ${failures.join(" · ")}`, "");
+  return out;
+}
+
+function errorSection(doc: ResultsDocument): string[] {
+  if (!doc.error) return [];
+  return ["#### What went wrong", "", codeBlock(doc.error), ""];
+}
+
+function thresholdsSection(doc: ResultsDocument): string[] {
+  if (!doc.thresholds.length) {
+    const why = doc.error ? "Not judged: the run did not finish." : "No thresholds were set: this run only reports.";
+    return ["#### Thresholds", "", why, ""];
+  }
+  const rows = doc.thresholds.map((v) => [
+    code(v.rule, { table: true }),
+    text(v.observedText),
+    text(v.limitText),
+    v.passed ? PASS : FAIL,
+    v.note ? text(v.note) : "",
+  ]);
+  return [
+    "#### Thresholds",
+    "",
+    table(["Rule", "Observed", "Limit", "Result", "Note"], rows, ["l", "r", "r", "c", "l"]),
+    "",
+  ];
+}
+
+function latencySection(load: LoadSummary): string[] {
+  const l = load.latency;
+  return [
+    "#### Latency",
+    "",
+    table(
+      ["p50", "p90", "p99", "p99.9", "max", "mean"],
+      [[ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), ms(l.mean)]],
+      ["r", "r", "r", "r", "r", "r"],
+    ),
+    "",
+    `From the HDR histogram of ${num(load.requests)} measured requests` +
+      (load.warmupRequests > 0 ? ` (${num(load.warmupRequests)} warm-up requests discarded).` : "."),
+    "",
+  ];
+}
+
+function throughputSection(load: LoadSummary): string[] {
+  const e = load.errors;
+  const target =
+    `Target ${code(load.target.url, { max: 200 })}` +
+    (load.target.host ? ` with Host ${code(load.target.host, { max: 200 })}` : "");
+  const out = [
+    "#### Throughput and errors",
+    "",
+    table(
+      ["Requests", "Duration", "Throughput", "Transfer", "Errors", "Error rate"],
+      [
+        [
+          num(load.requests),
+          seconds(load.durationSeconds),
+          rps(load.rps),
+          bytesPerSecond(load.bytesPerSecond),
+          num(e.total),
+          percent(e.rate),
+        ],
+      ],
+      ["r", "r", "r", "r", "r", "r"],
+    ),
+    "",
+    target + ".",
+    "",
+  ];
+  if (e.total === 0) {
+    out.push("No errors: every response was 2xx or 3xx, with no timeouts or connection errors.", "");
+    return out;
+  }
+  const rows = Object.entries(e.byStatus)
+    .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))
+    .map(([status, count]) => [`HTTP ${text(status, 20)}`, num(count)]);
+  rows.push(["Timeouts", num(e.timeouts)], ["Connection errors", num(e.connectionErrors)]);
+  out.push(table(["Error", "Count"], rows, ["l", "r"]), "");
+  return out;
+}
+
+function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
+  const out = [
+    "#### Pods",
+    "",
+    table(
+      ["", "Serving", "Reserve"],
+      [
+        ["Max", num(pods.max.serving), num(pods.max.reserve)],
+        ["When the load ended", num(pods.final.serving), num(pods.final.reserve)],
+      ],
+      ["l", "r", "r"],
+    ),
+    "",
+  ];
+  const explanation = explainPods(doc);
+  if (explanation) out.push(`**Why ${explanation.observed.pods} pods?**`, "", ...describePods(explanation), "");
+  return out;
+}
+
+function coldStartSection(doc: ResultsDocument): string[] {
+  const c = doc.coldStart;
+  if (!c) return [];
+  return [
+    "#### Cold start",
+    "",
+    table(
+      ["First response", "Pod ready", "Status", "Waited for scale to zero"],
+      [
+        [
+          ms(c.firstResponseMs),
+          c.podReadyMs === undefined ? "not observed" : ms(c.podReadyMs),
+          num(c.status),
+          ms(c.scaleToZeroWaitMs),
+        ],
+      ],
+      ["r", "r", "r", "r"],
+    ),
+    "",
+    "Timed from the first request sent while the revision had zero pods: the activator holds it until a pod is " +
+      "ready.",
+    "",
+  ];
+}
+
+function chartsSection(doc: ResultsDocument): string[] {
+  const charts: string[] = [];
+  const timeline = doc.load?.timeline ?? [];
+  if (timeline.length >= 2) {
+    const buckets = downsample(timeline);
+    const rpsValues = buckets.map((b) => mean(b.samples.map((s) => s.rps)));
+    const p99Values = buckets.map((b) => max(b.samples.map((s) => s.p99)));
+    const note = buckets.length < timeline.length ? ` (${buckets[0].samples.length} s per point)` : "";
+    charts.push(
+      xyChart({
+        title: `Requests per second${note}`,
+        xTitle: "seconds into the load",
+        from: buckets[0].t,
+        to: buckets[buckets.length - 1].t,
+        yTitle: "rps",
+        yMax: niceCeiling(max(rpsValues)),
+        series: [{ kind: "line", values: rpsValues }],
+        digits: 1,
+      }),
+      xyChart({
+        title: `p99 latency, ms${note ? note.replace(")", ", highest shown)") : ""}`,
+        xTitle: "seconds into the load",
+        from: buckets[0].t,
+        to: buckets[buckets.length - 1].t,
+        yTitle: "ms",
+        yMax: niceCeiling(max(p99Values)),
+        series: [{ kind: "line", values: p99Values }],
+        digits: 1,
+      }),
+    );
+  }
+  const podTimeline = doc.pods?.timeline ?? [];
+  if (podTimeline.length >= 2) {
+    const buckets = downsample(podTimeline);
+    const serving = buckets.map((b) => max(b.samples.map((s) => s.serving)));
+    const reserve = buckets.map((b) => max(b.samples.map((s) => s.reserve)));
+    const series: { kind: "bar" | "line"; values: number[] }[] = [{ kind: "bar", values: serving }];
+    if (reserve.some((r) => r > 0)) series.push({ kind: "line", values: reserve });
+    charts.push(
+      xyChart({
+        title: series.length > 1 ? "Ready pods: serving (bars), reserve (line)" : "Ready serving pods",
+        xTitle: "seconds since the pod watch started",
+        from: buckets[0].t,
+        to: buckets[buckets.length - 1].t,
+        yTitle: "pods",
+        yMax: Math.max(1, Math.ceil(max([...serving, ...reserve]))),
+        series,
+        digits: 0,
+      }),
+    );
+  }
+  if (!charts.length) return [];
+  return ["#### Over time", "", ...charts.flatMap((chart) => [chart, ""])];
+}
+
+function baselineSection(doc: ResultsDocument): string[] {
+  const r = doc.regression;
+  if (!r) return [];
+  const rows = r.verdicts.map((v) => {
+    const change = v.baseline !== 0 ? ((v.current - v.baseline) / v.baseline) * 100 : NaN;
+    const arrow = !Number.isFinite(change) ? "" : v.current > v.baseline ? "▲ " : v.current < v.baseline ? "▼ " : "";
+    const direction = v.changePercent > 0 ? " worse" : v.changePercent < 0 ? " better" : "";
+    return [
+      code(v.metric, { table: true }),
+      metricValue(v.metric, v.baseline),
+      metricValue(v.metric, v.current),
+      Number.isFinite(change) ? `${arrow}${signedPercent(change)}${direction}` : "—",
+      `${num(v.allowedPercent, 1)} %`,
+      v.passed ? PASS : FAIL,
+    ];
+  });
+  const failed = r.verdicts.filter((v) => !v.passed);
+  const verdict = failed.length
+    ? `${FAIL} **Regression:** ` +
+      failed
+        .map((v) => `${code(v.metric)} is ${num(v.changePercent, 1)} % worse (allowed ${num(v.allowedPercent, 1)} %)`)
+        .join("; ") +
+      "."
+    : `${PASS} No regression beyond the allowed change.`;
+  return [
+    "#### Compared with the baseline",
+    "",
+    `Baseline ${code(r.baselineFile, { max: 200 })} from ${text(r.baselineStartedAt, 40)}.`,
+    "",
+    ...(rows.length
+      ? [table(["Metric", "Baseline", "This run", "Change", "Allowed", "Result"], rows, ["l", "r", "r", "r", "r", "c"]), ""]
+      : []),
+    verdict,
+    "",
+  ];
+}
+
+function settingsSection(doc: ResultsDocument): string[] {
+  const s = doc.settings;
+  const list = (items: string[]) => items.map((item) => code(item, { table: true })).join("<br>") || "none";
+  const rows: [string, string][] = [
+    ["Service file", code(s.serviceFile, { table: true, max: 200 })],
+    ["Image", code(doc.service.image, { table: true, max: 200 }) || "—"],
+    ["Request", code(`${s.method} ${s.path}`, { table: true, max: 200 })],
+    ["Connections", num(s.connections)],
+    ["Duration", seconds(s.durationSeconds)],
+    ["Rate", s.rate === null ? "closed loop (as fast as answers come)" : rps(s.rate)],
+    ["Request cap", s.requests === null ? "none" : num(s.requests)],
+    ["Warm-up", seconds(s.warmupSeconds)],
+    ["Cold start", s.coldStart ? "measured" : "not measured"],
+    ["Thresholds", list(s.thresholds)],
+    ["Max regression", list(s.maxRegression)],
+    ["PrivateZone", text(s.privateZone, 40)],
+    ["Teardown", text(s.teardown, 40)],
+  ];
+  if (doc.service.readySeconds > 0) rows.push(["Ready after", seconds(doc.service.readySeconds)]);
+  if (doc.service.url) rows.push(["Service URL", code(doc.service.url, { table: true, max: 200 })]);
+  return [
+    "<details>",
+    "<summary>Run settings</summary>",
+    "",
+    table(["Setting", "Value"], rows),
+    "",
+    "</details>",
+    "",
+  ];
+}
+
+function footer(doc: ResultsDocument): string[] {
+  const parts = [`${text(doc.tool.name, 60)} ${text(doc.tool.version, 40)}`, `${text(doc.startedAt, 40)} → ${text(doc.finishedAt, 40)}`];
+  if (doc.context?.sha) parts.push(`commit ${code(doc.context.sha.slice(0, 12))}`);
+  if (doc.context?.runId) parts.push(`run ${text(doc.context.runId, 40)}`);
+  return [`<sub>${parts.join(" · ")}</sub>`];
+}
+
+export function renderReport(doc: ResultsDocument, opts: RenderOptions = {}): string {
+  if (opts.marker !== undefined && !/^<!-- [A-Za-z0-9:./_-]+ -->$/.test(opts.marker)) {
+    throw new Error(`report marker ${JSON.stringify(opts.marker)} is not a one-line hidden comment`);
+  }
+  const sections = [
+    ...(opts.marker ? [opts.marker] : []),
+    ...headline(doc),
+    ...errorSection(doc),
+    ...thresholdsSection(doc),
+    ...(doc.load ? [...latencySection(doc.load), ...throughputSection(doc.load)] : []),
+    ...(doc.pods ? podsSection(doc, doc.pods) : []),
+    ...coldStartSection(doc),
+    ...chartsSection(doc),
+    ...baselineSection(doc),
+    ...settingsSection(doc),
+    ...footer(doc),
+  ];
+  return sections.join("\n") + "\n";
+}

@@ -1,0 +1,189 @@
+import { describe, expect, test } from "@jest/globals";
+import * as prettier from "prettier";
+import { renderReport } from "../../src/report/markdown.js";
+import {
+  coldStartDoc,
+  deployFailureDoc,
+  failingDoc,
+  HOSTILE,
+  hostileDoc,
+  passingDoc,
+  regressionDoc,
+} from "./fixtures/results.js";
+
+const MARKER = "<!-- knative-perf-gate:demo/helloworld-go -->";
+
+// A real CommonMark + GFM-tables parser (remark, as bundled by prettier) to check what GitHub would see.
+interface MdNode {
+  type: string;
+  value?: string;
+  depth?: number;
+  children?: MdNode[];
+}
+const parseMarkdown = async (markdown: string): Promise<MdNode> => {
+  const debug = (prettier as unknown as { __debug: { parse(text: string, o: object): Promise<{ ast: MdNode }> } })
+    .__debug;
+  return (await debug.parse(markdown, { parser: "markdown" })).ast;
+};
+const walk = (node: MdNode, visit: (n: MdNode) => void): void => {
+  visit(node);
+  node.children?.forEach((child) => walk(child, visit));
+};
+const nodesOf = (root: MdNode, type: string) => {
+  const found: MdNode[] = [];
+  walk(root, (n) => n.type === type && found.push(n));
+  return found;
+};
+const plain = (node: MdNode): string =>
+  node.value ?? (node.children ?? []).map((child) => plain(child)).join("");
+
+describe("renderReport snapshots", () => {
+  test.each([
+    ["pass", passingDoc],
+    ["fail", failingDoc],
+    ["cold start", coldStartDoc],
+    ["baseline regression", regressionDoc],
+    ["deploy failure", deployFailureDoc],
+  ])("%s", (_name, build) => {
+    expect(renderReport(build(), { marker: MARKER })).toMatchSnapshot();
+  });
+});
+
+describe("renderReport content", () => {
+  test("headline: verdict, service, revision and the one-line summary", () => {
+    const lines = renderReport(passingDoc(), { marker: MARKER }).split("\n");
+    expect(lines[0]).toBe(MARKER);
+    expect(lines[1]).toBe("### ✅ Performance gate passed · `demo/helloworld-go`");
+    expect(lines[3]).toBe(
+      "Revision `helloworld-go-00001` · **802.3 rps** · p99 **158 ms** · errors **0 %** · pods **3** max, 2 at the end",
+    );
+    expect(renderReport(failingDoc())).toMatch(/^### ❌ Performance gate failed · `demo\/helloworld-go`$/m);
+  });
+
+  test("no marker unless asked, and a marker that is not a one-line comment is refused", () => {
+    expect(renderReport(passingDoc())).not.toContain("<!--");
+    expect(() => renderReport(passingDoc(), { marker: "<!-- x --> <b>" })).toThrow(/marker/);
+  });
+
+  test("a failing run names the failed rules and lists errors by kind", () => {
+    const md = renderReport(failingDoc());
+    expect(md).toContain("**Failed:** `p99 < 100ms` (observed 158 ms) · `errors < 0.1%` (observed 0.28 %)");
+    expect(md).toContain("| `p99 < 100ms` | 158 ms | 100 ms | ❌ |");
+    expect(md).toContain("| HTTP 502 | 3 |\n| HTTP 503 | 52 |\n| Timeouts | 10 |\n| Connection errors | 2 |");
+  });
+
+  test("the cold start section shows first response, pod ready and the wait for zero", () => {
+    const md = renderReport(coldStartDoc());
+    expect(md).toContain("#### Cold start");
+    expect(md).toContain("| 2,418 ms | 2,130 ms | 200 | 63.5 s |");
+    expect(renderReport(passingDoc())).not.toContain("#### Cold start");
+  });
+
+  test("baseline deltas carry ▲/▼ for the value's direction and say which way is worse", () => {
+    const md = renderReport(regressionDoc());
+    expect(md).toContain("| `p99` | 158 ms | 181.4 ms | ▲ +14.8 % worse | 10 % | ❌ |");
+    expect(md).toContain("| `rps` | 802.3 rps | 770 rps | ▼ −4 % worse | 10 % | ✅ |");
+    expect(md).toContain("❌ **Regression:** `p99` is 14.8 % worse (allowed 10 %).");
+  });
+
+  test("long timelines are downsampled to at most 60 points per chart", () => {
+    const md = renderReport(regressionDoc());
+    const series = md.split("\n").filter((line) => /^ {2}(line|bar) \[/.test(line));
+    expect(series.length).toBe(4);
+    for (const line of series) expect(line.split(",").length).toBeLessThanOrEqual(60);
+    expect(md).toContain('title "Requests per second (5 s per point)"');
+  });
+
+  test("a run that did not finish shows the error and no load sections", () => {
+    const md = renderReport(deployFailureDoc());
+    expect(md).toContain("### ❌ Performance gate failed: the run did not finish · `demo/helloworld-go`");
+    expect(md).toContain("#### What went wrong\n\n```text\nservice demo/helloworld-go is not Ready");
+    expect(md).toContain("Not judged: the run did not finish.");
+    expect(md).not.toContain("#### Latency");
+    expect(md).not.toContain("#### Pods");
+  });
+
+  test("the settings block is collapsed and closed, followed by a blank line", () => {
+    const md = renderReport(passingDoc());
+    expect(md).toContain("<details>\n<summary>Run settings</summary>\n\n| Setting | Value |");
+    expect(md).toContain("\n\n</details>\n\n<sub>");
+  });
+});
+
+describe("hostile input comes out inert", () => {
+  const md = renderReport(hostileDoc(), { marker: MARKER });
+  const OUR_HTML = new Set([MARKER, "<details>\n<summary>Run settings</summary>", "</details>", "<br>", "<sub>", "</sub>"]);
+
+  test("the only HTML is ours: no comment, <details>, <script> or tag from the input", async () => {
+    const ast = await parseMarkdown(md);
+    const html = nodesOf(ast, "html").map((n) => n.value);
+    expect(html.filter((value) => !OUR_HTML.has(value!))).toEqual([]);
+    expect(html.filter((value) => value === "</details>")).toHaveLength(1);
+  });
+
+  test("no links, images, emphasis or extra headings come from the input", async () => {
+    const ast = await parseMarkdown(md);
+    // A bare URL is autolinked (by GitHub too), but only ever shows itself: no hidden target.
+    for (const link of nodesOf(ast, "link")) expect((link as { url?: string }).url).toBe(plain(link));
+    for (const type of ["image", "emphasis", "delete", "linkReference", "imageReference", "list"]) {
+      const found = nodesOf(ast, type);
+      // The pod explanation is our own bullet list; nothing else may be one.
+      if (type === "list") expect(found).toHaveLength(1);
+      else expect(found).toEqual([]);
+    }
+    const headings = nodesOf(ast, "heading").map((h) => `${h.depth} ${plain(h)}`);
+    expect(headings.map((h) => h.split(" · ")[0])).toEqual([
+      "3 ❌ Performance gate failed: the run did not finish",
+      "4 What went wrong",
+      "4 Thresholds",
+      "4 Latency",
+      "4 Throughput and errors",
+      "4 Pods",
+      "4 Over time",
+      "4 Compared with the baseline",
+    ]);
+  });
+
+  test("every table row has as many cells as its header (pipes cannot add cells)", async () => {
+    const ast = await parseMarkdown(md);
+    const tables = nodesOf(ast, "table");
+    expect(tables.length).toBeGreaterThanOrEqual(6);
+    for (const t of tables) {
+      const width = t.children![0].children!.length;
+      for (const row of t.children!) expect(row.children).toHaveLength(width);
+    }
+    const rule = tables[0].children![1].children![0];
+    expect(nodesOf(rule, "inlineCode")).toHaveLength(1);
+    expect(plain(rule)).toContain(HOSTILE.pipes);
+  });
+
+  test("mentions and cross-references are broken in text; code spans show the input verbatim", async () => {
+    const ast = await parseMarkdown(md);
+    for (const t of nodesOf(ast, "text")) {
+      expect(t.value).not.toMatch(/(^|[^\w])@[A-Za-z0-9]/);
+      expect(t.value).not.toMatch(/#\d/);
+    }
+    const codes = nodesOf(ast, "inlineCode").map((n) => n.value);
+    expect(codes).toContain(`${HOSTILE.details}/${HOSTILE.comment}${HOSTILE.mention}`);
+    expect(codes).toContain(HOSTILE.backticks);
+  });
+
+  test("the error's code block holds the whole message: backtick fences inside cannot close it", async () => {
+    const ast = await parseMarkdown(md);
+    const blocks = nodesOf(ast, "code").filter((n) => (n as { lang?: string }).lang === "text");
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0].value).toContain("```\n</details>\n" + HOSTILE.comment);
+  });
+
+  test("bidirectional overrides and other invisible controls are dropped", () => {
+    expect(md).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    expect(md).toContain("abcdcba");
+  });
+
+  test("newlines in the input never start a new Markdown line outside the error's code block", () => {
+    const outsideCode = md.replace(/^(`{3,})text\n[\s\S]*?\n\1$/m, "");
+    expect(outsideCode).not.toMatch(/^## Heading/m);
+    expect(outsideCode).not.toMatch(/^- item/m);
+    expect(md).toMatch(/^## Heading/m);
+  });
+});
