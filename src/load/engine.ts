@@ -1,0 +1,199 @@
+// One pass of load with autocannon as the engine (connections, HTTP/1.1 keep-alive, parsing, timeouts), observed
+// per request through autocannon's `setupClient` hook. autocannon's summary is not used: see recorder.ts and
+// pacer.ts for why latency and fixed-rate pacing are ours. Worker threads (`workers`) are not used: the bundle
+// is ESM and autocannon's worker entry is CommonJS, and on two cores they gained nothing.
+//
+// The hook reaches into three internals of autocannon 8's Client (lib/httpClient.js): `_doRequest` (to send
+// on our schedule and note the send time), `_connect` (to drop a request the server closed on, which autocannon
+// would otherwise leave queued and pair with the next response, and to back off from a refusing target instead
+// of reconnecting in a busy loop), and `_resetConnection` (to honour `Connection: close`, which autocannon
+// ignores, so the next request is not written to a socket the server is closing).
+import autocannon from "autocannon";
+import { performance } from "node:perf_hooks";
+import { RateSchedule } from "./pacer.js";
+import type { Target } from "./target.js";
+
+/** The parts of autocannon 8's Client this module relies on (not in its public types). */
+interface ClientInternals {
+  destroyed: boolean;
+  reqsMade: number;
+  responseMax?: number;
+  _doRequest(): void;
+  _connect(): void;
+  _resetConnection(): void;
+  destroy(): void;
+  pipelinedRequests: { size(): number; clear(): void };
+  timeoutTicker: { reschedule(ms: number): void };
+  on(event: "response", listener: (status: number, bytes: number) => void): this;
+  on(event: "headers", listener: (info: { shouldKeepAlive?: boolean }) => void): this;
+  on(event: "connError" | "timeout" | "done", listener: () => void): this;
+}
+
+export interface PassObserver {
+  response(status: number, bytes: number, latencyMs: number): void;
+  timeout(): void;
+  connectionError(): void;
+  /** Measuring stopped at this performance.now() time. */
+  ended?(at: number): void;
+}
+
+export interface PassOptions {
+  target: Target;
+  method: string;
+  body?: string;
+  timeoutMs: number;
+  connections: number;
+  durationMs: number;
+  /** Requests per second across all connections; undefined runs closed loop. */
+  rate?: number;
+  /** Total requests to send; the pass ends when all are answered (or timed out), or at durationMs. */
+  requests?: number;
+  /** performance.now() when the pass starts: the origin of the rate schedule. */
+  startedAt: number;
+  signal?: AbortSignal;
+}
+
+export type PassEnd = "duration" | "requests" | "aborted";
+
+export interface PassResult {
+  /** performance.now() when measuring stopped; events after it are not reported. */
+  endedAt: number;
+  endedBy: PassEnd;
+}
+
+/** autocannon's smallest request timeout is one second (it takes seconds and rejects values below 1). */
+const MIN_TIMEOUT_MS = 1000;
+/** Reconnect delay after consecutive connection failures: 1, 2, 4 … ms, at most this. */
+const MAX_RECONNECT_BACKOFF_MS = 250;
+/** autocannon checks its stop flag once per sample interval; keep stopping prompt. */
+const SAMPLE_INTERVAL_MS = 50;
+
+export function runPass(options: PassOptions, observer: PassObserver): Promise<PassResult> {
+  const { signal, startedAt } = options;
+  if (signal?.aborted) return Promise.resolve({ endedAt: startedAt, endedBy: "aborted" });
+
+  const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
+  const schedule = options.rate ? new RateSchedule(startedAt, options.rate, connections) : undefined;
+  let measuring = true;
+  let clientsDone = 0;
+  let result: PassResult | undefined;
+  let instance: autocannon.Instance | undefined;
+  const clients: ClientInternals[] = [];
+
+  const finish = (endedBy: PassEnd): void => {
+    if (!measuring) return;
+    measuring = false;
+    result = { endedAt: performance.now(), endedBy };
+    observer.ended?.(result.endedAt);
+    clearTimeout(durationTimer);
+    signal?.removeEventListener("abort", onAbort);
+    // Close every connection now rather than at autocannon's next sample tick, so no request is sent after
+    // the measured end (the target should not see unmeasured traffic).
+    for (const client of clients) client.destroy();
+    instance?.stop();
+  };
+  const onAbort = (): void => finish("aborted");
+  const durationTimer = setTimeout(() => finish("duration"), options.durationMs);
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  const setupClient = (publicClient: unknown): void => {
+    const client = publicClient as ClientInternals;
+    const index = clients.length;
+    clients.push(client);
+    const send = client._doRequest.bind(client);
+    const connect = client._connect.bind(client);
+    let intendedAt = 0;
+    let sendTimer: NodeJS.Timeout | undefined;
+    let reconnectTimer: NodeJS.Timeout | undefined;
+    let failures = 0;
+    let failureJustReported = false;
+    let closeAfterResponse = false;
+
+    const sendNow = (at: number): void => {
+      intendedAt = at;
+      send();
+    };
+
+    client._doRequest = () => {
+      if (sendTimer || reconnectTimer || client.destroyed) return;
+      if (closeAfterResponse) {
+        // The server said Connection: close; _resetConnection reconnects and calls _doRequest again.
+        closeAfterResponse = false;
+        client._resetConnection();
+        return;
+      }
+      const capReached = !!client.responseMax && client.reqsMade >= client.responseMax;
+      // autocannon's _doRequest destroys a client that reached its share of `requests`: do it without waiting.
+      if (!schedule || capReached) return sendNow(performance.now());
+      const due = schedule.take(index);
+      const wait = due - performance.now();
+      if (wait <= 0) return sendNow(due);
+      // Keep autocannon's per-request timeout from firing while we wait for the slot.
+      client.timeoutTicker.reschedule(wait + Math.max(options.timeoutMs, MIN_TIMEOUT_MS));
+      sendTimer = setTimeout(() => {
+        sendTimer = undefined;
+        if (!client.destroyed && !reconnectTimer) sendNow(due);
+      }, wait);
+    };
+
+    client._connect = () => {
+      // A request still queued here was lost with its connection. After an 'error' autocannon has already
+      // reported it; after an 'end' nobody has.
+      if (client.pipelinedRequests.size() > 0 && !failureJustReported && measuring)
+        observer.connectionError();
+      client.pipelinedRequests.clear();
+      failureJustReported = false;
+      closeAfterResponse = false;
+      if (failures === 0) return connect();
+      const backoff = Math.min(MAX_RECONNECT_BACKOFF_MS, 2 ** (failures - 1));
+      reconnectTimer = setTimeout(() => {
+        reconnectTimer = undefined;
+        if (!client.destroyed) connect();
+      }, backoff);
+    };
+
+    client.on("headers", (info) => {
+      closeAfterResponse = info.shouldKeepAlive === false;
+    });
+    client.on("response", (status, bytes) => {
+      failures = 0;
+      if (measuring) observer.response(status, bytes, performance.now() - intendedAt);
+    });
+    client.on("timeout", () => {
+      if (measuring) observer.timeout();
+    });
+    client.on("connError", () => {
+      failures++;
+      failureJustReported = true;
+      if (measuring) observer.connectionError();
+    });
+    client.on("done", () => {
+      clearTimeout(sendTimer);
+      clearTimeout(reconnectTimer);
+      if (++clientsDone === connections && options.requests !== undefined) finish("requests");
+    });
+  };
+
+  return new Promise<PassResult>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: options.target.url,
+        method: options.method as autocannon.Request["method"],
+        headers: options.target.headers,
+        body: options.body,
+        connections,
+        // Our timer ends the pass; autocannon's own duration is only a backstop.
+        duration: options.durationMs / 1000 + 1,
+        timeout: Math.max(options.timeoutMs, MIN_TIMEOUT_MS) / 1000,
+        maxOverallRequests: options.requests,
+        sampleInt: SAMPLE_INTERVAL_MS,
+        setupClient: setupClient as autocannon.Options["setupClient"],
+      },
+      (error: Error | null) => {
+        finish("duration");
+        if (error) return reject(new Error(`load: ${error.message}`));
+        resolve(result as PassResult);
+      },
+    );
+  });
+}

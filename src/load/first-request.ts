@@ -1,0 +1,78 @@
+// The cold-start probe: one request to a revision at zero pods, timed end to end (connect, the activator holding
+// it while a pod starts, the full response body). Its timeout is generous because that hold can take a while.
+import http from "node:http";
+import https from "node:https";
+import { performance } from "node:perf_hooks";
+import type { RequestSettings } from "../config/settings.js";
+import { resolveTarget } from "./target.js";
+
+export interface FirstRequestOptions {
+  url: string;
+  host?: string;
+  request: RequestSettings;
+  /** Default: the larger of the request timeout and 5 minutes (Knative's default revision timeout). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface FirstResponse {
+  /** From sending the request to the last byte of the response, ms. */
+  firstResponseMs: number;
+  status: number;
+  /** Wall-clock time (epoch ms) the request was sent, to line up with pod events. */
+  sentAt: number;
+}
+
+const COLD_START_TIMEOUT_MS = 300_000;
+
+export function measureFirstRequest(options: FirstRequestOptions): Promise<FirstResponse> {
+  const { request } = options;
+  const target = resolveTarget(options.url, request.path, request.headers, options.host);
+  const timeoutMs = options.timeoutMs ?? Math.max(request.timeoutMs, COLD_START_TIMEOUT_MS);
+  const url = new URL(target.url);
+  const client = url.protocol === "https:" ? https : http;
+  const body = request.body === undefined ? undefined : Buffer.from(request.body);
+  const headers: Record<string, string> = { ...target.headers };
+  if (body) headers["content-length"] = String(body.length);
+
+  return new Promise((resolve, reject) => {
+    const sentAt = Date.now();
+    const started = performance.now();
+    const fail = (reason: string): void =>
+      reject(new Error(`cold-start request to ${target.url}: ${reason}`));
+    const req = client.request(
+      url,
+      {
+        method: request.method,
+        headers,
+        // A fresh connection, as a first user would make; and TLS like autocannon (Knative certs are often
+        // self-signed or issued for the Host, not the gateway address).
+        agent: false,
+        rejectUnauthorized: false,
+        signal: options.signal,
+      },
+      (res) => {
+        res.on("data", () => {});
+        res.on("error", (error) => fail(error.message));
+        res.on("end", () => {
+          clearTimeout(timer);
+          resolve({
+            firstResponseMs: Number((performance.now() - started).toFixed(3)),
+            status: res.statusCode ?? 0,
+            sentAt,
+          });
+        });
+      },
+    );
+    // A deadline for the whole exchange, not an idle timeout: a response may trickle in slowly.
+    const timer = setTimeout(() => {
+      fail(`no complete response within ${timeoutMs / 1000} s`);
+      req.destroy();
+    }, timeoutMs);
+    req.on("error", (error) => {
+      clearTimeout(timer);
+      fail(error.message);
+    });
+    req.end(body);
+  });
+}

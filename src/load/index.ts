@@ -1,0 +1,3 @@
+// The load engine's public surface: the measured load phase and the cold-start probe.
+export { runLoad, type RunLoadOptions } from "./run-load.js";
+export { measureFirstRequest, type FirstRequestOptions, type FirstResponse } from "./first-request.js";

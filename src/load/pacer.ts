@@ -1,0 +1,34 @@
+// Fixed-rate mode, measured from the intended send time (as wrk2 does), so a stalled target cannot hide.
+//
+// Why not autocannon's own `overallRate`: its client sends a per-second budget of requests as fast as answers
+// come at the start of each second, then pauses until the next second (lib/httpClient.js, reqsMadeThisSecond),
+// so there is no intended send time to measure from; and its coordinated-omission correction
+// (lib/run.js: recordValueWithExpectedInterval(responseTime, Math.ceil(1 / rate))) passes an interval of
+// ceil(1 / requests-per-second) — a number of seconds rounded up to 1 — where latencies are milliseconds. For
+// any rate of one request per second per connection or more that is an interval of 1 ms, so every response of
+// N ms also records N-1, N-2, ... 1 ms: ordinary latencies are dragged down (a 20 ms service shows p50 ≈ 10 ms).
+//
+// Here every connection owns an evenly spaced schedule: connection i of n sends its k-th request at
+// start + (i / n + k) × n / rate seconds. A request sent late (its connection was still waiting for an answer)
+// is timed from when it should have been sent, so a 1 s stall shows as up to 1 s of latency on every request
+// scheduled during it, not on just the one request per connection that happened to be in flight.
+
+export class RateSchedule {
+  private readonly intervalMs: number;
+  private readonly next: number[];
+
+  constructor(startedAt: number, rate: number, connections: number) {
+    this.intervalMs = (connections * 1000) / rate;
+    this.next = Array.from(
+      { length: connections },
+      (_, i) => startedAt + (i * this.intervalMs) / connections,
+    );
+  }
+
+  /** The intended send time of the next request on this connection; each call consumes one slot. */
+  take(connection: number): number {
+    const due = this.next[connection];
+    this.next[connection] = due + this.intervalMs;
+    return due;
+  }
+}

@@ -1,0 +1,185 @@
+// Everything the measured load phase reports is recorded here, from our own events rather than autocannon's
+// summary: autocannon's latency histogram truncates to whole milliseconds (it records float ms into an HDR
+// histogram whose lowest discernible value is 1) and its coordinated-omission correction is wrong (see
+// pacer.ts). We record microseconds, so percentiles keep sub-millisecond precision.
+import * as hdr from "hdr-histogram-js";
+import type { ErrorSummary, LatencySummary, LoadSample, LoadSummary } from "../results.js";
+
+type Histogram = ReturnType<typeof hdr.build>;
+
+/** 3 significant digits: 0.1% resolution, i.e. 20 µs at 20 ms and 1 ms at 1 s. */
+function microsecondHistogram(): Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+const ms = (micros: number): number => round(micros / 1000, 3);
+
+/** Counters of one window (a second of the timeline, or the window of a progress line). */
+interface Window {
+  requests: number;
+  errors: number;
+  latency: Histogram;
+}
+
+function emptyWindow(): Window {
+  return { requests: 0, errors: 0, latency: microsecondHistogram() };
+}
+
+function resetWindow(window: Window): void {
+  window.requests = 0;
+  window.errors = 0;
+  window.latency.reset();
+}
+
+export interface ProgressSnapshot {
+  elapsedSeconds: number;
+  requests: number;
+  errors: number;
+  /** Over the window since the previous snapshot. */
+  rps: number;
+  p99: number;
+}
+
+/**
+ * Accumulates responses and failures of the measured phase. Times are milliseconds on one monotonic clock
+ * (performance.now()); the caller decides when a second or a progress window ends.
+ */
+export class LoadRecorder {
+  private readonly latency = microsecondHistogram();
+  private readonly second = emptyWindow();
+  private readonly progressWindow = emptyWindow();
+  private readonly byStatus: Record<string, number> = {};
+  private readonly timeline: LoadSample[] = [];
+  private requests = 0;
+  private bytes = 0;
+  private timeouts = 0;
+  private connectionErrors = 0;
+  private secondStartedAt: number;
+  private progressStartedAt: number;
+  private endedAt: number | undefined;
+
+  constructor(private readonly startedAt: number) {
+    this.secondStartedAt = startedAt;
+    this.progressStartedAt = startedAt;
+  }
+
+  /** A complete response of any status; latencyMs is float milliseconds. */
+  response(status: number, bytes: number, latencyMs: number): void {
+    const micros = Math.max(1, Math.round(latencyMs * 1000));
+    const failed = status < 200 || status >= 400;
+    this.requests++;
+    this.bytes += bytes;
+    this.latency.recordValue(micros);
+    for (const window of [this.second, this.progressWindow]) {
+      window.requests++;
+      window.latency.recordValue(micros);
+      if (failed) window.errors++;
+    }
+    if (failed) this.byStatus[String(status)] = (this.byStatus[String(status)] ?? 0) + 1;
+  }
+
+  timeout(): void {
+    this.timeouts++;
+    this.countError();
+  }
+
+  connectionError(): void {
+    this.connectionErrors++;
+    this.countError();
+  }
+
+  private countError(): void {
+    this.second.errors++;
+    this.progressWindow.errors++;
+  }
+
+  /** Closes the current timeline second at `now`. */
+  endSecond(now: number): void {
+    if (this.endedAt !== undefined) return;
+    this.closeWindow(now);
+  }
+
+  /** Measuring stopped at `at`: the last, partial second is kept if anything happened in it. */
+  ended(at: number): void {
+    if (this.endedAt !== undefined) return;
+    if (this.second.requests > 0 || this.second.errors > 0) this.closeWindow(at);
+    this.endedAt = at;
+  }
+
+  private closeWindow(now: number): void {
+    const length = (now - this.secondStartedAt) / 1000;
+    if (length <= 0) return;
+    this.timeline.push({
+      t: round((this.secondStartedAt - this.startedAt) / 1000, 3),
+      requests: this.second.requests,
+      rps: round(this.second.requests / length, 1),
+      p99: this.second.requests > 0 ? ms(this.second.latency.getValueAtPercentile(99)) : 0,
+      errors: this.second.errors,
+    });
+    resetWindow(this.second);
+    this.secondStartedAt = now;
+  }
+
+  /** Figures for a progress line: totals so far, rate and p99 since the previous snapshot. */
+  progress(now: number): ProgressSnapshot {
+    const length = (now - this.progressStartedAt) / 1000;
+    const snapshot: ProgressSnapshot = {
+      elapsedSeconds: (now - this.startedAt) / 1000,
+      requests: this.requests,
+      errors: this.errorTotal(),
+      rps: length > 0 ? this.progressWindow.requests / length : 0,
+      p99: this.progressWindow.requests > 0 ? ms(this.progressWindow.latency.getValueAtPercentile(99)) : 0,
+    };
+    resetWindow(this.progressWindow);
+    this.progressStartedAt = now;
+    return snapshot;
+  }
+
+  private errorTotal(): number {
+    const statusErrors = Object.values(this.byStatus).reduce((sum, n) => sum + n, 0);
+    return statusErrors + this.timeouts + this.connectionErrors;
+  }
+
+  summary(endedAt: number, target: LoadSummary["target"], warmupRequests: number): LoadSummary {
+    const durationSeconds = Math.max(0, (endedAt - this.startedAt) / 1000);
+    const total = this.errorTotal();
+    const attempts = this.requests + this.timeouts + this.connectionErrors;
+    const errors: ErrorSummary = {
+      total,
+      rate: attempts > 0 ? total / attempts : 0,
+      byStatus: { ...this.byStatus },
+      timeouts: this.timeouts,
+      connectionErrors: this.connectionErrors,
+    };
+    return {
+      target,
+      durationSeconds: round(durationSeconds, 3),
+      requests: this.requests,
+      rps: durationSeconds > 0 ? round(this.requests / durationSeconds, 1) : 0,
+      bytesPerSecond: durationSeconds > 0 ? Math.round(this.bytes / durationSeconds) : 0,
+      latency: this.latencySummary(),
+      errors,
+      timeline: [...this.timeline],
+      warmupRequests,
+    };
+  }
+
+  private latencySummary(): LatencySummary {
+    const h = this.latency;
+    if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+    return {
+      min: ms(h.minNonZeroValue),
+      mean: ms(h.mean),
+      p50: ms(h.getValueAtPercentile(50)),
+      p90: ms(h.getValueAtPercentile(90)),
+      p99: ms(h.getValueAtPercentile(99)),
+      p999: ms(h.getValueAtPercentile(99.9)),
+      max: ms(h.maxValue),
+    };
+  }
+}

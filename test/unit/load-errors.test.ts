@@ -1,0 +1,94 @@
+// Errors by kind: status codes, timeouts and connection errors, each counted once per attempt.
+import { runLoad } from "../../src/load/index.js";
+import { load, request, startRawServer, startServer, unusedPort, type TestServer } from "./load-servers.js";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+test("non-2xx/3xx answers are split by status code; 2xx and 3xx are not errors", async () => {
+  let n = 0;
+  const statuses = [200, 503, 302, 404, 503];
+  server = await startServer((_req, res) => {
+    res.statusCode = statuses[n++ % statuses.length];
+    res.end();
+  });
+  const summary = await runLoad({
+    url: server.url,
+    request: request(),
+    load: load({ requests: 100, connections: 1 }),
+  });
+  expect(summary.requests).toBe(100);
+  expect(summary.errors).toEqual({
+    total: 60,
+    rate: 0.6,
+    byStatus: { "503": 40, "404": 20 },
+    timeouts: 0,
+    connectionErrors: 0,
+  });
+  expect(summary.timeline.reduce((sum, s) => sum + s.errors, 0)).toBe(60);
+});
+
+test("a target that never answers produces timeouts, one per request", async () => {
+  let connections = 0;
+  server = await startRawServer(() => void connections++);
+  const summary = await runLoad({
+    url: server.url,
+    request: request({ timeoutMs: 1000 }),
+    load: load({ durationMs: 1600, connections: 2 }),
+  });
+  expect(summary.requests).toBe(0);
+  expect(summary.errors.timeouts).toBe(2);
+  expect(summary.errors.connectionErrors).toBe(0);
+  expect(summary.errors.total).toBe(2);
+  expect(summary.errors.rate).toBe(1);
+  // autocannon reconnects after a timeout.
+  expect(connections).toBe(4);
+});
+
+test("a target that resets connections produces connection errors, with backoff instead of a busy loop", async () => {
+  server = await startRawServer((socket) => socket.once("data", () => socket.resetAndDestroy()));
+  const summary = await runLoad({
+    url: server.url,
+    request: request(),
+    load: load({ durationMs: 1000, connections: 2 }),
+  });
+  expect(summary.requests).toBe(0);
+  expect(summary.errors.timeouts).toBe(0);
+  expect(summary.errors.connectionErrors).toBeGreaterThanOrEqual(2);
+  // Backoff doubles to 250 ms: about a dozen attempts per connection in a second, not thousands.
+  expect(summary.errors.connectionErrors).toBeLessThan(60);
+  expect(summary.errors.rate).toBe(1);
+});
+
+test("a refused port produces connection errors and the run still ends on time", async () => {
+  const port = await unusedPort();
+  const summary = await runLoad({
+    url: `http://127.0.0.1:${port}`,
+    request: request(),
+    load: load({ durationMs: 800, connections: 2 }),
+  });
+  expect(summary.requests).toBe(0);
+  expect(summary.errors.connectionErrors).toBeGreaterThanOrEqual(2);
+  expect(summary.errors.connectionErrors).toBeLessThan(60);
+  expect(summary.durationSeconds).toBeCloseTo(0.8, 1);
+});
+
+test("a server that drops a connection with a request in flight: one connection error, the next answer is timed right", async () => {
+  let n = 0;
+  server = await startServer((req, res) => {
+    if (n++ === 3) return req.socket.end();
+    setTimeout(() => res.end("ok"), 5);
+  });
+  const summary = await runLoad({
+    url: server.url,
+    request: request(),
+    load: load({ requests: 20, connections: 1 }),
+  });
+  expect(summary.errors.connectionErrors).toBe(1);
+  expect(summary.requests).toBe(19);
+  // autocannon alone would pair the lost request's start time with the next response.
+  expect(summary.latency.max).toBeLessThan(50);
+});

@@ -1,0 +1,110 @@
+// Pure parts of the load engine: where requests go, the progress line, the recorder's figures.
+import { formatProgress } from "../../src/load/progress.js";
+import { LoadRecorder } from "../../src/load/recorder.js";
+import { resolveTarget } from "../../src/load/target.js";
+
+describe("resolveTarget", () => {
+  test("a root request path keeps the URL's own path and query", () => {
+    expect(resolveTarget("https://hello.default.example.com/api?q=1", "/", {}).url).toBe(
+      "https://hello.default.example.com/api?q=1",
+    );
+  });
+
+  test("a request path is appended to the URL's path, query included", () => {
+    expect(resolveTarget("http://gw:8080/prefix/", "/items?id=2", {}).url).toBe(
+      "http://gw:8080/prefix/items?id=2",
+    );
+    expect(resolveTarget("http://gw:8080", "items", {}).url).toBe("http://gw:8080/items");
+  });
+
+  test("a host replaces any Host header, whatever its case; other headers pass through", () => {
+    const target = resolveTarget(
+      "http://10.0.0.1",
+      "/",
+      { HOST: "x", "x-a": "1" },
+      "hello.default.example.com",
+    );
+    expect(target.headers).toEqual({ "x-a": "1", host: "hello.default.example.com" });
+  });
+
+  test("without a host, a Host header from the request headers is kept", () => {
+    expect(resolveTarget("http://10.0.0.1", "/", { Host: "a.example.com" }).headers).toEqual({
+      Host: "a.example.com",
+    });
+  });
+
+  test("bad URLs are refused with the value and an example", () => {
+    expect(() => resolveTarget("hello.default", "/", {})).toThrow(
+      'load target: "hello.default" is not an absolute URL (expected e.g. http://hello.default.example.com)',
+    );
+    expect(() => resolveTarget("ftp://x", "/", {})).toThrow('load target: "ftp://x" must use http or https');
+  });
+});
+
+test("formatProgress renders totals with separators and one decimal of p99", () => {
+  expect(
+    formatProgress({ elapsedSeconds: 15.02, requests: 12345, errors: 0, rps: 823.4, p99: 41.234 }, 30),
+  ).toBe("[load] 15s/30s  12,345 req  823 rps  p99 41.2 ms  errors 0");
+});
+
+describe("LoadRecorder", () => {
+  test("percentiles keep sub-millisecond precision", () => {
+    const recorder = new LoadRecorder(0);
+    for (let i = 1; i <= 1000; i++) recorder.response(200, 100, 20 + i / 1000);
+    const { latency } = recorder.summary(1000, { url: "http://x/" }, 0);
+    expect(latency.min).toBeCloseTo(20.001, 2);
+    expect(latency.p50).toBeCloseTo(20.5, 1);
+    expect(latency.p99).toBeCloseTo(20.99, 1);
+    expect(latency.max).toBeCloseTo(21, 1);
+    expect(latency.mean).toBeCloseTo(20.5, 1);
+  });
+
+  test("error rate counts timeouts and connection errors as attempts", () => {
+    const recorder = new LoadRecorder(0);
+    for (let i = 0; i < 6; i++) recorder.response(200, 10, 1);
+    recorder.response(503, 10, 1);
+    recorder.response(101, 10, 1);
+    recorder.timeout();
+    recorder.connectionError();
+    const summary = recorder.summary(2000, { url: "http://x/" }, 7);
+    expect(summary.errors).toEqual({
+      total: 4,
+      rate: 0.4,
+      byStatus: { "503": 1, "101": 1 },
+      timeouts: 1,
+      connectionErrors: 1,
+    });
+    expect(summary).toMatchObject({
+      requests: 8,
+      rps: 4,
+      bytesPerSecond: 40,
+      durationSeconds: 2,
+      warmupRequests: 7,
+    });
+  });
+
+  test("timeline: one sample per second, a partial last second only if something happened in it", () => {
+    const recorder = new LoadRecorder(1000);
+    recorder.response(200, 1, 5);
+    recorder.response(500, 1, 7);
+    recorder.endSecond(2000);
+    recorder.endSecond(3000);
+    recorder.response(200, 1, 3);
+    recorder.ended(3500);
+    recorder.endSecond(4000);
+    const timeline = recorder.summary(3500, { url: "http://x/" }, 0).timeline;
+    // HDR reports the highest value equivalent to the recorded one (within 0.1%).
+    expect(timeline.map((s) => ({ ...s, p99: Number(s.p99.toFixed(1)) }))).toEqual([
+      { t: 0, requests: 2, rps: 2, p99: 7, errors: 1 },
+      { t: 1, requests: 0, rps: 0, p99: 0, errors: 0 },
+      { t: 2, requests: 1, rps: 2, p99: 3, errors: 0 },
+    ]);
+  });
+
+  test("an empty run reports zeros, not NaN", () => {
+    const summary = new LoadRecorder(0).summary(0, { url: "http://x/" }, 0);
+    expect(summary).toMatchObject({ requests: 0, rps: 0, bytesPerSecond: 0, durationSeconds: 0 });
+    expect(summary.latency).toEqual({ min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
+    expect(summary.errors.rate).toBe(0);
+  });
+});
