@@ -1,0 +1,77 @@
+import { describe, expect, test } from "@jest/globals";
+import { actionOutputs, OUTPUT_NAMES, plainNumber } from "../../src/report/outputs.js";
+import { coldStartDoc, deployFailureDoc, failingDoc, passingDoc } from "./fixtures/results.js";
+
+describe("plainNumber", () => {
+  test("rounds to the given decimals without trailing zeros, separators or exponents", () => {
+    expect(plainNumber(158, 3)).toBe("158");
+    expect(plainNumber(62.12345, 3)).toBe("62.123");
+    expect(plainNumber(802.3, 3)).toBe("802.3");
+    expect(plainNumber(24070, 0)).toBe("24070");
+    expect(plainNumber(0.0000012, 6)).toBe("0.000001");
+    expect(plainNumber(1e21, 0)).toBe("1e+21");
+    expect(plainNumber(-0.0001, 3)).toBe("0");
+  });
+
+  test("is empty for unknown values", () => {
+    expect(plainNumber(null)).toBe("");
+    expect(plainNumber(undefined)).toBe("");
+    expect(plainNumber(NaN)).toBe("");
+    expect(plainNumber(Infinity)).toBe("");
+  });
+});
+
+describe("actionOutputs", () => {
+  test("sets every output of the action", () => {
+    const outputs = actionOutputs(passingDoc(), { resultsFile: "results.json" });
+    expect(Object.keys(outputs)).toEqual([...OUTPUT_NAMES]);
+  });
+
+  test("a passing run: figures as plain numbers, latency in ms, error rate as a fraction", () => {
+    expect(actionOutputs(passingDoc(), { resultsFile: "/w/results.json", commentUrl: "http://x/c/1", commentId: 7 }))
+      .toEqual({
+        url: "http://helloworld-go.demo.example.com",
+        revision: "helloworld-go-00001",
+        "ready-seconds": "8.4",
+        requests: "24070",
+        rps: "802.3",
+        "latency-p50": "51",
+        "latency-p90": "96.1",
+        "latency-p99": "158",
+        "latency-max": "613",
+        "error-rate": "0",
+        "pods-max": "3",
+        "cold-start-ms": "",
+        passed: "true",
+        "results-file": "/w/results.json",
+        "comment-url": "http://x/c/1",
+        "comment-id": "7",
+      });
+  });
+
+  test("a failing run reports its error rate and passed=false", () => {
+    const outputs = actionOutputs(failingDoc(), { resultsFile: "r.json" });
+    expect(outputs["error-rate"]).toBe("0.002784");
+    expect(outputs.passed).toBe("false");
+    expect(outputs["comment-id"]).toBe("");
+  });
+
+  test("cold start in ms", () => {
+    expect(actionOutputs(coldStartDoc(), { resultsFile: "r.json" })["cold-start-ms"]).toBe("2417.6");
+  });
+
+  test("a run that did not finish leaves the load outputs empty rather than zero", () => {
+    const outputs = actionOutputs(deployFailureDoc(), { resultsFile: "r.json" });
+    expect(outputs).toMatchObject({
+      url: "",
+      revision: "helloworld-go-00001",
+      "ready-seconds": "",
+      requests: "",
+      rps: "",
+      "latency-p99": "",
+      "error-rate": "",
+      "pods-max": "",
+      passed: "false",
+    });
+  });
+});
