@@ -1,0 +1,568 @@
+// Every workflow we ship (user templates in workflows/, our own CI in .github/workflows/) must be accepted by
+// GitHub's own parser, ask the token for no more than its policy below, talk to the action only through the
+// inputs and outputs action.yml declares, and keep the safety properties each template promises.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as yaml from "js-yaml";
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
+import { parseThresholds } from "../../src/config/thresholds.js";
+import { parseDuration, parsePercent } from "../../src/config/values.js";
+import { expandPlaceholders } from "../../src/config/placeholders.js";
+import { namespaceProblem, serviceNameProblem } from "../../src/config/names.js";
+import { parseServiceManifest } from "../../src/config/manifest.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** How users reference the published action; our own CI runs the checkout instead (`./`). */
+const PUBLISHED_ACTION = "knative-perf-gate/knative-perf-gate@v1";
+
+type Level = "read" | "write";
+/** The token scopes each workflow asks for, exactly: anything more is a finding, anything less a stale policy. */
+const PERMISSIONS: Record<string, Record<string, Level>> = {
+  "workflows/pr-check.yml": { contents: "read", "pull-requests": "write" },
+  "workflows/nightly-regression.yml": { contents: "read", actions: "read", issues: "write" },
+  "workflows/release-gate.yml": { contents: "read" },
+  ".github/workflows/ci.yml": { contents: "read" },
+  ".github/workflows/e2e-kind.yml": { contents: "read" },
+};
+
+type Mapping = Record<string, unknown>;
+interface Step extends Mapping {
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Mapping;
+  env?: Mapping;
+}
+interface Job extends Mapping {
+  if?: string;
+  needs?: string | string[];
+  permissions?: unknown;
+  steps?: Step[];
+  outputs?: Mapping;
+}
+interface Workflow extends Mapping {
+  on: Mapping;
+  permissions?: unknown;
+  concurrency?: unknown;
+  jobs: Record<string, Job>;
+}
+interface WorkflowFile {
+  path: string;
+  text: string;
+  doc: Workflow;
+}
+interface ActionContract {
+  inputs: Record<string, { required?: boolean; default?: unknown }>;
+  outputs: Record<string, unknown>;
+}
+
+// ---- checks: pure functions from a workflow to a list of problems -----------------------------------------
+
+/** Errors of GitHub's parser, in both phases: schema/expressions, then the model (needs, ids, events). */
+async function parserProblems(name: string, content: string): Promise<string[]> {
+  const parsed = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+  const problems = parsed.context.errors.getErrors().map((e) => e.message);
+  if (parsed.value === undefined) return problems.length > 0 ? problems : [`${name}: nothing parsed`];
+  const template = await convertWorkflowTemplate(parsed.context, parsed.value);
+  for (const e of template.errors ?? []) if (!problems.includes(e.Message)) problems.push(e.Message);
+  return problems;
+}
+
+function permissionBlocks(doc: Workflow): Array<[string, unknown]> {
+  const blocks: Array<[string, unknown]> = [];
+  if (doc.permissions !== undefined) blocks.push(["workflow", doc.permissions]);
+  for (const [id, job] of Object.entries(doc.jobs))
+    if (job.permissions !== undefined) blocks.push([`job ${id}`, job.permissions]);
+  return blocks;
+}
+
+/** Permissions must be declared (so the repository's default never applies), scoped, and exactly the policy. */
+function permissionProblems(doc: Workflow, policy: Record<string, Level>): string[] {
+  const problems: string[] = [];
+  const jobsWithout = Object.entries(doc.jobs).filter(([, job]) => job.permissions === undefined);
+  if (doc.permissions === undefined && jobsWithout.length > 0) {
+    problems.push(
+      `no top-level permissions and jobs ${jobsWithout.map(([id]) => id).join(", ")} declare none`,
+    );
+  }
+  const requested = new Map<string, Level>();
+  for (const [where, block] of permissionBlocks(doc)) {
+    if (typeof block === "string") {
+      problems.push(`${where}: permissions: ${block} (list the scopes instead)`);
+      continue;
+    }
+    for (const [scope, level] of Object.entries((block ?? {}) as Mapping)) {
+      if (level === "none") continue;
+      const allowed = policy[scope];
+      if (allowed === undefined) problems.push(`${where}: ${scope}: ${String(level)} is not in the policy`);
+      else if (level === "write" && allowed === "read")
+        problems.push(`${where}: ${scope}: write where read suffices`);
+      else if (level !== "read" && level !== "write")
+        problems.push(`${where}: ${scope}: ${String(level)} is not a level`);
+      if (level === "write" || !requested.has(scope)) requested.set(scope, level as Level);
+    }
+  }
+  for (const [scope, level] of Object.entries(policy)) {
+    if (requested.get(scope) !== level)
+      problems.push(
+        `policy grants ${scope}: ${level} but the workflow asks ${requested.get(scope) ?? "nothing"}`,
+      );
+  }
+  return problems;
+}
+
+function stepsOf(doc: Workflow): Array<{ job: string; step: Step }> {
+  return Object.entries(doc.jobs).flatMap(([job, j]) => (j.steps ?? []).map((step) => ({ job, step })));
+}
+
+function isOurAction(uses: string | undefined): boolean {
+  return uses !== undefined && (uses === "./" || uses.startsWith("knative-perf-gate/knative-perf-gate"));
+}
+
+/** Every `with:` key is a declared input, every required input is given. */
+function inputProblems(doc: Workflow, contract: ActionContract): string[] {
+  const problems: string[] = [];
+  const required = Object.entries(contract.inputs).filter(
+    ([, i]) => i.required === true && i.default === undefined,
+  );
+  for (const { job, step } of stepsOf(doc).filter(({ step }) => isOurAction(step.uses))) {
+    const given = Object.keys(step.with ?? {});
+    for (const key of given)
+      if (!(key in contract.inputs))
+        problems.push(`job ${job}, step ${step.id ?? step.uses}: unknown input ${key}`);
+    for (const [name] of required)
+      if (!given.includes(name))
+        problems.push(`job ${job}, step ${step.id ?? step.uses}: missing required input ${name}`);
+  }
+  return problems;
+}
+
+/** `steps.<id>.outputs.<name>` of our action's steps, and `needs/jobs.<job>.outputs.<name>`, must exist. */
+function outputProblems(doc: Workflow, contract: ActionContract): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of Object.entries(doc.jobs)) {
+    const ours = new Set(
+      (job.steps ?? []).filter((s) => isOurAction(s.uses) && s.id).map((s) => s.id as string),
+    );
+    const text = JSON.stringify(job);
+    for (const [, id, name] of text.matchAll(/steps\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)/g)) {
+      if (ours.has(id) && !(name in contract.outputs))
+        problems.push(`job ${jobId}: steps.${id}.outputs.${name} is not an output of action.yml`);
+    }
+  }
+  for (const [, , jobId, name] of JSON.stringify(doc).matchAll(
+    /(needs|jobs)\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)/g,
+  )) {
+    const outputs = doc.jobs[jobId]?.outputs;
+    if (!outputs || !(name in outputs))
+      problems.push(`${jobId}.outputs.${name} is not declared by job ${jobId}`);
+  }
+  return problems;
+}
+
+/** Actions are referenced by a release tag or a commit, never a moving branch. */
+function pinningProblems(doc: Workflow): string[] {
+  return stepsOf(doc)
+    .map(({ step }) => step.uses)
+    .filter((uses): uses is string => uses !== undefined && uses !== "./" && !uses.startsWith("docker://"))
+    .filter((uses) => !/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(uses))
+    .map((uses) => `${uses} is not pinned to a release tag or commit`);
+}
+
+const isStatic = (value: unknown): value is string => typeof value === "string" && !value.includes("${{");
+
+/**
+ * The values given to our action that are known before the run are checked with the action's own parsers:
+ * a template that copies cleanly but fails on its first run is a broken template.
+ */
+function valueProblems(doc: Workflow): string[] {
+  const problems: string[] = [];
+  const identity = { pr: 1234, sha: "0123456789abcdef0123456789abcdef01234567", runId: "16000000000" };
+  const anyDuration = { minMs: 0, maxMs: 24 * 3_600_000 };
+  for (const { job, step } of stepsOf(doc).filter(({ step }) => isOurAction(step.uses))) {
+    const w = (step.with ?? {}) as Record<string, unknown>;
+    const where = `job ${job}, step ${step.id ?? step.uses}`;
+    const check = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        problems.push(`${where}: ${(error as Error).message}`);
+      }
+    };
+    if (isStatic(w.thresholds)) check(() => parseThresholds(w.thresholds as string));
+    for (const input of ["duration", "warmup", "ready-timeout", "request-timeout", "cold-start-timeout"]) {
+      if (isStatic(w[input])) check(() => parseDuration(input, w[input] as string, anyDuration));
+    }
+    if (isStatic(w["max-regression"]))
+      check(() => parsePercent("max-regression", w["max-regression"] as string));
+    if (typeof w["service-name"] === "string") {
+      const name = (w["service-name"] as string).replace(/\$\{\{[^}]*\}\}/g, "x");
+      check(() => {
+        const problem = serviceNameProblem(expandPlaceholders("service-name", name, identity));
+        if (problem) throw new Error(`service-name: ${problem}`);
+      });
+    }
+    if (isStatic(w.namespace)) {
+      const problem = namespaceProblem(w.namespace);
+      if (problem) problems.push(`${where}: namespace: ${problem}`);
+    }
+    const enums: Record<string, string[]> = {
+      teardown: ["always", "on-success", "never"],
+      "private-zone": ["keep", "enable", "disable"],
+      comment: ["true", "false"],
+      "cold-start": ["true", "false"],
+      "create-namespace": ["true", "false"],
+      "fail-on-threshold": ["true", "false"],
+    };
+    for (const [input, choices] of Object.entries(enums)) {
+      if (w[input] !== undefined && isStatic(String(w[input])) && !choices.includes(String(w[input]))) {
+        problems.push(`${where}: ${input}: ${String(w[input])} is not one of ${choices.join(", ")}`);
+      }
+    }
+  }
+  return problems;
+}
+
+function eventNames(doc: Workflow): string[] {
+  const on = doc.on as unknown;
+  if (typeof on === "string") return [on];
+  if (Array.isArray(on)) return on as string[];
+  return Object.keys(on as Mapping);
+}
+
+// ---- the files ----------------------------------------------------------------------------------------------
+
+function loadWorkflows(): WorkflowFile[] {
+  return ["workflows", ".github/workflows"].flatMap((dir) =>
+    readdirSync(join(ROOT, dir))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => {
+        const path = `${dir}/${f}`;
+        const text = readFileSync(join(ROOT, path), "utf8");
+        return { path, text, doc: yaml.load(text) as Workflow };
+      }),
+  );
+}
+
+function loadContract(): ActionContract {
+  const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8")) as Partial<ActionContract>;
+  return { inputs: action.inputs ?? {}, outputs: action.outputs ?? {} };
+}
+
+const files = loadWorkflows();
+const templates = files.filter((f) => f.path.startsWith("workflows/"));
+const byPath = (path: string): WorkflowFile => {
+  const file = files.find((f) => f.path === path);
+  if (!file) throw new Error(`${path} is missing`);
+  return file;
+};
+const ourSteps = (file: WorkflowFile) => stepsOf(file.doc).filter(({ step }) => isOurAction(step.uses));
+
+describe("the checks themselves", () => {
+  const minimal = (extra: string) =>
+    `on: push\n${extra}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n`;
+
+  test("the parser reports schema, expression and job-graph errors", async () => {
+    expect(await parserProblems("ok.yml", minimal("permissions:\n  contents: read\n"))).toEqual([]);
+    expect((await parserProblems("bad.yml", minimal("permissions:\n  content: read\n"))).join()).toMatch(
+      /content/,
+    );
+    expect(
+      (await parserProblems("bad.yml", minimal("env:\n  A: ${{ github.foo( }}\n"))).length,
+    ).toBeGreaterThan(0);
+    const needsUnknown =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n" +
+      "  b:\n    needs: nope\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n";
+    expect((await parserProblems("needs.yml", needsUnknown)).join()).toMatch(/nope/);
+  });
+
+  test("permissions: missing, write-all, unlisted scopes, write for read, and unused policy are findings", () => {
+    const wf = (permissions: unknown, jobPermissions?: unknown): Workflow => ({
+      on: { push: null },
+      permissions,
+      jobs: { a: { permissions: jobPermissions, steps: [] } },
+    });
+    const policy: Record<string, Level> = { contents: "read", issues: "write" };
+    expect(permissionProblems(wf({ contents: "read", issues: "write" }), policy)).toEqual([]);
+    expect(permissionProblems(wf({ contents: "read" }, { issues: "write" }), policy)).toEqual([]);
+    expect(permissionProblems(wf(undefined), policy).join()).toMatch(/no top-level permissions/);
+    expect(permissionProblems(wf("write-all"), policy).join()).toMatch(/write-all/);
+    expect(permissionProblems(wf({ contents: "write", issues: "write" }), policy).join()).toMatch(
+      /contents: write where read/,
+    );
+    expect(
+      permissionProblems(wf({ contents: "read", issues: "write", packages: "write" }), policy).join(),
+    ).toMatch(/packages/);
+    expect(permissionProblems(wf({ contents: "read" }), policy).join()).toMatch(
+      /issues: write but the workflow asks nothing/,
+    );
+  });
+
+  test("inputs, outputs, pinning and values: each kind of mistake is caught", () => {
+    const contract: ActionContract = {
+      inputs: { "service-file": { required: true }, duration: {} },
+      outputs: { passed: {} },
+    };
+    const wf = (step: Step, more: Mapping = {}): Workflow => ({
+      on: { push: null },
+      jobs: { a: { steps: [step], ...more } },
+    });
+    const ok = wf({ id: "g", uses: PUBLISHED_ACTION, with: { "service-file": "s.yaml", duration: "30s" } });
+    expect(inputProblems(ok, contract)).toEqual([]);
+    expect(
+      inputProblems(
+        wf({ uses: PUBLISHED_ACTION, with: { "service-file": "s", durations: "1" } }),
+        contract,
+      ).join(),
+    ).toMatch(/unknown input durations/);
+    expect(inputProblems(wf({ uses: "./", with: { duration: "30s" } }), contract).join()).toMatch(
+      /missing required input service-file/,
+    );
+    const readsOutput = (name: string) =>
+      wf({ id: "g", uses: PUBLISHED_ACTION }, { outputs: { x: `\${{ steps.g.outputs.${name} }}` } });
+    expect(outputProblems(readsOutput("passed"), contract)).toEqual([]);
+    expect(outputProblems(readsOutput("pass"), contract).join()).toMatch(/steps\.g\.outputs\.pass /);
+    expect(
+      outputProblems({ on: {}, jobs: { a: {}, b: { if: "needs.a.outputs.y == 'true'" } } }, contract).join(),
+    ).toMatch(/a\.outputs\.y/);
+    expect(pinningProblems(wf({ uses: "actions/checkout@main" })).join()).toMatch(/not pinned/);
+    expect(pinningProblems(wf({ uses: "actions/checkout@v5" }))).toEqual([]);
+    expect(valueProblems(wf({ uses: PUBLISHED_ACTION, with: { thresholds: "p99 <" } })).join()).toMatch(
+      /thresholds/,
+    );
+    expect(valueProblems(wf({ uses: PUBLISHED_ACTION, with: { duration: "30" } })).join()).toMatch(
+      /duration/,
+    );
+    expect(
+      valueProblems(wf({ uses: PUBLISHED_ACTION, with: { "service-name": "App_{pr}" } })).join(),
+    ).toMatch(/service-name/);
+    expect(valueProblems(wf({ uses: PUBLISHED_ACTION, with: { teardown: "sometimes" } })).join()).toMatch(
+      /teardown/,
+    );
+  });
+});
+
+describe("every workflow file", () => {
+  test("the policy names exactly the workflow files there are", () => {
+    expect(files.map((f) => f.path).sort()).toEqual(Object.keys(PERMISSIONS).sort());
+  });
+
+  test.each(files.map((f) => [f.path, f] as const))("%s: GitHub's parser accepts it", async (_path, file) => {
+    expect(await parserProblems(file.path, file.text)).toEqual([]);
+  });
+
+  test.each(files.map((f) => [f.path, f] as const))("%s: asks for exactly its permissions", (path, file) => {
+    expect(permissionProblems(file.doc, PERMISSIONS[path] ?? {})).toEqual([]);
+  });
+
+  test.each(files.map((f) => [f.path, f] as const))(
+    "%s: never runs on pull_request_target",
+    (_path, file) => {
+      expect(eventNames(file.doc)).not.toContain("pull_request_target");
+      expect(file.text).not.toMatch(/pull_request_target\s*:/);
+    },
+  );
+
+  test.each(files.map((f) => [f.path, f] as const))("%s: actions are pinned to releases", (_path, file) => {
+    expect(pinningProblems(file.doc)).toEqual([]);
+  });
+
+  test.each(files.map((f) => [f.path, f] as const))("%s: values given to the action parse", (_path, file) => {
+    expect(valueProblems(file.doc)).toEqual([]);
+  });
+});
+
+describe("the action's contract (action.yml)", () => {
+  const contract = existsSync(join(ROOT, "action.yml")) ? loadContract() : undefined;
+
+  test("action.yml exists", () => {
+    expect(contract).toBeDefined();
+  });
+
+  test.each(files.map((f) => [f.path, f] as const))(
+    "%s: passes only declared inputs, reads only declared outputs",
+    (_path, file) => {
+      if (!contract) throw new Error("action.yml is missing");
+      expect(inputProblems(file.doc, contract)).toEqual([]);
+      expect(outputProblems(file.doc, contract)).toEqual([]);
+    },
+  );
+});
+
+describe("templates", () => {
+  test.each(templates.map((f) => [f.path, f] as const))("%s: uses the published action", (_path, file) => {
+    const steps = ourSteps(file);
+    expect(steps.length).toBeGreaterThan(0);
+    for (const { step } of steps) expect(step.uses).toBe(PUBLISHED_ACTION);
+  });
+
+  test.each(templates.map((f) => [f.path, f] as const))(
+    "%s: the kubeconfig comes from a secret",
+    (_path, file) => {
+      for (const { step } of ourSteps(file))
+        expect(String(step.with?.kubeconfig)).toMatch(/^\$\{\{\s*secrets\./);
+    },
+  );
+
+  test.each(templates.map((f) => [f.path, f] as const))(
+    "%s: secrets reach shell steps through env only",
+    (_path, file) => {
+      for (const { step } of stepsOf(file.doc)) if (step.run) expect(step.run).not.toMatch(/\$\{\{/);
+    },
+  );
+
+  describe("pr-check", () => {
+    const file = byPath("workflows/pr-check.yml");
+    const gateJob = Object.entries(file.doc.jobs).find(([, job]) =>
+      (job.steps ?? []).some((s) => isOurAction(s.uses)),
+    );
+
+    test("runs on pull_request, one run per PR, a new push cancels the old run", () => {
+      expect(eventNames(file.doc)).toEqual(["pull_request"]);
+      const concurrency = file.doc.concurrency as Mapping;
+      expect(concurrency.group).toMatch(/github\.event\.pull_request\.number/);
+      expect(concurrency["cancel-in-progress"]).toBe(true);
+    });
+
+    test("deploys a PR-isolated service, comments, and tears it down", () => {
+      const [{ step }] = ourSteps(file);
+      expect(step.with?.["service-name"]).toMatch(/\{pr\}/);
+      expect(String(step.with?.comment)).toBe("true");
+      expect(step.with?.teardown).toBe("always");
+      expect(step.with?.image).toBeDefined();
+    });
+
+    test("the gate job never runs for a fork, and degrades when the secret is absent", () => {
+      expect(gateJob).toBeDefined();
+      const [, job] = gateJob!;
+      expect(job.if).toMatch(/github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
+      const credsStep = (job.steps ?? []).find((s) =>
+        JSON.stringify(s.env ?? {}).includes("secrets.KPG_KUBECONFIG"),
+      );
+      expect(credsStep?.id).toBeDefined();
+      for (const step of (job.steps ?? []).slice((job.steps ?? []).indexOf(credsStep!) + 1)) {
+        if (step.if?.startsWith("always()")) continue;
+        expect(step.if).toContain(`steps.${credsStep!.id}.outputs.`);
+      }
+    });
+  });
+
+  describe("nightly-regression", () => {
+    const file = byPath("workflows/nightly-regression.yml");
+    const [{ step: gate }] = ourSteps(file);
+    const steps = stepsOf(file.doc).map(({ step }) => step);
+    const after = steps.slice(steps.indexOf(gate) + 1);
+
+    test("runs on a schedule and by hand", () => {
+      expect(eventNames(file.doc).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    });
+
+    const download = steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+
+    test("compares with the baseline file a passing run uploaded", () => {
+      expect(download?.with?.["run-id"]).toBeDefined();
+      const baselineUpload = after.find(
+        (s) => s.uses?.startsWith("actions/upload-artifact@") && s.with?.name === download?.with?.name,
+      );
+      // The next run looks for the file under the name this run's gate writes it.
+      const resultsName = String(gate.with?.["results-file"]).split("/").pop();
+      expect(baselineUpload?.with?.path).toBe(`\${{ steps.${gate.id}.outputs.results-file }}`);
+      expect(String(gate.with?.baseline)).toContain(`/baseline/${resultsName}`);
+      expect(String(download?.with?.path)).toMatch(/\/baseline$/);
+      expect(gate.with?.["max-regression"]).toBeDefined();
+    });
+
+    test("uploads every run's results, keeps them as the next baseline only when the gate passed", () => {
+      const uploads = after.filter((s) => s.uses?.startsWith("actions/upload-artifact@"));
+      expect(uploads.map((s) => s.with?.name)).toContain("knative-perf-gate-results");
+      const baseline = uploads.find((s) => s.with?.name === download?.with?.name);
+      expect(baseline?.if).toBe(`steps.${gate.id}.outputs.passed == 'true'`);
+    });
+
+    test("reports to an issue and still fails the job when the gate failed", () => {
+      const issue = after.find(
+        (s) =>
+          s.uses?.startsWith("actions/github-script@") &&
+          /issues\.(create|update)/.test(String(s.with?.script)),
+      );
+      expect(issue).toBeDefined();
+      expect(String(issue?.with?.script)).not.toMatch(/\$\{\{/);
+      expect(String(gate.with?.["fail-on-threshold"])).toBe("false");
+      const last = after[after.length - 1];
+      expect(last.if).toBe(`steps.${gate.id}.outputs.passed == 'false'`);
+      expect(last.run).toMatch(/exit 1/);
+    });
+  });
+
+  describe("release-gate", () => {
+    const file = byPath("workflows/release-gate.yml");
+    const gateJobId = Object.entries(file.doc.jobs).find(([, job]) =>
+      (job.steps ?? []).some((s) => isOurAction(s.uses)),
+    )?.[0];
+
+    test("runs on a tag push and as a reusable workflow", () => {
+      expect(eventNames(file.doc).sort()).toEqual(["push", "workflow_call"]);
+      expect(((file.doc.on.push as Mapping).tags as string[]).length).toBeGreaterThan(0);
+    });
+
+    test("a failing gate blocks the release job", () => {
+      const [{ step }] = ourSteps(file);
+      expect(String(step.with?.["fail-on-threshold"])).toBe("true");
+      const dependents = Object.entries(file.doc.jobs).filter(([, job]) =>
+        [job.needs ?? []].flat().includes(gateJobId!),
+      );
+      expect(dependents.length).toBeGreaterThan(0);
+      for (const [, job] of dependents)
+        expect(String(job.if ?? "")).not.toMatch(/always\(\)|failure\(\)|cancelled\(\)/);
+    });
+  });
+});
+
+describe("our CI", () => {
+  const runs = (file: WorkflowFile) =>
+    stepsOf(file.doc)
+      .map(({ step }) => step.run ?? "")
+      .join("\n");
+
+  test("ci.yml lints, type-checks, tests and checks dist/ freshness on push and pull_request", () => {
+    const file = byPath(".github/workflows/ci.yml");
+    expect(eventNames(file.doc).sort()).toEqual(["pull_request", "push"]);
+    for (const command of ["npm ci", "npm run lint", "npm run build", "npm test", "npm run package"])
+      expect(runs(file)).toContain(command);
+    const diff = stepsOf(file.doc).find(({ step }) => /git diff --exit-code\b.*dist\//.test(step.run ?? ""));
+    expect(diff?.step.id).toBeDefined();
+    const setupNode = stepsOf(file.doc).filter(({ step }) => step.uses?.startsWith("actions/setup-node@"));
+    expect(setupNode.length).toBeGreaterThan(0);
+    for (const { step } of setupNode) expect(String(step.with?.["node-version"])).toBe("24");
+  });
+
+  test("e2e-kind.yml runs the action from the repo on the seed's service against a pinned Knative", () => {
+    const file = byPath(".github/workflows/e2e-kind.yml");
+    expect(
+      stepsOf(file.doc).some(
+        ({ step }) =>
+          step.uses?.startsWith("helm/kind-action@") || /kind create cluster/.test(step.run ?? ""),
+      ),
+    ).toBe(true);
+    const version = String((file.doc.env as Mapping).KNATIVE_VERSION);
+    expect(version).toMatch(/^knative-v\d+\.\d+\.\d+$/);
+    for (const file of ["serving-crds.yaml", "serving-core.yaml", "kourier.yaml"])
+      expect(runs(byPath(".github/workflows/e2e-kind.yml"))).toContain(file);
+    expect(file.text).not.toMatch(/releases\/(latest|download\/latest)/);
+    const steps = ourSteps(file);
+    expect(steps.length).toBeGreaterThan(0);
+    for (const { step } of steps) expect(step.uses).toBe("./");
+    const [{ step: gate }] = steps;
+    expect(gate.with?.["service-file"]).toBe("examples/helloworld-service.yaml");
+    expect(() =>
+      parseServiceManifest(readFileSync(join(ROOT, "examples/helloworld-service.yaml"), "utf8")),
+    ).not.toThrow();
+    expect(String(gate.with?.gateway)).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    expect(String(gate.with?.thresholds).trim()).not.toBe("");
+    expect(file.text).toContain(`PASSED: \${{ steps.${gate.id}.outputs.passed }}`);
+    expect(runs(file)).toContain('test "$PASSED" = "true"');
+  });
+});
