@@ -213,7 +213,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return n;
   };
 
-  async function route(req: IncomingMessage, path: string, query: URLSearchParams, body: unknown) {
+  interface Reply {
+    status: number;
+    data: unknown;
+    headers?: Record<string, string>;
+  }
+
+  async function route(req: IncomingMessage, path: string, query: URLSearchParams, body: unknown): Promise<Reply> {
     const method = req.method ?? "GET";
     let match = path.match(/^\/(?:repos\/([^/]+)\/([^/]+)|repositories\/(\d+))\/issues\/(\d+)\/comments$/);
     if (match) {
@@ -233,7 +239,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         const lastPage = Math.max(1, Math.ceil(all.length / perPage));
         const rest = `/issues/${issue}/comments`;
         const link = linkHeader(repo.id, rest, query, page, lastPage);
-        return { status: 200, data: all.slice((page - 1) * perPage, page * perPage), headers: link ? { link } : {} };
+        const headers: Record<string, string> = link ? { link } : {};
+        return { status: 200, data: all.slice((page - 1) * perPage, page * perPage), headers };
       }
       if (method === "POST") {
         refuseWrite(method);
