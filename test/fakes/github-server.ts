@@ -44,6 +44,8 @@ export interface Fault {
   times?: number;
   message?: string;
   headers?: Record<string, string>;
+  /** The request takes effect, and only then the fault is answered (a 502 after GitHub created the comment). */
+  commit?: boolean;
 }
 
 export interface FakeGitHubOptions {
@@ -219,7 +221,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     headers?: Record<string, string>;
   }
 
-  async function route(req: IncomingMessage, path: string, query: URLSearchParams, body: unknown): Promise<Reply> {
+  function route(req: IncomingMessage, path: string, query: URLSearchParams, body: unknown): Reply {
     const method = req.method ?? "GET";
     let match = path.match(/^\/(?:repos\/([^/]+)\/([^/]+)|repositories\/(\d+))\/issues\/(\d+)\/comments$/);
     if (match) {
@@ -313,8 +315,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         throw new HttpError(401, "Bad credentials");
       }
       const fault = takeFault(method, path);
+      if (fault?.commit) route(req, path, url.searchParams, body);
       if (fault) throw new HttpError(fault.status, fault.message ?? "Server Error", fault.headers);
-      const result = await route(req, path, url.searchParams, body);
+      const result = route(req, path, url.searchParams, body);
       entry.status = result.status;
       send(res, result.status, result.data, result.headers);
     } catch (error) {

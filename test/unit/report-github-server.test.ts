@@ -120,6 +120,14 @@ describe("fake GitHub: faults", () => {
     expect(gh.requests.map((r) => r.status)).toEqual([201, 502, 502, 200]);
   });
 
+  test("a committed fault takes effect before it is answered", async () => {
+    gh = await startFakeGitHub();
+    gh.fail({ status: 502, method: "POST", commit: true });
+    const url = `${gh.baseUrl}/repos/acme/app/issues/1/comments`;
+    expect((await call(url, { method: "POST", body: JSON.stringify({ body: "x" }) })).status).toBe(502);
+    expect(gh.comments("acme", "app", 1).map((c) => c.body)).toEqual(["x"]);
+  });
+
   test("secondary rate limit: 403 with GitHub's message and retry-after", async () => {
     gh = await startFakeGitHub();
     gh.secondaryRateLimit({ retryAfterSeconds: 3 });
