@@ -6,11 +6,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as yaml from "js-yaml";
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
-import { parseThresholds } from "../../src/config/thresholds.js";
-import { parseDuration, parsePercent } from "../../src/config/values.js";
-import { expandPlaceholders } from "../../src/config/placeholders.js";
-import { namespaceProblem, serviceNameProblem } from "../../src/config/names.js";
 import { parseServiceManifest } from "../../src/config/manifest.js";
+import { parseSettings } from "../../src/config/parse.js";
+import { inputErrorsOf } from "../../src/config/errors.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** How users reference the published action; our own CI runs the checkout instead (`./`). */
@@ -171,54 +169,103 @@ function pinningProblems(doc: Workflow): string[] {
     .map((uses) => `${uses} is not pinned to a release tag or commit`);
 }
 
-const isStatic = (value: unknown): value is string => typeof value === "string" && !value.includes("${{");
+/** Stand-ins for what a run knows: enough to resolve the expressions templates use for the action's inputs. */
+const RUN_CONTEXT: Record<string, string> = {
+  "github.sha": "0123456789abcdef0123456789abcdef01234567",
+  "github.event.pull_request.head.sha": "89abcdef0123456789abcdef0123456789abcdef",
+  "github.event.pull_request.number": "1234",
+  "github.ref_name": "main",
+  "github.run_id": "16000000000",
+  "runner.temp": "/home/runner/work/_temp",
+};
+
+interface Scope {
+  doc: Workflow;
+  job: Job;
+  step: Step;
+  /** Called as a reusable workflow / dispatched: inputs have their defaults. Otherwise the inputs context is empty. */
+  withInputs: boolean;
+}
+
+function workflowInputs(doc: Workflow): Record<string, { default?: unknown }> {
+  const on = doc.on as Record<string, { inputs?: Record<string, { default?: unknown }> } | null>;
+  return { ...on.workflow_dispatch?.inputs, ...on.workflow_call?.inputs };
+}
 
 /**
- * The values given to our action that are known before the run are checked with the action's own parsers:
- * a template that copies cleanly but fails on its first run is a broken template.
+ * Evaluates the expressions of a `with:` value the way the runner would for the simple forms templates use
+ * (`a || b || 'literal'`, env, inputs, known run context). undefined: known only at run time (secrets, step
+ * outputs, vars without a fallback, comparisons).
  */
-function valueProblems(doc: Workflow): string[] {
+function resolve(value: string, scope: Scope, depth = 0): string | undefined {
+  let unknown = false;
+  const text = value.replace(/\$\{\{\s*([\s\S]*?)\s*\}\}/g, (_, expression: string) => {
+    const result =
+      depth > 3 || /&&|==|!=|\(/.test(expression) ? undefined : evaluate(expression, scope, depth);
+    if (result === undefined) unknown = true;
+    return result ?? "";
+  });
+  return unknown ? undefined : text;
+}
+
+function evaluate(expression: string, scope: Scope, depth: number): string | undefined {
+  for (const operand of expression.split("||").map((o) => o.trim())) {
+    const literal = /^'(.*)'$/.exec(operand);
+    if (literal) return literal[1];
+    let found: unknown;
+    const [context, ...rest] = operand.split(".");
+    const name = rest.join(".");
+    if (context === "env")
+      found = scope.step.env?.[name] ?? scope.job.env?.[name] ?? (scope.doc.env as Mapping)?.[name];
+    else if (context === "inputs")
+      found = scope.withInputs ? workflowInputs(scope.doc)[name]?.default : undefined;
+    else found = RUN_CONTEXT[operand];
+    const text = found === undefined || found === null ? undefined : resolve(String(found), scope, depth + 1);
+    if (text) return text;
+  }
+  return undefined;
+}
+
+/**
+ * Every step of our action is given to the action's own input parser (parseSettings), with expressions
+ * resolved where they can be: a template that copies cleanly but fails validation on its first run is a broken
+ * template. Inputs known only at run time are left out. A manifest path that exists only in the user's
+ * repository (templates) reads the seed's helloworld service instead.
+ */
+function settingsProblems(doc: Workflow, isTemplate: boolean): string[] {
   const problems: string[] = [];
-  const identity = { pr: 1234, sha: "0123456789abcdef0123456789abcdef01234567", runId: "16000000000" };
-  const anyDuration = { minMs: 0, maxMs: 24 * 3_600_000 };
-  for (const { job, step } of stepsOf(doc).filter(({ step }) => isOurAction(step.uses))) {
-    const w = (step.with ?? {}) as Record<string, unknown>;
-    const where = `job ${job}, step ${step.id ?? step.uses}`;
-    const check = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (error) {
-        problems.push(`${where}: ${(error as Error).message}`);
-      }
-    };
-    if (isStatic(w.thresholds)) check(() => parseThresholds(w.thresholds as string));
-    for (const input of ["duration", "warmup", "ready-timeout", "request-timeout", "cold-start-timeout"]) {
-      if (isStatic(w[input])) check(() => parseDuration(input, w[input] as string, anyDuration));
-    }
-    if (isStatic(w["max-regression"]))
-      check(() => parsePercent("max-regression", w["max-regression"] as string));
-    if (typeof w["service-name"] === "string") {
-      const name = (w["service-name"] as string).replace(/\$\{\{[^}]*\}\}/g, "x");
-      check(() => {
-        const problem = serviceNameProblem(expandPlaceholders("service-name", name, identity));
-        if (problem) throw new Error(`service-name: ${problem}`);
-      });
-    }
-    if (isStatic(w.namespace)) {
-      const problem = namespaceProblem(w.namespace);
-      if (problem) problems.push(`${where}: namespace: ${problem}`);
-    }
-    const enums: Record<string, string[]> = {
-      teardown: ["always", "on-success", "never"],
-      "private-zone": ["keep", "enable", "disable"],
-      comment: ["true", "false"],
-      "cold-start": ["true", "false"],
-      "create-namespace": ["true", "false"],
-      "fail-on-threshold": ["true", "false"],
-    };
-    for (const [input, choices] of Object.entries(enums)) {
-      if (w[input] !== undefined && isStatic(String(w[input])) && !choices.includes(String(w[input]))) {
-        problems.push(`${where}: ${input}: ${String(w[input])} is not one of ${choices.join(", ")}`);
+  const events = eventNames(doc);
+  const scenarios = Object.keys(workflowInputs(doc)).length > 0 ? [true, false] : [false];
+  const readFile = (path: string) => {
+    const inRepo = join(ROOT, path);
+    if (existsSync(inRepo)) return readFileSync(inRepo, "utf8");
+    if (isTemplate) return readFileSync(join(ROOT, "examples/helloworld-service.yaml"), "utf8");
+    throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+  };
+  for (const [jobId, job] of Object.entries(doc.jobs)) {
+    for (const step of (job.steps ?? []).filter((s) => isOurAction(s.uses))) {
+      for (const withInputs of scenarios) {
+        const raw: Record<string, string> = {};
+        for (const [input, value] of Object.entries(step.with ?? {})) {
+          const resolved = resolve(String(value), { doc, job, step, withInputs });
+          if (resolved !== undefined) raw[input] = resolved;
+        }
+        try {
+          parseSettings(raw, {
+            readFile,
+            pr: events.includes("pull_request")
+              ? Number(RUN_CONTEXT["github.event.pull_request.number"])
+              : undefined,
+            sha: RUN_CONTEXT["github.sha"],
+            runId: RUN_CONTEXT["github.run_id"],
+          });
+        } catch (error) {
+          const found = inputErrorsOf(error);
+          if (found.length === 0) throw error;
+          const when = scenarios.length > 1 ? (withInputs ? " (called with inputs)" : " (not called)") : "";
+          for (const e of found)
+            problems.push(`job ${jobId}, step ${step.id ?? step.uses}${when}: ${e.message}`);
+        }
       }
     }
   }
@@ -330,18 +377,25 @@ describe("the checks themselves", () => {
     ).toMatch(/a\.outputs\.y/);
     expect(pinningProblems(wf({ uses: "actions/checkout@main" })).join()).toMatch(/not pinned/);
     expect(pinningProblems(wf({ uses: "actions/checkout@v5" }))).toEqual([]);
-    expect(valueProblems(wf({ uses: PUBLISHED_ACTION, with: { thresholds: "p99 <" } })).join()).toMatch(
-      /thresholds/,
+    const bad = (w: Mapping, env?: Mapping) =>
+      settingsProblems(
+        {
+          on: { push: null },
+          env,
+          jobs: { a: { steps: [{ uses: PUBLISHED_ACTION, with: { "service-file": "s.yaml", ...w } }] } },
+        },
+        true,
+      ).join("\n");
+    expect(bad({})).toBe("");
+    expect(bad({ thresholds: "p99 <" })).toMatch(/^job a, step .*: thresholds: /);
+    expect(bad({ duration: "30" })).toMatch(/duration: "30" has no unit/);
+    expect(bad({ "service-name": "app-pr-{pr}" })).toMatch(
+      /service-name: \{pr\} is used but this run is not for a pull request/,
     );
-    expect(valueProblems(wf({ uses: PUBLISHED_ACTION, with: { duration: "30" } })).join()).toMatch(
-      /duration/,
-    );
-    expect(
-      valueProblems(wf({ uses: PUBLISHED_ACTION, with: { "service-name": "App_{pr}" } })).join(),
-    ).toMatch(/service-name/);
-    expect(valueProblems(wf({ uses: PUBLISHED_ACTION, with: { teardown: "sometimes" } })).join()).toMatch(
-      /teardown/,
-    );
+    expect(bad({ teardown: "sometimes" })).toMatch(/teardown/);
+    expect(bad({ warmup: "${{ env.WARMUP }}" }, { WARMUP: "30" })).toMatch(/warmup/);
+    expect(bad({ warmup: "${{ env.WARMUP || '5s' }}" })).toBe("");
+    expect(bad({ kubeconfig: "${{ secrets.KUBECONFIG }}", baseline: "${{ steps.x.outputs.y }}" })).toBe("");
   });
 });
 
@@ -370,9 +424,12 @@ describe("every workflow file", () => {
     expect(pinningProblems(file.doc)).toEqual([]);
   });
 
-  test.each(files.map((f) => [f.path, f] as const))("%s: values given to the action parse", (_path, file) => {
-    expect(valueProblems(file.doc)).toEqual([]);
-  });
+  test.each(files.map((f) => [f.path, f] as const))(
+    "%s: the action's parser accepts the inputs",
+    (path, file) => {
+      expect(settingsProblems(file.doc, path.startsWith("workflows/"))).toEqual([]);
+    },
+  );
 });
 
 describe("the action's contract (action.yml)", () => {
