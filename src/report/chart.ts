@@ -20,7 +20,8 @@ export function downsample<T extends { t: number }>(samples: T[], maxPoints = MA
   return buckets;
 }
 
-export const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
+export const mean = (values: number[]) =>
+  values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 export const max = (values: number[]) => (values.length ? Math.max(...values) : 0);
 
 /** A round axis maximum at or above `value`: 1, 2, 2.5, 5 × 10^k. */

@@ -4,7 +4,14 @@
 // read-only GITHUB_TOKEN) is not an error of the gate: the comment is skipped with a warning.
 import * as github from "@actions/github";
 import { markerKey } from "./escape.js";
-import { apiFailure, DEFAULT_RETRY, installRetries, isRateLimited, sleep, type RetryPolicy } from "./github-retry.js";
+import {
+  apiFailure,
+  DEFAULT_RETRY,
+  installRetries,
+  isRateLimited,
+  sleep,
+  type RetryPolicy,
+} from "./github-retry.js";
 
 export const MARKER_PREFIX = "knative-perf-gate";
 /** GitHub refuses comment bodies longer than 65,536 characters; stay below with room for the note. */
@@ -51,7 +58,8 @@ export function commentTarget(context: EventContext): CommentTarget | undefined 
 export function commentBody(marker: string, body: string): string {
   const full = body.startsWith(marker) ? body : `${marker}\n${body}`;
   if (full.length <= MAX_COMMENT_CHARS) return full;
-  const note = "\n\n… The report was cut to fit a comment; the job summary and the results file have all of it.\n";
+  const note =
+    "\n\n… The report was cut to fit a comment; the job summary and the results file have all of it.\n";
   const room = full.slice(0, MAX_COMMENT_CHARS - note.length);
   return room.slice(0, Math.max(marker.length, room.lastIndexOf("\n"))) + note;
 }
@@ -149,7 +157,9 @@ export async function upsertComment(opts: UpsertCommentOptions): Promise<UpsertR
         const status = apiFailure(error)?.status ?? 0;
         if (status >= 500 && round < policy.retries) {
           const delayMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** round);
-          log.info(`Creating the comment on ${where} failed (${status}); looking again in ${delayMs / 1000} s`);
+          log.info(
+            `Creating the comment on ${where} failed (${status}); looking again in ${delayMs / 1000} s`,
+          );
           await sleep(delayMs);
           continue;
         }

@@ -8,7 +8,8 @@ const ZWJ = "\u200D";
 
 // C0/C1 controls (except tab and line breaks) and bidirectional overrides, which can make text read differently
 // from what it is ("Trojan source").
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+const INVISIBLE =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
 const MARKDOWN_PUNCTUATION = /[\\`*_[\]|~#!]/g;
 const HTML_SPECIAL = /[&<>"]/g;
@@ -63,10 +64,14 @@ export function code(value: unknown, opts: { max?: number; table?: boolean } = {
  * run in the text, so nothing inside can close it; inside a code block `<`, `@` and `|` are inert.
  */
 export function codeBlock(value: unknown, opts: { maxLines?: number; maxChars?: number } = {}): string {
-  const normalized = truncate(clean(value).replace(LINE_BREAK, "\n").replace(/\s+$/, ""), opts.maxChars ?? 4000);
+  const normalized = truncate(
+    clean(value).replace(LINE_BREAK, "\n").replace(/\s+$/, ""),
+    opts.maxChars ?? 4000,
+  );
   let lines = normalized.split("\n");
   const maxLines = opts.maxLines ?? 40;
-  if (lines.length > maxLines) lines = [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`];
+  if (lines.length > maxLines)
+    lines = [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`];
   const longestRun = Math.max(0, ...(normalized.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(Math.max(3, longestRun + 1));
   return `${fence}text\n${lines.join("\n")}\n${fence}`;

@@ -44,7 +44,9 @@ export function expectedPods(
   concurrency: number,
   autoscaling: { target: number; utilizationPercent: number; minScale: number; maxScale: number },
 ): number {
-  const wanted = Math.ceil(concurrency / perPodTarget(autoscaling.target, autoscaling.utilizationPercent) - 1e-9);
+  const wanted = Math.ceil(
+    concurrency / perPodTarget(autoscaling.target, autoscaling.utilizationPercent) - 1e-9,
+  );
   const atLeast = Math.max(wanted, autoscaling.minScale);
   return autoscaling.maxScale > 0 ? Math.min(atLeast, autoscaling.maxScale) : atLeast;
 }
@@ -133,9 +135,12 @@ export function describePods(e: PodExplanation): string[] {
     );
   }
   const n = e.observed.pods;
-  const when = e.observed.when === "final" ? "when the load ended" : "at most (none were left when the load ended)";
+  const when =
+    e.observed.when === "final" ? "when the load ended" : "at most (none were left when the load ended)";
   if (n === 0) {
-    bullets.push("**Observed:** no serving pod was ready during the run, so there is nothing to explain yet.");
+    bullets.push(
+      "**Observed:** no serving pod was ready during the run, so there is nothing to explain yet.",
+    );
   } else if (e.bound === "min-scale") {
     bullets.push(
       `**Observed:** ${n} serving pod${n === 1 ? "" : "s"} ${when}, which is the revision's min-scale: it keeps ` +

@@ -34,7 +34,11 @@ export interface ApiFailure {
 
 export function apiFailure(error: unknown): ApiFailure | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const e = error as { status?: unknown; message?: unknown; response?: { headers?: Record<string, unknown> } };
+  const e = error as {
+    status?: unknown;
+    message?: unknown;
+    response?: { headers?: Record<string, unknown> };
+  };
   if (typeof e.status !== "number") return undefined;
   const headers: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(e.response?.headers ?? {})) {
@@ -55,9 +59,7 @@ export function isRateLimited(f: ApiFailure): boolean {
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
-export type RetryDecision =
-  | { retry: true; delayMs: number; why: string }
-  | { retry: false; why?: string };
+export type RetryDecision = { retry: true; delayMs: number; why: string } | { retry: false; why?: string };
 
 /**
  * Whether to retry after failure number `attempt` (0 for the first), and after how long. Pure: `nowMs` is the
@@ -71,7 +73,8 @@ export function retryDecision(
   nowMs: number,
 ): RetryDecision {
   if (isRateLimited(f)) {
-    if (attempt >= policy.retries) return { retry: false, why: `still rate limited after ${policy.retries} retries` };
+    if (attempt >= policy.retries)
+      return { retry: false, why: `still rate limited after ${policy.retries} retries` };
     const retryAfter = Number(f.headers["retry-after"]);
     const reset = Number(f.headers["x-ratelimit-reset"]);
     let delayMs: number;
@@ -91,7 +94,8 @@ export function retryDecision(
     return { retry: true, delayMs, why: `rate limited (${f.status})` };
   }
   if (f.status >= 500 && IDEMPOTENT.has(method.toUpperCase())) {
-    if (attempt >= policy.retries) return { retry: false, why: `still failing after ${policy.retries} retries` };
+    if (attempt >= policy.retries)
+      return { retry: false, why: `still failing after ${policy.retries} retries` };
     return {
       retry: true,
       delayMs: Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt),
@@ -122,7 +126,8 @@ export function installRetries(
         if (!failure) throw error;
         const decision = retryDecision(failure, options.method, attempt, policy, Date.now());
         if (!decision.retry) {
-          if (decision.why && typeof error === "object") Object.assign(error as object, { retryNote: decision.why });
+          if (decision.why && typeof error === "object")
+            Object.assign(error as object, { retryNote: decision.why });
           throw error;
         }
         log(

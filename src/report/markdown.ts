@@ -1,7 +1,7 @@
 // The Markdown report of one gate run, rendered from the results document only (so a report can be re-rendered
 // from a results file). Pure: the same document always gives the same text. Everything that came from the user
 // or the cluster goes through escape.ts.
-import type { LoadSummary, PodSummary, ResultsDocument } from "../results.js";
+import type { LoadSummary, PodSummary, RegressionVerdict, ResultsDocument } from "../results.js";
 import { downsample, max, mean, niceCeiling, xyChart } from "./chart.js";
 import { code, codeBlock, text } from "./escape.js";
 import { describePods, explainPods } from "./explain.js";
@@ -43,10 +43,12 @@ function headline(doc: ResultsDocument): string[] {
   if (facts.length) out.push(facts.join(" · "), "");
 
   const failures = [
-    ...doc.thresholds.filter((v) => !v.passed).map((v) => `${code(v.rule)} (observed ${text(v.observedText)})`),
+    ...doc.thresholds
+      .filter((v) => !v.passed)
+      .map((v) => `${code(v.rule)} (observed ${text(v.observedText)})`),
     ...(doc.regression?.verdicts ?? [])
       .filter((v) => !v.passed)
-      .map((v) => `${code(v.metric)} ${num(v.changePercent, 1)} % worse than the baseline`),
+      .map((v) => regressionFailure(v, "than the baseline")),
   ];
   if (failures.length) out.push(`**Failed:** ${failures.join(" · ")}`, "");
   return out;
@@ -59,7 +61,9 @@ function errorSection(doc: ResultsDocument): string[] {
 
 function thresholdsSection(doc: ResultsDocument): string[] {
   if (!doc.thresholds.length) {
-    const why = doc.error ? "Not judged: the run did not finish." : "No thresholds were set: this run only reports.";
+    const why = doc.error
+      ? "Not judged: the run did not finish."
+      : "No thresholds were set: this run only reports.";
     return ["#### Thresholds", "", why, ""];
   }
   const rows = doc.thresholds.map((v) => [
@@ -147,7 +151,8 @@ function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
     "",
   ];
   const explanation = explainPods(doc);
-  if (explanation) out.push(`**Why ${explanation.observed.pods} pods?**`, "", ...describePods(explanation), "");
+  if (explanation)
+    out.push(`**Why ${explanation.observed.pods} pods?**`, "", ...describePods(explanation), "");
   return out;
 }
 
@@ -231,38 +236,60 @@ function chartsSection(doc: ResultsDocument): string[] {
   return ["#### Over time", "", ...charts.flatMap((chart) => [chart, ""])];
 }
 
+const finite = (value: number | null): value is number => typeof value === "number" && Number.isFinite(value);
+
+/** How a failed comparison reads; a value this run (or the baseline) did not measure arrives as NaN or null. */
+function regressionFailure(v: RegressionVerdict, suffix = ""): string {
+  const metric = code(v.metric);
+  if (finite(v.changePercent)) {
+    return `${metric} is ${num(v.changePercent, 1)} % worse${suffix ? ` ${suffix}` : ""} (allowed ${num(v.allowedPercent, 1)} %)`;
+  }
+  // Infinity (a rise from 0) becomes null in the results file; the values tell it apart from "not measured".
+  if (finite(v.baseline) && finite(v.current) && v.baseline === 0)
+    return `${metric} got worse from a baseline of 0`;
+  return `${metric} could not be compared${v.note ? `: ${text(v.note, 200)}` : ""}`;
+}
+
 function baselineSection(doc: ResultsDocument): string[] {
   const r = doc.regression;
   if (!r) return [];
   const rows = r.verdicts.map((v) => {
-    const change = v.baseline !== 0 ? ((v.current - v.baseline) / v.baseline) * 100 : NaN;
-    const arrow = !Number.isFinite(change) ? "" : v.current > v.baseline ? "▲ " : v.current < v.baseline ? "▼ " : "";
-    const direction = v.changePercent > 0 ? " worse" : v.changePercent < 0 ? " better" : "";
+    const comparable = finite(v.baseline) && finite(v.current);
+    const arrow = !comparable ? "" : v.current > v.baseline ? "▲ " : v.current < v.baseline ? "▼ " : "";
+    const sign = finite(v.changePercent)
+      ? Math.sign(v.changePercent)
+      : comparable && v.current !== v.baseline
+        ? v.passed
+          ? -1
+          : 1
+        : 0;
+    const direction = sign > 0 ? " worse" : sign < 0 ? " better" : "";
+    let change = "—";
+    if (comparable && v.baseline !== 0)
+      change = `${arrow}${signedPercent(((v.current - v.baseline) / v.baseline) * 100)}${direction}`;
+    else if (comparable && v.current !== v.baseline) change = `${arrow}from 0${direction}`;
+    else if (comparable) change = "±0 %";
     return [
       code(v.metric, { table: true }),
-      metricValue(v.metric, v.baseline),
-      metricValue(v.metric, v.current),
-      Number.isFinite(change) ? `${arrow}${signedPercent(change)}${direction}` : "—",
+      finite(v.baseline) ? metricValue(v.metric, v.baseline) : "—",
+      finite(v.current) ? metricValue(v.metric, v.current) : "—",
+      change,
       `${num(v.allowedPercent, 1)} %`,
       v.passed ? PASS : FAIL,
+      v.note ? text(v.note) : "",
     ];
   });
   const failed = r.verdicts.filter((v) => !v.passed);
   const verdict = failed.length
-    ? `${FAIL} **Regression:** ` +
-      failed
-        .map((v) => `${code(v.metric)} is ${num(v.changePercent, 1)} % worse (allowed ${num(v.allowedPercent, 1)} %)`)
-        .join("; ") +
-      "."
+    ? `${FAIL} **Regression:** ${failed.map((v) => regressionFailure(v)).join("; ")}.`
     : `${PASS} No regression beyond the allowed change.`;
+  const header = ["Metric", "Baseline", "This run", "Change", "Allowed", "Result", "Note"];
   return [
     "#### Compared with the baseline",
     "",
     `Baseline ${code(r.baselineFile, { max: 200 })} from ${text(r.baselineStartedAt, 40)}.`,
     "",
-    ...(rows.length
-      ? [table(["Metric", "Baseline", "This run", "Change", "Allowed", "Result"], rows, ["l", "r", "r", "r", "r", "c"]), ""]
-      : []),
+    ...(rows.length ? [table(header, rows, ["l", "r", "r", "r", "r", "c", "l"]), ""] : []),
     verdict,
     "",
   ];
@@ -300,7 +327,10 @@ function settingsSection(doc: ResultsDocument): string[] {
 }
 
 function footer(doc: ResultsDocument): string[] {
-  const parts = [`${text(doc.tool.name, 60)} ${text(doc.tool.version, 40)}`, `${text(doc.startedAt, 40)} → ${text(doc.finishedAt, 40)}`];
+  const parts = [
+    `${text(doc.tool.name, 60)} ${text(doc.tool.version, 40)}`,
+    `${text(doc.startedAt, 40)} → ${text(doc.finishedAt, 40)}`,
+  ];
   if (doc.context?.sha) parts.push(`commit ${code(doc.context.sha.slice(0, 12))}`);
   if (doc.context?.runId) parts.push(`run ${text(doc.context.runId, 40)}`);
   return [`<sub>${parts.join(" · ")}</sub>`];

@@ -1,28 +1,7 @@
 // The action's outputs, computed from the results document. Values are plain strings a workflow can compare or
 // feed to another tool: no units, no thousands separators, no exponents ("0.0012", not "1.2e-3").
+import type { OutputName } from "../config/outputs.js";
 import type { ResultsDocument } from "../results.js";
-
-/** Every output of action.yml, in its order. */
-export const OUTPUT_NAMES = [
-  "url",
-  "revision",
-  "ready-seconds",
-  "requests",
-  "rps",
-  "latency-p50",
-  "latency-p90",
-  "latency-p99",
-  "latency-max",
-  "error-rate",
-  "pods-max",
-  "cold-start-ms",
-  "passed",
-  "results-file",
-  "comment-url",
-  "comment-id",
-] as const;
-
-export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 /** A number rounded to at most `digits` decimals, without trailing zeros or exponent; "" when unknown. */
 export function plainNumber(value: number | null | undefined, digits = 3): string {
@@ -38,7 +17,8 @@ export function actionOutputs(
 ): Record<OutputName, string> {
   const load = doc.load;
   return {
-    url: doc.service.url,
+    // The URL the load went to; through a gateway (a Host header) that is the Service's own URL.
+    url: load && !load.target.host ? load.target.url : doc.service.url,
     revision: doc.service.revision,
     "ready-seconds": doc.service.readySeconds > 0 ? plainNumber(doc.service.readySeconds, 3) : "",
     requests: plainNumber(load?.requests, 0),

@@ -70,7 +70,12 @@ export interface FakeGitHub {
   /** Queues a fault for the next matching request(s). */
   fail(fault: Fault): void;
   /** `times` secondary rate limit responses (403 by default, as GitHub sends), with retry-after when given. */
-  secondaryRateLimit(opts?: { times?: number; retryAfterSeconds?: number; status?: 403 | 429; method?: string }): void;
+  secondaryRateLimit(opts?: {
+    times?: number;
+    retryAfterSeconds?: number;
+    status?: 403 | 429;
+    method?: string;
+  }): void;
   /** From now on writes are refused the way a read-only GITHUB_TOKEN (fork pull request) is refused. */
   readOnly(enabled?: boolean): void;
   close(): Promise<void>;
@@ -119,16 +124,25 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
     return repo;
   };
-  const findRepoById = (id: number): [string, Repo] | undefined => [...repos.entries()].find(([, r]) => r.id === id);
+  const findRepoById = (id: number): [string, Repo] | undefined =>
+    [...repos.entries()].find(([, r]) => r.id === id);
   const issueComments = (owner: string, name: string, issue: number): FakeComment[] => {
     const repo = repoOf(owner, name);
     if (!repo.issues.has(issue)) repo.issues.set(issue, []);
     return repo.issues.get(issue)!;
   };
 
-  const newComment = (owner: string, name: string, issue: number, body: string, user: FakeUser): FakeComment => {
+  const newComment = (
+    owner: string,
+    name: string,
+    issue: number,
+    body: string,
+    user: FakeUser,
+  ): FakeComment => {
     const id = nextCommentId++;
-    const at = now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const at = now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
     const api = `${origin}${basePath}/repos/${owner}/${name}`;
     const comment: FakeComment = {
       id,
@@ -167,19 +181,24 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const validBody = (body: unknown): string => {
     const text = (body as { body?: unknown } | undefined)?.body;
     if (typeof text !== "string" || text.length === 0) {
-      throw new HttpError(422, "Invalid request.\n\n\"body\" wasn't supplied.");
+      throw new HttpError(422, 'Invalid request.\n\n"body" wasn\'t supplied.');
     }
     if (text.length > 65536) {
-      throw new HttpError(422, "Validation Failed", {}, {
-        errors: [
-          {
-            resource: "IssueComment",
-            code: "custom",
-            field: "body",
-            message: "body is too long (maximum is 65536 characters)",
-          },
-        ],
-      });
+      throw new HttpError(
+        422,
+        "Validation Failed",
+        {},
+        {
+          errors: [
+            {
+              resource: "IssueComment",
+              code: "custom",
+              field: "body",
+              message: "body is too long (maximum is 65536 characters)",
+            },
+          ],
+        },
+      );
     }
     return text;
   };
@@ -261,7 +280,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         refuseWrite(method);
         if (!comment) throw new HttpError(404, "Not Found");
         comment.body = validBody(body);
-        comment.updated_at = now().toISOString().replace(/\.\d{3}Z$/, "Z");
+        comment.updated_at = now()
+          .toISOString()
+          .replace(/\.\d{3}Z$/, "Z");
         return { status: 200, data: comment };
       }
     }
@@ -323,7 +344,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     } catch (error) {
       const e = error instanceof HttpError ? error : new HttpError(500, String(error));
       entry.status = e.status;
-      send(res, e.status, { message: e.message, ...e.extra, documentation_url: DOCS, status: String(e.status) }, e.headers);
+      send(
+        res,
+        e.status,
+        { message: e.message, ...e.extra, documentation_url: DOCS, status: String(e.status) },
+        e.headers,
+      );
     }
   });
 

@@ -60,7 +60,10 @@ describe("upsertComment", () => {
     await upsert({ marker: other, body: `${other}\ncanary again` });
     expect(a).toMatchObject({ action: "created" });
     expect(b).toMatchObject({ action: "created" });
-    expect(gh.comments("acme", "app", 42).map((c) => c.body)).toEqual([`${MARKER}\nagain`, `${other}\ncanary again`]);
+    expect(gh.comments("acme", "app", 42).map((c) => c.body)).toEqual([
+      `${MARKER}\nagain`,
+      `${other}\ncanary again`,
+    ]);
   });
 
   test("adds the marker when the body lacks it", async () => {
@@ -69,9 +72,23 @@ describe("upsertComment", () => {
   });
 
   test("finds the marker beyond the first 100 comments (marker on comment 150)", async () => {
-    gh.seed("acme", "app", 42, Array.from({ length: 149 }, (_, i) => `chatter ${i + 1}`));
-    const [ours] = gh.seed("acme", "app", 42, [`${MARKER}\nold report`], { login: "github-actions[bot]", id: 41898282, type: "Bot" });
-    gh.seed("acme", "app", 42, Array.from({ length: 60 }, (_, i) => `more ${i + 1}`));
+    gh.seed(
+      "acme",
+      "app",
+      42,
+      Array.from({ length: 149 }, (_, i) => `chatter ${i + 1}`),
+    );
+    const [ours] = gh.seed("acme", "app", 42, [`${MARKER}\nold report`], {
+      login: "github-actions[bot]",
+      id: 41898282,
+      type: "Bot",
+    });
+    gh.seed(
+      "acme",
+      "app",
+      42,
+      Array.from({ length: 60 }, (_, i) => `more ${i + 1}`),
+    );
     const result = await upsert({ body: `${MARKER}\nnew report` });
     expect(result).toEqual({ id: ours.id, url: ours.html_url, action: "updated" });
     expect(gh.comments("acme", "app", 42)).toHaveLength(210);
@@ -95,7 +112,11 @@ describe("upsertComment", () => {
   test("a read-only token (fork pull request) is a warning and a skip, never a throw", async () => {
     gh.readOnly();
     const result = await upsert();
-    expect(result).toEqual({ skipped: expect.stringMatching(/^GitHub refused the comment on acme\/app#42 \(403: Resource not accessible by integration\)/) });
+    expect(result).toEqual({
+      skipped: expect.stringMatching(
+        /^GitHub refused the comment on acme\/app#42 \(403: Resource not accessible by integration\)/,
+      ),
+    });
     expect(lines.warn).toHaveLength(1);
     expect(lines.warn[0]).toContain("The gate's verdict is not affected.");
     expect(gh.comments("acme", "app", 42)).toHaveLength(0);
@@ -116,7 +137,12 @@ describe("upsertComment", () => {
     const elapsed = Date.now() - started;
     expect(result).toMatchObject({ action: "created" });
     expect(elapsed).toBeGreaterThanOrEqual(1000);
-    expect(gh.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["GET 403", "GET 200", "POST 429", "POST 201"]);
+    expect(gh.requests.map((r) => `${r.method} ${r.status}`)).toEqual([
+      "GET 403",
+      "GET 200",
+      "POST 429",
+      "POST 201",
+    ]);
     expect(lines.info.filter((l) => /rate limited/.test(l))).toHaveLength(2);
     expect(gh.comments("acme", "app", 42)).toHaveLength(1);
   });
@@ -124,7 +150,9 @@ describe("upsertComment", () => {
   test("a rate limit asking for longer than we allow is given up at once, as a skip", async () => {
     gh.secondaryRateLimit({ times: 1, retryAfterSeconds: 120 });
     const result = await upsert({ retry: { ...FAST, maxDelayMs: 1000 } });
-    expect(result).toEqual({ skipped: expect.stringContaining("GitHub asks to wait 120 s, longer than the 1 s we allow") });
+    expect(result).toEqual({
+      skipped: expect.stringContaining("GitHub asks to wait 120 s, longer than the 1 s we allow"),
+    });
     expect(gh.requests).toHaveLength(1);
   });
 
@@ -155,7 +183,12 @@ describe("upsertComment", () => {
     const result = await upsert();
     expect(result).toMatchObject({ action: "updated" });
     expect(gh.comments("acme", "app", 42)).toHaveLength(1);
-    expect(gh.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["GET 200", "POST 502", "GET 200", "PATCH 200"]);
+    expect(gh.requests.map((r) => `${r.method} ${r.status}`)).toEqual([
+      "GET 200",
+      "POST 502",
+      "GET 200",
+      "PATCH 200",
+    ]);
   });
 
   test("server errors that persist end in an error after bounded retries", async () => {
@@ -213,9 +246,15 @@ describe("commentTarget", () => {
 
   test("issue_comment comments only when the issue is a pull request", () => {
     expect(
-      commentTarget({ eventName: "issue_comment", payload: { issue: { number: 9, pull_request: {} } }, repo }),
+      commentTarget({
+        eventName: "issue_comment",
+        payload: { issue: { number: 9, pull_request: {} } },
+        repo,
+      }),
     ).toEqual({ owner: "acme", repo: "app", issueNumber: 9 });
-    expect(commentTarget({ eventName: "issue_comment", payload: { issue: { number: 9 } }, repo })).toBeUndefined();
+    expect(
+      commentTarget({ eventName: "issue_comment", payload: { issue: { number: 9 } }, repo }),
+    ).toBeUndefined();
   });
 
   test("push, schedule and workflow_dispatch get no comment", () => {

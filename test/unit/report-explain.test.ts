@@ -94,7 +94,9 @@ describe("explainPods edge cases", () => {
     const e = explainPods(doc)!;
     expect(e.aboveCeiling).toBe(true);
     expect(e.onWireShare).toBeNull();
-    expect(describePods(e).join("\n")).toContain("12 pods is more than even all 50 in-flight requests would need");
+    expect(describePods(e).join("\n")).toContain(
+      "12 pods is more than even all 50 in-flight requests would need",
+    );
   });
 
   test("without load figures only the rule and the observation remain", () => {

@@ -14,7 +14,11 @@ describe("isRateLimited", () => {
     expect(isRateLimited(failure(403, { "retry-after": "5" }))).toBe(true);
     expect(isRateLimited(failure(403, { "x-ratelimit-remaining": "0" }))).toBe(true);
     expect(isRateLimited(failure(403, {}, "You have exceeded a secondary rate limit."))).toBe(true);
-    expect(isRateLimited(failure(403, { "x-ratelimit-remaining": "4999" }, "Resource not accessible by integration"))).toBe(false);
+    expect(
+      isRateLimited(
+        failure(403, { "x-ratelimit-remaining": "4999" }, "Resource not accessible by integration"),
+      ),
+    ).toBe(false);
     expect(isRateLimited(failure(404))).toBe(false);
   });
 });
@@ -31,7 +35,13 @@ describe("retryDecision", () => {
 
   test("waits until x-ratelimit-reset (plus a second) when the primary limit is spent", () => {
     const reset = String(now / 1000 + 30);
-    const d = retryDecision(failure(429, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }), "GET", 0, policy, now);
+    const d = retryDecision(
+      failure(429, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }),
+      "GET",
+      0,
+      policy,
+      now,
+    );
     expect(d).toMatchObject({ retry: true, delayMs: 31_000 });
   });
 
@@ -57,7 +67,10 @@ describe("retryDecision", () => {
 
   test("server errors back off exponentially, capped, for requests that are safe to repeat", () => {
     expect(retryDecision(failure(502), "GET", 0, policy, now)).toMatchObject({ retry: true, delayMs: 1000 });
-    expect(retryDecision(failure(503), "PATCH", 2, policy, now)).toMatchObject({ retry: true, delayMs: 4000 });
+    expect(retryDecision(failure(503), "PATCH", 2, policy, now)).toMatchObject({
+      retry: true,
+      delayMs: 4000,
+    });
     expect(retryDecision(failure(500), "GET", 2, { ...policy, maxDelayMs: 3000 }, now)).toMatchObject({
       delayMs: 3000,
     });
@@ -76,7 +89,10 @@ describe("retryDecision", () => {
 
 describe("apiFailure", () => {
   test("reads status, message and lower-cased headers from an Octokit RequestError", () => {
-    const error = Object.assign(new Error("boom"), { status: 403, response: { headers: { "Retry-After": 5 } } });
+    const error = Object.assign(new Error("boom"), {
+      status: 403,
+      response: { headers: { "Retry-After": 5 } },
+    });
     expect(apiFailure(error)).toEqual({ status: 403, message: "boom", headers: { "retry-after": "5" } });
     expect(apiFailure(new Error("plain"))).toBeUndefined();
     expect(apiFailure("text")).toBeUndefined();

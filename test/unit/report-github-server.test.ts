@@ -1,7 +1,12 @@
 // The fake GitHub REST server speaks like GitHub where our code depends on it: pagination and Link headers,
 // status codes and error bodies, secondary rate limits, base paths like GitHub Enterprise Server.
 import { afterEach, describe, expect, test } from "@jest/globals";
-import { ACTIONS_BOT, SECONDARY_RATE_LIMIT_MESSAGE, startFakeGitHub, type FakeGitHub } from "../fakes/github-server.js";
+import {
+  ACTIONS_BOT,
+  SECONDARY_RATE_LIMIT_MESSAGE,
+  startFakeGitHub,
+  type FakeGitHub,
+} from "../fakes/github-server.js";
 
 let gh: FakeGitHub | undefined;
 afterEach(async () => {
@@ -51,7 +56,12 @@ describe("fake GitHub: issue comments", () => {
 
   test("paginates like GitHub: per_page default 30, at most 100, Link with prev/next/last/first", async () => {
     gh = await startFakeGitHub();
-    gh.seed("acme", "app", 1, Array.from({ length: 250 }, (_, i) => `c${i + 1}`));
+    gh.seed(
+      "acme",
+      "app",
+      1,
+      Array.from({ length: 250 }, (_, i) => `c${i + 1}`),
+    );
     const base = `${gh.baseUrl}/repos/acme/app/issues/1/comments`;
 
     const first = await call(base);
@@ -86,7 +96,9 @@ describe("fake GitHub: issue comments", () => {
     gh = await startFakeGitHub({ basePath: "/api/v3" });
     expect(gh.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
     expect((await call(`${gh.baseUrl}/repos/acme/app/issues/1/comments`)).status).toBe(200);
-    expect((await call(`${gh.baseUrl.replace("/api/v3", "")}/repos/acme/app/issues/1/comments`)).status).toBe(404);
+    expect((await call(`${gh.baseUrl.replace("/api/v3", "")}/repos/acme/app/issues/1/comments`)).status).toBe(
+      404,
+    );
     expect(gh.requests[0].path).toBe("/repos/acme/app/issues/1/comments");
   });
 

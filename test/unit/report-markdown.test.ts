@@ -21,8 +21,9 @@ interface MdNode {
   children?: MdNode[];
 }
 const parseMarkdown = async (markdown: string): Promise<MdNode> => {
-  const debug = (prettier as unknown as { __debug: { parse(text: string, o: object): Promise<{ ast: MdNode }> } })
-    .__debug;
+  const debug = (
+    prettier as unknown as { __debug: { parse(text: string, o: object): Promise<{ ast: MdNode }> } }
+  ).__debug;
   return (await debug.parse(markdown, { parser: "markdown" })).ast;
 };
 const walk = (node: MdNode, visit: (n: MdNode) => void): void => {
@@ -83,7 +84,21 @@ describe("renderReport content", () => {
     const md = renderReport(regressionDoc());
     expect(md).toContain("| `p99` | 158 ms | 181.4 ms | ▲ +14.8 % worse | 10 % | ❌ |");
     expect(md).toContain("| `rps` | 802.3 rps | 770 rps | ▼ −4 % worse | 10 % | ✅ |");
-    expect(md).toContain("❌ **Regression:** `p99` is 14.8 % worse (allowed 10 %).");
+    expect(md).toContain(
+      "| `errors` | 0 % | 0.04 % | ▲ from 0 worse | 50 % | ❌ | the baseline was 0, so any rise is a regression |",
+    );
+    expect(md).toContain("| `cold-start` | 2,418 ms | — | — | 20 % | ❌ | cold-start was not measured (cold-start: false) |");
+    expect(md).toContain(
+      "❌ **Regression:** `p99` is 14.8 % worse (allowed 10 %); `errors` got worse from a baseline of 0; " +
+        "`cold-start` could not be compared: cold-start was not measured (cold-start: false).",
+    );
+  });
+
+  test("renders the same from the results file (JSON turns NaN and Infinity into null)", () => {
+    for (const build of [regressionDoc, failingDoc, deployFailureDoc]) {
+      const doc = build();
+      expect(renderReport(JSON.parse(JSON.stringify(doc)))).toBe(renderReport(doc));
+    }
   });
 
   test("long timelines are downsampled to at most 60 points per chart", () => {
@@ -112,7 +127,14 @@ describe("renderReport content", () => {
 
 describe("hostile input comes out inert", () => {
   const md = renderReport(hostileDoc(), { marker: MARKER });
-  const OUR_HTML = new Set([MARKER, "<details>\n<summary>Run settings</summary>", "</details>", "<br>", "<sub>", "</sub>"]);
+  const OUR_HTML = new Set([
+    MARKER,
+    "<details>\n<summary>Run settings</summary>",
+    "</details>",
+    "<br>",
+    "<sub>",
+    "</sub>",
+  ]);
 
   test("the only HTML is ours: no comment, <details>, <script> or tag from the input", async () => {
     const ast = await parseMarkdown(md);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { actionOutputs, OUTPUT_NAMES, plainNumber } from "../../src/report/outputs.js";
+import { OUTPUTS } from "../../src/config/outputs.js";
+import { actionOutputs, plainNumber } from "../../src/report/outputs.js";
 import { coldStartDoc, deployFailureDoc, failingDoc, passingDoc } from "./fixtures/results.js";
 
 describe("plainNumber", () => {
@@ -24,29 +25,41 @@ describe("plainNumber", () => {
 describe("actionOutputs", () => {
   test("sets every output of the action", () => {
     const outputs = actionOutputs(passingDoc(), { resultsFile: "results.json" });
-    expect(Object.keys(outputs)).toEqual([...OUTPUT_NAMES]);
+    expect(Object.keys(outputs).sort()).toEqual(OUTPUTS.map((o) => o.name).sort());
+  });
+
+  test("url is where the load went: the url input, or the Service's URL when sent through a gateway", () => {
+    const direct = passingDoc();
+    direct.load!.target = { url: "http://10.0.0.5/" };
+    expect(actionOutputs(direct, { resultsFile: "r" }).url).toBe("http://10.0.0.5/");
+    expect(actionOutputs(passingDoc(), { resultsFile: "r" }).url).toBe("http://helloworld-go.demo.example.com");
   });
 
   test("a passing run: figures as plain numbers, latency in ms, error rate as a fraction", () => {
-    expect(actionOutputs(passingDoc(), { resultsFile: "/w/results.json", commentUrl: "http://x/c/1", commentId: 7 }))
-      .toEqual({
-        url: "http://helloworld-go.demo.example.com",
-        revision: "helloworld-go-00001",
-        "ready-seconds": "8.4",
-        requests: "24070",
-        rps: "802.3",
-        "latency-p50": "51",
-        "latency-p90": "96.1",
-        "latency-p99": "158",
-        "latency-max": "613",
-        "error-rate": "0",
-        "pods-max": "3",
-        "cold-start-ms": "",
-        passed: "true",
-        "results-file": "/w/results.json",
-        "comment-url": "http://x/c/1",
-        "comment-id": "7",
-      });
+    expect(
+      actionOutputs(passingDoc(), {
+        resultsFile: "/w/results.json",
+        commentUrl: "http://x/c/1",
+        commentId: 7,
+      }),
+    ).toEqual({
+      url: "http://helloworld-go.demo.example.com",
+      revision: "helloworld-go-00001",
+      "ready-seconds": "8.4",
+      requests: "24070",
+      rps: "802.3",
+      "latency-p50": "51",
+      "latency-p90": "96.1",
+      "latency-p99": "158",
+      "latency-max": "613",
+      "error-rate": "0",
+      "pods-max": "3",
+      "cold-start-ms": "",
+      passed: "true",
+      "results-file": "/w/results.json",
+      "comment-url": "http://x/c/1",
+      "comment-id": "7",
+    });
   });
 
   test("a failing run reports its error rate and passed=false", () => {
