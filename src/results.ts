@@ -108,11 +108,17 @@ export interface RuleVerdict {
 export interface RegressionVerdict {
   metric: string;
   baseline: number;
+  /** NaN (null in JSON) when this run did not measure the metric; `note` says why. */
   current: number;
-  /** Positive means worse, in percent of the baseline. */
+  /**
+   * Positive means worse, in percent of the baseline. Infinity (null in JSON) when the baseline was 0 and the
+   * metric got worse; NaN (null in JSON) when not measured.
+   */
   changePercent: number;
   allowedPercent: number;
   passed: boolean;
+  /** Why a comparison could not be made as a percentage, e.g. not measured, or a baseline of 0. */
+  note?: string;
 }
 
 export interface ServiceFacts {

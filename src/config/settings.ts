@@ -10,7 +10,12 @@ export type PrivateZone = "keep" | "enable" | "disable";
 export interface KnativeServiceManifest {
   apiVersion: "serving.knative.dev/v1";
   kind: "Service";
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec: {
     template: {
       metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };

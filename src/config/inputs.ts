@@ -1,0 +1,217 @@
+// Every input's name, default and description in one table. action.yml, the CLI's flags and --help, and the
+// README's table all follow it; test/unit/action-yml.test.ts fails when they drift apart.
+
+export interface InputSpec {
+  name: string;
+  description: string;
+  /** The default exactly as in action.yml; undefined when the input has none. */
+  default?: string;
+  required?: boolean;
+  /** A true/false input: the CLI takes `--name`, `--no-name` and `--name=false`. */
+  boolean?: boolean;
+  /** Masked with core.setSecret as soon as it is read. */
+  secret?: boolean;
+  /** Several lines; a CLI flag given more than once adds lines. */
+  multiline?: boolean;
+  /** Read without trimming (the request body is sent exactly as written). */
+  keepWhitespace?: boolean;
+  /** Only a CLI flag, not an action input. */
+  cliOnly?: boolean;
+}
+
+export const INPUTS = [
+  {
+    name: "service-file",
+    required: true,
+    description:
+      "Path of the Knative Service manifest to deploy: one YAML document, a serving.knative.dev/v1 Service.",
+  },
+  {
+    name: "namespace",
+    description:
+      "Namespace to deploy into. Defaults to the manifest's metadata.namespace, else default. Takes the placeholders {pr}, {sha} and {run}.",
+  },
+  {
+    name: "service-name",
+    description:
+      "Service name, replacing the manifest's metadata.name (the default). {pr} (pull request number), {sha} (7-character commit SHA) and {run} (workflow run id) give each PR its own Service, e.g. hello-pr-{pr}.",
+  },
+  {
+    name: "image",
+    description:
+      "Container image for the first container, replacing the manifest's (e.g. the image built earlier in the job).",
+  },
+  {
+    name: "kubeconfig",
+    secret: true,
+    description:
+      "Kubeconfig content (not a path), e.g. from a secret; masked in logs. Empty: KUBECONFIG, ~/.kube/config or in-cluster credentials.",
+  },
+  {
+    name: "create-namespace",
+    boolean: true,
+    default: "false",
+    description: "Create the namespace when it does not exist.",
+  },
+  {
+    name: "update-existing",
+    boolean: true,
+    default: "false",
+    description:
+      "Allow updating a Service of the same name that exists and was not created by this gate (it is never deleted). false: such a Service stops the run.",
+  },
+  {
+    name: "ready-timeout",
+    default: "5m",
+    description:
+      "How long to wait for the Service to become Ready. Durations look like 1500ms, 30s, 2m or 1m30s.",
+  },
+  {
+    name: "url",
+    description:
+      "Send the load to this http(s) origin instead of the Service's status.url, e.g. a custom domain. Scheme, host and port only; the path goes in path.",
+  },
+  {
+    name: "gateway",
+    description:
+      "Send the load to this address (host:port or URL of an ingress, load balancer or port-forward) with the Service's Host header, for clusters whose Service URL does not resolve from the runner.",
+  },
+  {
+    name: "path",
+    default: "/",
+    description: "Request path (and query), starting with /.",
+  },
+  {
+    name: "method",
+    default: "GET",
+    description: "HTTP method: GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS.",
+  },
+  {
+    name: "headers",
+    multiline: true,
+    description:
+      "Request headers, one Name: value per line. Host, Content-Length, Transfer-Encoding and Connection are set by the gate.",
+  },
+  {
+    name: "body",
+    keepWhitespace: true,
+    description: "Request body, sent exactly as written (at most 1 MiB).",
+  },
+  {
+    name: "duration",
+    default: "30s",
+    description: "How long to measure the load, after the warm-up (1s to 1h).",
+  },
+  {
+    name: "connections",
+    default: "50",
+    description: "Concurrent connections (1 to 10000).",
+  },
+  {
+    name: "rate",
+    description:
+      "Requests per second across all connections (open loop). Empty: closed loop, each connection sends its next request when the previous one is answered.",
+  },
+  {
+    name: "requests",
+    description:
+      "Stop after this many measured requests, even before the duration has elapsed. Empty: no cap.",
+  },
+  {
+    name: "warmup",
+    default: "5s",
+    description:
+      "Load sent before measuring and then discarded, so the first pods are warm (0s: none, at most 10m).",
+  },
+  {
+    name: "request-timeout",
+    default: "10s",
+    description: "A request not answered within this time counts as a timeout error.",
+  },
+  {
+    name: "cold-start",
+    boolean: true,
+    default: "false",
+    description:
+      "Also measure a cold start: wait until the revision has scaled to zero, then time the first response.",
+  },
+  {
+    name: "cold-start-timeout",
+    default: "3m",
+    description: "How long to wait for the revision to reach zero pods before the cold-start probe.",
+  },
+  {
+    name: "thresholds",
+    multiline: true,
+    default: "errors < 1%",
+    description:
+      "Gate rules, one per line or separated by ;, e.g. p99 < 200ms, rps >= 500, pods.max <= 5 (see Threshold language). none: no rules.",
+  },
+  {
+    name: "baseline",
+    description: "Path of an earlier run's results file to compare against (regression check).",
+  },
+  {
+    name: "max-regression",
+    description:
+      "Allowed worsening against the baseline: 10% (on p99 and rps) or per metric, p99: 10%, rps: 5%. Empty: 10% on p99 and rps when a baseline is given.",
+  },
+  {
+    name: "comment",
+    boolean: true,
+    default: "true",
+    description: "Post the report as one pull request comment, updated on each run.",
+  },
+  {
+    name: "github-token",
+    secret: true,
+    default: "${{ github.token }}",
+    description:
+      "Token for the pull request comment (needs pull-requests: write); masked. The CLI reads GITHUB_TOKEN.",
+  },
+  {
+    name: "teardown",
+    default: "always",
+    description:
+      "Delete the Service this run created: always, on-success (keep it to debug a failed gate) or never. A Service the gate did not create is never deleted.",
+  },
+  {
+    name: "private-zone",
+    default: "keep",
+    description:
+      "Alibaba Cloud ASK/ACK: set enablePrivateZone in ConfigMap kube-system/eci-profile during the run: keep (untouched), enable or disable. The original value is restored afterwards.",
+  },
+  {
+    name: "results-file",
+    default: "knative-perf-gate-results.json",
+    description: "Where to write the JSON results document (usable as a later run's baseline).",
+  },
+  {
+    name: "fail-on-threshold",
+    boolean: true,
+    default: "true",
+    description: "Fail the step when a threshold or the regression check fails. false: report only.",
+  },
+  {
+    name: "kubeconfig-file",
+    cliOnly: true,
+    description: "Path of a kubeconfig file (CLI only; the action takes the content in kubeconfig).",
+  },
+] as const satisfies readonly InputSpec[];
+
+export type InputName = (typeof INPUTS)[number]["name"];
+
+export const ACTION_INPUTS: readonly InputSpec[] = INPUTS.filter((i: InputSpec) => !i.cliOnly);
+
+export function findInput(name: string): InputSpec | undefined {
+  return (INPUTS as readonly InputSpec[]).find((i) => i.name === name);
+}
+
+/**
+ * The value parseSettings uses when an input is absent or empty. GitHub expressions (`${{ github.token }}`) only
+ * mean something to the runner, which substitutes them before we see the input, so they are not applied here.
+ */
+export function effectiveDefault(spec: InputSpec): string {
+  if (spec.default === undefined || spec.default.startsWith("${{")) return "";
+  return spec.default;
+}
