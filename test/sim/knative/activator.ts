@@ -1,0 +1,219 @@
+// The data plane of one revision: its routable pods, whether the activator is in the request path, and the
+// activator's buffer (pkg/activator/net/throttler.go, pkg/activator/handler). The controllers keep the pod lists
+// and the mode current; the gateway calls `dispatch` for every request.
+//
+// In "Serve" mode (enough excess burst capacity) the ingress sends requests straight to the pods, round-robin.
+// In "Proxy" mode they go through the activator, which picks a pod with spare capacity by upstream's policy
+// (containerConcurrency 0: the less loaded of two random pods; 1-3: first available; more: round-robin) and
+// otherwise buffers them — with zero pods it asks the autoscaler for a pod right away (upstream's "poke") and
+// forwards once one is ready. A buffered request fails with 503 after the revision's timeoutSeconds.
+import http from "node:http";
+import type { PodServer } from "./pod-server.js";
+
+export type Mode = "Proxy" | "Serve";
+
+/** Upstream's breakerQueueDepth: requests the activator holds per revision before refusing more. */
+export const ACTIVATOR_QUEUE_DEPTH = 10_000;
+
+interface Waiter {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  timer: NodeJS.Timeout;
+}
+
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "transfer-encoding"];
+
+export class RevisionDataPlane {
+  mode: Mode = "Proxy";
+  containerConcurrency = 0;
+  /** spec.timeoutSeconds in ms: how long the activator holds a request. */
+  timeoutMs = 300_000;
+  /** Gateway-side delay for this revision's traffic (sim network-latency annotation), real ms. */
+  networkLatencyMs = 0;
+  /** Called when a request is buffered with no pod to take it: the autoscaler should scale from zero now. */
+  onDemand: () => void = () => {};
+
+  private ready: PodServer[] = [];
+  private reserve: PodServer[] = [];
+  private readonly buffered: Waiter[] = [];
+  private readonly sent = new Map<PodServer, number>();
+  private rr = 0;
+  private area = 0;
+  private lastChange = performance.now();
+  private sampleStart = performance.now();
+  private arrivals = 0;
+  private stopped = false;
+
+  constructor(
+    readonly namespace: string,
+    readonly name: string,
+    private readonly agent: http.Agent,
+  ) {}
+
+  /** Pods requests may go to: ready serving pods, or (ASK) the reserve pod while there are none. */
+  endpoints(): PodServer[] {
+    return this.ready.length > 0 ? this.ready : this.reserve;
+  }
+
+  setEndpoints(ready: PodServer[], reserve: PodServer[]): void {
+    this.ready = ready;
+    this.reserve = reserve;
+    for (const p of [...this.sent.keys()]) if (!ready.includes(p) && !reserve.includes(p)) this.sent.delete(p);
+    this.drain();
+  }
+
+  /** Requests waiting in the activator now. */
+  get bufferedCount(): number {
+    return this.buffered.length;
+  }
+
+  /** Time-weighted average of buffered requests and arrivals at the activator since the previous sample. */
+  sample(now = performance.now()): { concurrency: number; requests: number } {
+    this.accumulate(now);
+    const elapsed = now - this.sampleStart;
+    const out = { concurrency: elapsed > 0 ? this.area / elapsed : this.buffered.length, requests: this.arrivals };
+    this.area = 0;
+    this.arrivals = 0;
+    this.sampleStart = now;
+    return out;
+  }
+
+  dispatch(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const eps = this.endpoints();
+    if (this.mode === "Serve" && eps.length > 0) {
+      const pod = eps[this.rr++ % eps.length];
+      this.forward(pod, req, res, () => {});
+      return;
+    }
+    this.arrivals++;
+    const pod = this.pick();
+    if (pod) {
+      this.forwardTracked(pod, req, res);
+      return;
+    }
+    if (this.buffered.length >= ACTIVATOR_QUEUE_DEPTH) {
+      reply(res, 503, "pending request queue full\n");
+      return;
+    }
+    const waiter: Waiter = {
+      req,
+      res,
+      timer: setTimeout(() => {
+        this.unbuffer(waiter);
+        reply(res, 503, "activator request timeout\n");
+      }, this.timeoutMs),
+    };
+    this.accumulate(performance.now());
+    this.buffered.push(waiter);
+    res.on("close", () => this.unbuffer(waiter));
+    if (this.endpoints().length === 0) this.onDemand();
+  }
+
+  /** Fails every buffered request and forgets the pods (the revision is gone or the simulator stops). */
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.buffered.splice(0)) {
+      clearTimeout(w.timer);
+      reply(w.res, 503, "revision is gone\n");
+    }
+    this.ready = [];
+    this.reserve = [];
+  }
+
+  private unbuffer(w: Waiter): void {
+    const i = this.buffered.indexOf(w);
+    if (i < 0) return;
+    this.accumulate(performance.now());
+    this.buffered.splice(i, 1);
+    clearTimeout(w.timer);
+  }
+
+  private drain(): void {
+    while (this.buffered.length > 0 && !this.stopped) {
+      const pod = this.pick();
+      if (!pod) return;
+      const w = this.buffered[0];
+      this.unbuffer(w);
+      if (!w.res.destroyed) this.forwardTracked(pod, w.req, w.res);
+    }
+  }
+
+  private capacity(pod: PodServer): number {
+    const cc = this.containerConcurrency;
+    return cc > 0 ? cc - (this.sent.get(pod) ?? 0) : Infinity;
+  }
+
+  private pick(): PodServer | undefined {
+    const eps = this.endpoints().filter((p) => this.capacity(p) > 0);
+    if (eps.length === 0) return undefined;
+    const cc = this.containerConcurrency;
+    if (cc === 0) {
+      const a = eps[Math.floor(Math.random() * eps.length)];
+      const b = eps[Math.floor(Math.random() * eps.length)];
+      return (this.sent.get(a) ?? 0) <= (this.sent.get(b) ?? 0) ? a : b;
+    }
+    if (cc <= 3) return eps[0];
+    return eps[this.rr++ % eps.length];
+  }
+
+  private forwardTracked(pod: PodServer, req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.sent.set(pod, (this.sent.get(pod) ?? 0) + 1);
+    this.forward(pod, req, res, () => {
+      const n = (this.sent.get(pod) ?? 1) - 1;
+      if (this.sent.has(pod)) this.sent.set(pod, n);
+      this.drain();
+    });
+  }
+
+  private forward(pod: PodServer, req: http.IncomingMessage, res: http.ServerResponse, done: () => void): void {
+    let finished = false;
+    const finish = () => {
+      if (!finished) {
+        finished = true;
+        done();
+      }
+    };
+    const headers = { ...req.headers };
+    for (const h of HOP_BY_HOP) delete headers[h];
+    const up = http.request({
+      host: "127.0.0.1",
+      port: pod.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: this.agent,
+    });
+    up.on("response", (r) => {
+      const out = { ...r.headers };
+      for (const h of HOP_BY_HOP) delete out[h];
+      res.writeHead(r.statusCode ?? 502, out);
+      r.pipe(res);
+      r.on("end", finish);
+      r.on("error", finish);
+    });
+    up.on("error", (e) => {
+      finish();
+      reply(res, 502, `upstream pod ${pod.name}: ${e.message}\n`);
+    });
+    res.on("close", () => {
+      finish();
+      if (!up.destroyed && !res.writableFinished) up.destroy();
+    });
+    req.pipe(up);
+  }
+
+  private accumulate(now: number): void {
+    this.area += this.buffered.length * (now - this.lastChange);
+    this.lastChange = now;
+  }
+}
+
+export function reply(res: http.ServerResponse, status: number, body: string): void {
+  if (res.destroyed || res.writableEnded) return;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  res.end(body);
+}

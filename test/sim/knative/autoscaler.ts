@@ -1,0 +1,247 @@
+// The KPA at work for every revision with a Deployment: every bucket (1 s, scaled) it scrapes the pods'
+// queue-proxy concurrency plus what waits in the activator into the stable and panic windows; every tick (2 s,
+// scaled), or at once when the activator holds a request for a revision without pods, it runs the decider and
+// the PodAutoscaler reconcile, scales the Deployment, and puts the activator in or out of the request path.
+// With the ASK profile, scaling to zero keeps a reserve pod instead (see ask.ts).
+import type { K8sObject } from "../store.js";
+import { AUTOSCALER_DEFAULTS, resolveAutoscaling, type AutoscalingSpec } from "./autoscaler-config.js";
+import { ReserveInstances } from "./ask.js";
+import { ROUTING_STATE_LABEL } from "./configuration-controller.js";
+import { RES, scaled, type SimContext, type TemplateSpec } from "./context.js";
+import type { Kubelet } from "./kubelet.js";
+import { Decider, MetricWindow, PodAutoscaler, deciderSpec, type ScaleResult } from "./kpa.js";
+import { deploymentName } from "./names.js";
+
+/** What the revision controller reads from the PodAutoscaler (its status). */
+export interface PaStatus {
+  ready: { status: "True" | "False" | "Unknown"; reason: string; message: string };
+  scaleTargetInitialized: boolean;
+  serviceName: string;
+  actualScale: number;
+  desiredScale: number;
+}
+
+/** One decision, for tests and explanations. */
+export interface Decision extends ScaleResult {
+  at: number;
+  want: number;
+  mode: "Proxy" | "Serve";
+  replicas: number;
+}
+
+class RevisionScaler {
+  spec: AutoscalingSpec;
+  decider: Decider;
+  pa: PodAutoscaler;
+  stable: MetricWindow;
+  panic: MetricWindow;
+  desired = -1;
+  ebc = -1;
+  lastResult: ScaleResult | undefined;
+  readonly timers: NodeJS.Timeout[] = [];
+  requeue: NodeJS.Timeout | undefined;
+  readonly decisions: Decision[] = [];
+
+  constructor(
+    readonly namespace: string,
+    readonly name: string,
+    spec: AutoscalingSpec,
+    ctx: SimContext,
+    reachable: boolean,
+    readyPods: number,
+  ) {
+    const now = Date.now();
+    this.spec = spec;
+    this.decider = new Decider(deciderSpec(spec, ctx.timeScale, reachable), readyPods, now);
+    this.pa = new PodAutoscaler(
+      { minScale: spec.minScale, maxScale: spec.maxScale, initialScale: spec.initialScale },
+      timings(ctx, spec),
+      now,
+    );
+    const bucket = scaled(ctx, AUTOSCALER_DEFAULTS.bucketMs);
+    this.stable = new MetricWindow(scaled(ctx, spec.stableWindowMs), bucket);
+    this.panic = new MetricWindow(scaled(ctx, spec.panicWindowMs), bucket);
+  }
+}
+
+function timings(ctx: SimContext, spec: AutoscalingSpec) {
+  return {
+    stableWindowMs: scaled(ctx, spec.stableWindowMs),
+    scaleToZeroGracePeriodMs: scaled(ctx, spec.scaleToZeroGracePeriodMs),
+    scaleToZeroPodRetentionMs: scaled(ctx, spec.scaleToZeroPodRetentionMs),
+    activationTimeoutMs: scaled(ctx, spec.progressDeadlineMs + AUTOSCALER_DEFAULTS.activationTimeoutBufferMs),
+  };
+}
+
+export class Autoscaler {
+  private readonly scalers = new Map<string, RevisionScaler>();
+  private readonly reserve: ReserveInstances;
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly kubelet: Kubelet,
+    /** The PodAutoscaler status of a revision changed: reconcile the revision. */
+    private readonly onStatusChange: (namespace: string, revision: string) => void,
+  ) {
+    this.reserve = new ReserveInstances(ctx);
+  }
+
+  /** Creates or updates the autoscaler of a revision that has a Deployment; returns its status. */
+  ensure(rev: K8sObject): PaStatus | undefined {
+    const ns = rev.metadata.namespace as string;
+    const name = rev.metadata.name as string;
+    const key = `${ns}/${name}`;
+    if (!this.ctx.store.get(RES.deployment, ns, deploymentName(name))) return undefined;
+    const spec = (rev.spec ?? {}) as TemplateSpec;
+    const as = resolveAutoscaling(rev.metadata.annotations, spec.containerConcurrency ?? 0);
+    const reachable = rev.metadata.labels?.[ROUTING_STATE_LABEL] !== "reserve";
+    const dp = this.ctx.gateway.revision(ns, name);
+    dp.containerConcurrency = spec.containerConcurrency ?? 0;
+    dp.timeoutMs = (spec.timeoutSeconds ?? 300) * 1000;
+    let s = this.scalers.get(key);
+    if (!s) {
+      s = new RevisionScaler(ns, name, as, this.ctx, reachable, this.kubelet.readyCount(ns, name));
+      this.scalers.set(key, s);
+      this.start(s);
+      dp.onDemand = () => this.poke(key);
+      const eps = this.kubelet.endpoints(ns, name);
+      dp.setEndpoints(eps.ready, eps.reserve);
+    } else {
+      s.decider.spec = deciderSpec(as, this.ctx.timeScale, reachable);
+      s.pa.bounds = { minScale: as.minScale, maxScale: as.maxScale, initialScale: as.initialScale };
+      s.spec = as;
+    }
+    return this.status(s);
+  }
+
+  /** The decisions taken for a revision so far (newest last), for tests and the README's figures. */
+  decisions(namespace: string, revision: string): Decision[] {
+    return [...(this.scalers.get(`${namespace}/${revision}`)?.decisions ?? [])];
+  }
+
+  forget(namespace: string, revision: string): void {
+    const key = `${namespace}/${revision}`;
+    const s = this.scalers.get(key);
+    if (!s) return;
+    this.stopScaler(s);
+    this.scalers.delete(key);
+    this.ctx.gateway.removeRevision(namespace, revision);
+  }
+
+  /** A revision's pods changed readiness: a scale-from-zero or reserve hand-over may proceed now. */
+  endpointsChanged(namespace: string, revision: string): void {
+    const s = this.scalers.get(`${namespace}/${revision}`);
+    if (s) this.tick(s);
+  }
+
+  stop(): void {
+    for (const s of this.scalers.values()) this.stopScaler(s);
+    this.scalers.clear();
+  }
+
+  private stopScaler(s: RevisionScaler): void {
+    for (const t of s.timers) clearInterval(t);
+    s.timers.length = 0;
+    if (s.requeue) clearTimeout(s.requeue);
+  }
+
+  private start(s: RevisionScaler): void {
+    s.timers.push(setInterval(() => this.scrape(s), scaled(this.ctx, AUTOSCALER_DEFAULTS.bucketMs)));
+    s.timers.push(setInterval(() => this.tick(s), scaled(this.ctx, AUTOSCALER_DEFAULTS.tickIntervalMs)));
+  }
+
+  /** One scrape: the queue-proxies' average concurrency (or request rate) plus the activator's buffer. */
+  private scrape(s: RevisionScaler): void {
+    const now = Date.now();
+    const dp = this.ctx.gateway.findRevision(s.namespace, s.name);
+    const { ready, reserve } = this.kubelet.endpoints(s.namespace, s.name);
+    const pods = [...ready, ...reserve];
+    let concurrency = 0;
+    let requests = 0;
+    for (const p of pods) {
+      const st = p.sample();
+      concurrency += st.concurrency;
+      requests += st.requests;
+    }
+    const act = dp?.sample() ?? { concurrency: 0, requests: 0 };
+    concurrency += act.concurrency;
+    // Requests the activator forwarded were also counted by the pods; only its buffered ones are extra.
+    const value = s.spec.metric === "rps" ? requests / (scaled(this.ctx, AUTOSCALER_DEFAULTS.bucketMs) / 1000) : concurrency;
+    // An empty target is not scraped (collector.go): with no pods and no traffic there is no data point.
+    if (pods.length === 0 && value === 0) return;
+    s.stable.record(now, value);
+    s.panic.record(now, value);
+  }
+
+  /** The activator holds a request for a revision without pods: record it and decide now (multiscaler Poke). */
+  private poke(key: string): void {
+    const s = this.scalers.get(key);
+    if (!s) return;
+    const dp = this.ctx.gateway.findRevision(s.namespace, s.name);
+    const now = Date.now();
+    const buffered = dp?.bufferedCount ?? 1;
+    s.stable.record(now, buffered);
+    s.panic.record(now, buffered);
+    this.tick(s);
+  }
+
+  private tick(s: RevisionScaler): void {
+    const { store } = this.ctx;
+    const now = Date.now();
+    const dname = deploymentName(s.name);
+    const deployment = store.get(RES.deployment, s.namespace, dname);
+    if (!deployment) return;
+    const readyPods = this.kubelet.readyCount(s.namespace, s.name);
+    if (!s.stable.isEmpty(now)) {
+      const r = s.decider.scale(now, readyPods, s.stable.average(now), s.panic.average(now));
+      s.desired = r.desired;
+      s.ebc = r.excessBurstCapacity;
+      s.lastResult = r;
+    }
+    const before = JSON.stringify(this.status(s));
+    const current = (deployment.spec as { replicas?: number }).replicas ?? 1;
+    const out = s.pa.reconcile({
+      now,
+      desired: s.desired,
+      excessBurstCapacity: s.ebc,
+      readyPods,
+      currentReplicas: current,
+      reachable: s.decider.spec.reachable,
+    });
+    let replicas = current;
+    let apply = out.applyReplicas;
+    if (this.ctx.profile === "ask") apply = this.reserve.adjust(s.namespace, s.name, current, apply, readyPods, s.pa.bounds.minScale);
+    if (apply !== undefined && apply !== current) {
+      store.update(RES.deployment, { ...deployment, spec: { ...(deployment.spec as object), replicas: apply } });
+      replicas = apply;
+    }
+    const dp = this.ctx.gateway.findRevision(s.namespace, s.name);
+    if (dp) dp.mode = out.mode;
+    if (s.lastResult) {
+      s.decisions.push({ ...s.lastResult, at: now, want: out.want, mode: out.mode, replicas });
+      if (s.decisions.length > 2000) s.decisions.splice(0, s.decisions.length - 2000);
+    }
+    if (out.requeueAt !== undefined) {
+      if (s.requeue) clearTimeout(s.requeue);
+      s.requeue = setTimeout(() => this.tick(s), Math.max(0, out.requeueAt - now) + 1);
+    }
+    if (JSON.stringify(this.status(s)) !== before) this.onStatusChange(s.namespace, s.name);
+  }
+
+  private status(s: RevisionScaler): PaStatus {
+    const pa = s.pa;
+    const ready: PaStatus["ready"] =
+      pa.active === "Active"
+        ? { status: "True", reason: "", message: "" }
+        : pa.active === "Inactive"
+          ? { status: "False", reason: pa.activeReason, message: pa.activeMessage }
+          : { status: "Unknown", reason: pa.activeReason, message: pa.activeMessage };
+    return {
+      ready,
+      scaleTargetInitialized: pa.scaleTargetInitialized,
+      serviceName: s.name,
+      actualScale: this.kubelet.readyCount(s.namespace, s.name),
+      desiredScale: pa.want,
+    };
+  }
+}

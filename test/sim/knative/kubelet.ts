@@ -1,0 +1,352 @@
+// The kubelet of the simulator's one node: runs every pod as a PodServer on 127.0.0.1, writes the pod status a
+// real kubelet would (Pending → Running → Ready after the startup time; CrashLoopBackOff with the last
+// termination for a crashing image; Running but never Ready for one that fails its probe), and terminates
+// deleted pods gracefully: out of the endpoints at once, Terminating while the queue-proxy drains (upstream's
+// 30 s drain sleep, scaled), then gone. It also keeps each revision's routable pods in the gateway.
+import type { K8sObject, Store } from "../store.js";
+import { RES, scaled, type SimContext } from "./context.js";
+import { recordEvent } from "./events.js";
+import { classifyImage, parseTunables, type ImageBehaviour } from "./images.js";
+import { ANNOTATION, LABEL } from "./names.js";
+import { PodServer } from "./pod-server.js";
+import { rfc3339 } from "./status.js";
+
+/** pkg/queue/sharedmain drainSleepDuration. */
+export const DRAIN_SLEEP_MS = 30_000;
+/** Kubelet's crash-loop back-off: 10 s doubling to 5 min. */
+const BACKOFF_MS = 10_000;
+const BACKOFF_MAX_MS = 300_000;
+/** Time from scheduling to a started container (image pull of a cached image, sandbox). */
+const CONTAINER_START_MS = 500;
+
+type Phase = "pending" | "running" | "ready" | "crashed" | "terminating";
+
+interface ContainerLike {
+  name?: string;
+  image?: string;
+  env?: { name: string; value?: string }[];
+}
+
+export const RESERVE_LABEL = LABEL.reserve;
+
+export function isReservePod(pod: K8sObject): boolean {
+  return pod.metadata.labels?.[RESERVE_LABEL] === "true";
+}
+
+class PodRuntime {
+  phase: Phase = "pending";
+  server: PodServer | undefined;
+  readonly timers = new Set<NodeJS.Timeout>();
+  restarts = 0;
+  lastTermination: Record<string, unknown> | undefined;
+  startedAt = "";
+  readonly behaviour: ImageBehaviour;
+  readonly startupMs: number;
+  readonly containers: ContainerLike[];
+
+  constructor(
+    readonly namespace: string,
+    readonly name: string,
+    readonly uid: string,
+    readonly revision: string | undefined,
+    readonly reserve: boolean,
+    pod: K8sObject,
+    timeScale: number,
+  ) {
+    this.containers = ((pod.spec as { containers?: ContainerLike[] } | undefined)?.containers ?? []) as ContainerLike[];
+    const annotations = pod.metadata.annotations ?? {};
+    this.behaviour = classifyImage(this.containers[0]?.image ?? "", annotations);
+    this.startupMs = parseTunables(annotations).tunables.startupTimeMs * timeScale;
+  }
+
+  after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+export class Kubelet {
+  private readonly pods = new Map<string, PodRuntime>();
+  private stopped = false;
+
+  constructor(private readonly ctx: SimContext) {
+    ctx.store.setDeleteHook(RES.pod, (pod) => (this.pods.has(podKey(pod)) && !this.stopped ? "deferred" : undefined));
+  }
+
+  private get store(): Store {
+    return this.ctx.store;
+  }
+
+  /** Reacts to a pod change from the store. */
+  observe(type: "ADDED" | "MODIFIED" | "DELETED", pod: K8sObject): void {
+    if (this.stopped) return;
+    const key = podKey(pod);
+    const rt = this.pods.get(key);
+    if (type === "DELETED") {
+      if (rt) void this.forget(rt);
+      return;
+    }
+    if (!rt && !pod.metadata.deletionTimestamp) {
+      this.start(pod);
+      return;
+    }
+    if (rt && pod.metadata.deletionTimestamp && rt.phase !== "terminating") this.terminate(rt, pod);
+  }
+
+  /** Ready pods of a revision, serving and reserve, as the gateway should route to them. */
+  endpoints(namespace: string, revision: string): { ready: PodServer[]; reserve: PodServer[] } {
+    const ready: PodServer[] = [];
+    const reserve: PodServer[] = [];
+    for (const rt of this.pods.values()) {
+      if (rt.namespace !== namespace || rt.revision !== revision || rt.phase !== "ready" || !rt.server) continue;
+      (rt.reserve ? reserve : ready).push(rt.server);
+    }
+    return { ready, reserve };
+  }
+
+  /** Ready serving (non-reserve) pods of a revision: the KPA's ready pod count. */
+  readyCount(namespace: string, revision: string): number {
+    return this.endpoints(namespace, revision).ready.length;
+  }
+
+  /** Fault knob: the pod dies at once (no drain); its ReplicaSet replaces it. */
+  kill(namespace: string, name: string): boolean {
+    const pod = this.store.get(RES.pod, namespace, name);
+    if (!pod) return false;
+    this.store.delete(RES.pod, namespace, name, { gracePeriodSeconds: 0 });
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.store.setDeleteHook(RES.pod, undefined);
+    const all = [...this.pods.values()];
+    this.pods.clear();
+    await Promise.all(
+      all.map(async (rt) => {
+        rt.clearTimers();
+        await rt.server?.close();
+      }),
+    );
+  }
+
+  private start(pod: K8sObject): void {
+    const rt = new PodRuntime(
+      pod.metadata.namespace as string,
+      pod.metadata.name as string,
+      pod.metadata.uid as string,
+      pod.metadata.labels?.[LABEL.revision],
+      isReservePod(pod),
+      pod,
+      this.ctx.timeScale,
+    );
+    this.pods.set(podKey(pod), rt);
+    this.writeStatus(rt, { phase: "Pending", conditions: [cond("PodScheduled", "True")], containers: "creating" });
+    recordEvent(this.store, "default-scheduler", pod, "Normal", "Scheduled", `Successfully assigned ${rt.namespace}/${rt.name} to sim-node`);
+    rt.after(scaled(this.ctx, CONTAINER_START_MS), () => void this.run(rt));
+  }
+
+  /** Starts (or restarts) the containers: listen, Running, then Ready or a crash after the startup time. */
+  private async run(rt: PodRuntime): Promise<void> {
+    if (rt.phase === "terminating" || this.stopped) return;
+    const pod = this.store.get(RES.pod, rt.namespace, rt.name);
+    if (!pod) return;
+    if (!rt.server) {
+      const env = Object.fromEntries((rt.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? ""]));
+      const qp = Object.fromEntries((rt.containers.find((c) => c.name === "queue-proxy")?.env ?? []).map((e) => [e.name, e.value ?? ""]));
+      const server = new PodServer({
+        name: rt.name,
+        namespace: rt.namespace,
+        revision: rt.revision ?? "",
+        app: rt.behaviour.app,
+        tunables: parseTunables(pod.metadata.annotations).tunables,
+        containerConcurrency: Number(qp.CONTAINER_CONCURRENCY ?? 0) || 0,
+        env,
+      });
+      const port = await server.listen();
+      if (this.stopped || (rt.phase as Phase) === "terminating" || !this.pods.has(podKey(pod))) {
+        await server.close();
+        return;
+      }
+      rt.server = server;
+      const fresh = this.store.get(RES.pod, rt.namespace, rt.name);
+      if (!fresh) return;
+      this.store.update(RES.pod, {
+        ...fresh,
+        metadata: { ...fresh.metadata, annotations: { ...(fresh.metadata.annotations ?? {}), [ANNOTATION.podPort]: String(port) } },
+      });
+    }
+    rt.phase = "running";
+    rt.startedAt = rfc3339(new Date());
+    this.writeStatus(rt, { phase: "Running", containers: "running" });
+    recordEvent(this.store, "kubelet", pod, "Normal", "Started", `Started container ${rt.containers[0]?.name ?? "user-container"}`);
+    if (rt.behaviour.lifecycle === "never-ready") return;
+    rt.after(rt.startupMs, () => {
+      if (rt.phase !== "running") return;
+      if (rt.behaviour.lifecycle === "crash") this.crash(rt);
+      else {
+        rt.phase = "ready";
+        this.writeStatus(rt, { phase: "Running", containers: "ready" });
+        this.syncEndpoints(rt);
+      }
+    });
+  }
+
+  private crash(rt: PodRuntime): void {
+    rt.phase = "crashed";
+    rt.restarts++;
+    const finishedAt = rfc3339(new Date());
+    rt.lastTermination = {
+      terminated: {
+        exitCode: rt.behaviour.exitCode,
+        reason: rt.behaviour.exitCode === 0 ? "Completed" : "Error",
+        message: rt.behaviour.exitMessage,
+        startedAt: rt.startedAt,
+        finishedAt,
+        containerID: containerID(rt.uid, rt.restarts),
+      },
+    };
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MS * 2 ** (rt.restarts - 1));
+    this.writeStatus(rt, { phase: "Running", containers: "crashloop", backoffMs: backoff });
+    const pod = this.store.get(RES.pod, rt.namespace, rt.name);
+    if (pod) {
+      recordEvent(this.store, "kubelet", pod, "Warning", "BackOff", `Back-off restarting failed container ${rt.containers[0]?.name ?? "user-container"} in pod ${rt.name}_${rt.namespace}(${rt.uid})`);
+    }
+    rt.after(scaled(this.ctx, backoff), () => void this.run(rt));
+  }
+
+  private terminate(rt: PodRuntime, pod: K8sObject): void {
+    const wasReady = rt.phase === "ready";
+    rt.phase = "terminating";
+    rt.clearTimers();
+    this.syncEndpoints(rt);
+    this.writeStatus(rt, { phase: "Running", containers: wasReady || rt.server ? "draining" : "creating" });
+    recordEvent(this.store, "kubelet", pod, "Normal", "Killing", `Stopping container ${rt.containers[0]?.name ?? "user-container"}`);
+    const graceMs = ((pod.metadata.deletionGracePeriodSeconds as number | undefined) ?? 30) * 1000;
+    // The queue-proxy sleeps so that routers stop sending, then waits for in-flight requests; the grace period caps both.
+    const drain = wasReady ? Math.min(scaled(this.ctx, DRAIN_SLEEP_MS), scaled(this.ctx, graceMs)) : 0;
+    const deadline = Date.now() + Math.max(drain, scaled(this.ctx, graceMs));
+    const finish = () => {
+      if ((rt.server?.inFlight ?? 0) > 0 && Date.now() < deadline) {
+        rt.after(20, finish);
+        return;
+      }
+      void this.forget(rt).then(() => this.store.finishDelete(RES.pod, rt.namespace, rt.name));
+    };
+    rt.after(drain, finish);
+  }
+
+  private async forget(rt: PodRuntime): Promise<void> {
+    const key = `${rt.namespace}/${rt.name}`;
+    if (this.pods.get(key) !== rt) return;
+    this.pods.delete(key);
+    rt.phase = "terminating";
+    rt.clearTimers();
+    this.syncEndpoints(rt);
+    await rt.server?.close();
+  }
+
+  private syncEndpoints(rt: PodRuntime): void {
+    if (!rt.revision) return;
+    const dp = this.ctx.gateway.findRevision(rt.namespace, rt.revision);
+    if (!dp) return;
+    const { ready, reserve } = this.endpoints(rt.namespace, rt.revision);
+    dp.setEndpoints(ready, reserve);
+    this.onEndpointsChanged(rt.namespace, rt.revision);
+  }
+
+  /** Set by the simulator: endpoints of a revision changed (the autoscaler and revision controller care). */
+  onEndpointsChanged: (namespace: string, revision: string) => void = () => {};
+
+  private writeStatus(
+    rt: PodRuntime,
+    s: { phase: string; conditions?: Record<string, unknown>[]; containers: "creating" | "running" | "ready" | "crashloop" | "draining"; backoffMs?: number },
+  ): void {
+    const pod = this.store.get(RES.pod, rt.namespace, rt.name);
+    if (!pod || this.stopped) return;
+    const now = rfc3339(new Date());
+    const old = (pod.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; startTime?: string };
+    const ready = s.containers === "ready";
+    const started = s.containers !== "creating";
+    const userName = rt.containers[0]?.name ?? "user-container";
+    // The user container has no probe of its own (Knative moves it to the queue-proxy), so it is ready once
+    // running; the queue-proxy is ready only when the app answers and the pod is not draining.
+    const userReady = ready || s.containers === "running" || s.containers === "draining";
+    const unready = [...(userReady ? [] : [userName]), ...(ready ? [] : ["queue-proxy"])];
+    const notReady = `containers with unready status: [${unready.join(" ")}]`;
+    const conditions =
+      s.conditions ??
+      [
+        cond("PodReadyToStartContainers", "True"),
+        cond("Initialized", "True"),
+        ready ? cond("Ready", "True") : cond("Ready", "False", "ContainersNotReady", notReady),
+        ready ? cond("ContainersReady", "True") : cond("ContainersReady", "False", "ContainersNotReady", notReady),
+        cond("PodScheduled", "True"),
+      ];
+    for (const c of conditions) {
+      const before = old.conditions?.find((o) => o.type === c.type);
+      c.lastTransitionTime = before && before.status === c.status ? before.lastTransitionTime : now;
+    }
+    const images = rt.containers.map((c) => c.image ?? "");
+    const containerStatuses = rt.containers.map((c, i) => {
+      const isUser = i === 0;
+      const base: Record<string, unknown> = {
+        name: c.name,
+        image: images[i],
+        imageID: `${(images[i] ?? "").split(":")[0]}@sha256:${"0".repeat(64)}`,
+        restartCount: isUser ? rt.restarts : 0,
+        started: started && !(isUser && s.containers === "crashloop"),
+        ready: isUser ? userReady : ready,
+      };
+      if (!started) base.state = { waiting: { reason: "ContainerCreating" } };
+      else if (isUser && s.containers === "crashloop") {
+        base.state = {
+          waiting: {
+            reason: "CrashLoopBackOff",
+            message: `back-off ${Math.round((s.backoffMs ?? BACKOFF_MS) / 1000)}s restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})`,
+          },
+        };
+      } else base.state = { running: { startedAt: rt.startedAt || now } };
+      if (isUser && rt.lastTermination) base.lastState = rt.lastTermination;
+      if (started) base.containerID = containerID(rt.uid, isUser ? rt.restarts : 1000 + i);
+      return base;
+    });
+    const status: Record<string, unknown> = {
+      phase: s.phase,
+      conditions,
+      hostIP: "127.0.0.1",
+      hostIPs: [{ ip: "127.0.0.1" }],
+      startTime: old.startTime ?? now,
+      containerStatuses,
+      qosClass: "Burstable",
+    };
+    if (started) {
+      status.podIP = "127.0.0.1";
+      status.podIPs = [{ ip: "127.0.0.1" }];
+    }
+    this.store.update(RES.pod, { ...pod, status }, { subresource: "status" });
+  }
+}
+
+function podKey(pod: K8sObject): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+function cond(type: string, status: string, reason?: string, message?: string): Record<string, unknown> {
+  const c: Record<string, unknown> = { type, status };
+  if (reason) c.reason = reason;
+  if (message) c.message = message;
+  return c;
+}
+
+function containerID(uid: string, n: number): string {
+  return `containerd://${(uid.replace(/-/g, "") + n.toString(16).padStart(8, "0")).slice(-64).padStart(64, "0")}`;
+}

@@ -1,0 +1,178 @@
+// One pod's data plane: a real HTTP server on 127.0.0.1 standing for the queue-proxy sidecar and the user
+// container behind it. Like the queue-proxy (pkg/queue), it counts the requests inside the pod — waiting for a
+// slot or being served — and reports their time-weighted average, which is the concurrency the autoscaler
+// sees. Requests still on the network between the client and the pod are not counted: that is why a load
+// tool's connection count and the pod's concurrency differ. With containerConcurrency > 0 at most that many
+// requests reach the user container at once; the rest queue in the pod.
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { App, Tunables } from "./images.js";
+
+export interface PodServerOptions {
+  name: string;
+  namespace: string;
+  revision: string;
+  app: App;
+  tunables: Tunables;
+  containerConcurrency: number;
+  env: Record<string, string>;
+}
+
+export interface PodStats {
+  /** Time-weighted average of requests in the pod since the previous sample. */
+  concurrency: number;
+  /** Requests that arrived since the previous sample. */
+  requests: number;
+}
+
+export class PodServer {
+  readonly name: string;
+  port = 0;
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private inPod = 0;
+  private serving = 0;
+  private readonly waiting: (() => void)[] = [];
+  private area = 0;
+  private lastChange = performance.now();
+  private arrivals = 0;
+  private sampleStart = performance.now();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(private readonly opts: PodServerOptions) {
+    this.name = opts.name;
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    this.server.on("connection", (s: Socket) => {
+      this.sockets.add(s);
+      s.on("close", () => this.sockets.delete(s));
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  /** Requests in the pod now (queued or being served). */
+  get inFlight(): number {
+    return this.inPod;
+  }
+
+  get containerConcurrency(): number {
+    return this.opts.containerConcurrency;
+  }
+
+  /** The queue-proxy's report: average concurrency and request count since the previous call. */
+  sample(now = performance.now()): PodStats {
+    this.accumulate(now);
+    const elapsed = now - this.sampleStart;
+    const stats = { concurrency: elapsed > 0 ? this.area / elapsed : this.inPod, requests: this.arrivals };
+    this.area = 0;
+    this.arrivals = 0;
+    this.sampleStart = now;
+    return stats;
+  }
+
+  /** Stops listening and drops every connection (a killed container). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.sockets) s.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accumulate(now: number): void {
+    this.area += this.inPod * (now - this.lastChange);
+    this.lastChange = now;
+  }
+
+  private change(delta: number): void {
+    this.accumulate(performance.now());
+    this.inPod += delta;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.arrivals++;
+    this.change(+1);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.change(-1);
+    };
+    res.on("close", finish);
+    const body: Buffer[] = [];
+    req.on("data", (c: Buffer) => body.push(c));
+    req.on("end", () => this.acquire(() => this.serve(req, res, Buffer.concat(body).toString("utf8"))));
+  }
+
+  /** The queue-proxy breaker: containerConcurrency slots, FIFO queue above it. */
+  private acquire(run: () => void): void {
+    const cc = this.opts.containerConcurrency;
+    if (cc <= 0 || this.serving < cc) {
+      this.serving++;
+      run();
+    } else {
+      this.waiting.push(() => {
+        this.serving++;
+        run();
+      });
+    }
+  }
+
+  private release(): void {
+    this.serving--;
+    const next = this.waiting.shift();
+    if (next) next();
+  }
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const t = this.opts.tunables;
+    const work = t.serviceTimeMs + (t.serviceTimeJitterMs > 0 ? Math.random() * t.serviceTimeJitterMs : 0);
+    const respond = () => {
+      this.release();
+      if (res.destroyed) return;
+      res.setHeader("x-sim-pod", this.name);
+      if (t.errorRate > 0 && Math.random() < t.errorRate) {
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end("simulated error\n");
+        return;
+      }
+      if (this.opts.app === "hello") {
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+        res.end(`Hello ${this.opts.env.TARGET || "World"}!\n`);
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          pod: this.name,
+          namespace: this.opts.namespace,
+          revision: this.opts.revision,
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body,
+        }) + "\n",
+      );
+    };
+    if (work <= 0) {
+      respond();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      respond();
+    }, work);
+    this.timers.add(timer);
+  }
+}
