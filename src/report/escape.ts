@@ -8,15 +8,26 @@ const ZWJ = "\u200D";
 
 // C0/C1 controls (except tab and line breaks) and bidirectional overrides, which can make text read differently
 // from what it is ("Trojan source").
-const INVISIBLE =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+function isInvisible(cp: number): boolean {
+  return (
+    (cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d) ||
+    (cp >= 0x7f && cp <= 0x9f && cp !== 0x85) ||
+    cp === 0x200e ||
+    cp === 0x200f ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069) ||
+    cp === 0xfeff
+  );
+}
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
 const MARKDOWN_PUNCTUATION = /[\\`*_[\]|~#!]/g;
 const HTML_SPECIAL = /[&<>"]/g;
 const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 
 function clean(value: unknown): string {
-  return String(value ?? "").replace(INVISIBLE, "");
+  return Array.from(String(value ?? ""))
+    .filter((ch) => !isInvisible(ch.codePointAt(0)!))
+    .join("");
 }
 
 function oneLine(value: string): string {

@@ -87,7 +87,9 @@ describe("renderReport content", () => {
     expect(md).toContain(
       "| `errors` | 0 % | 0.04 % | ▲ from 0 worse | 50 % | ❌ | the baseline was 0, so any rise is a regression |",
     );
-    expect(md).toContain("| `cold-start` | 2,418 ms | — | — | 20 % | ❌ | cold-start was not measured (cold-start: false) |");
+    expect(md).toContain(
+      "| `cold-start` | 2,418 ms | — | — | 20 % | ❌ | cold-start was not measured (cold-start: false) |",
+    );
     expect(md).toContain(
       "❌ **Regression:** `p99` is 14.8 % worse (allowed 10 %); `errors` got worse from a baseline of 0; " +
         "`cold-start` could not be compared: cold-start was not measured (cold-start: false).",

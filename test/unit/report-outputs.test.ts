@@ -32,7 +32,9 @@ describe("actionOutputs", () => {
     const direct = passingDoc();
     direct.load!.target = { url: "http://10.0.0.5/" };
     expect(actionOutputs(direct, { resultsFile: "r" }).url).toBe("http://10.0.0.5/");
-    expect(actionOutputs(passingDoc(), { resultsFile: "r" }).url).toBe("http://helloworld-go.demo.example.com");
+    expect(actionOutputs(passingDoc(), { resultsFile: "r" }).url).toBe(
+      "http://helloworld-go.demo.example.com",
+    );
   });
 
   test("a passing run: figures as plain numbers, latency in ms, error rate as a fraction", () => {
