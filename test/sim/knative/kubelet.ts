@@ -38,6 +38,8 @@ class PodRuntime {
   server: PodServer | undefined;
   readonly timers = new Set<NodeJS.Timeout>();
   restarts = 0;
+  /** Container logs, for GET pods/<name>/log. */
+  readonly logs = new Map<string, string[]>();
   lastTermination: Record<string, unknown> | undefined;
   startedAt = "";
   readonly behaviour: ImageBehaviour;
@@ -65,6 +67,15 @@ class PodRuntime {
       fn();
     }, ms);
     this.timers.add(t);
+  }
+
+  log(container: string, line: string): void {
+    const d = new Date();
+    const stamp = d.toISOString().slice(0, 19).replace("T", " ").replace(/-/g, "/");
+    const lines = this.logs.get(container) ?? [];
+    lines.push(`${stamp} ${line}`);
+    if (lines.length > 1000) lines.shift();
+    this.logs.set(container, lines);
   }
 
   clearTimers(): void {
@@ -115,6 +126,14 @@ export class Kubelet {
   /** Ready serving (non-reserve) pods of a revision: the KPA's ready pod count. */
   readyCount(namespace: string, revision: string): number {
     return this.endpoints(namespace, revision).ready.length;
+  }
+
+  /** A container's log (the user container by default), as `kubectl logs` shows it. */
+  logs(namespace: string, name: string, container?: string): string {
+    const rt = this.pods.get(`${namespace}/${name}`);
+    if (!rt) return "";
+    const lines = rt.logs.get(container ?? rt.containers[0]?.name ?? "user-container") ?? [];
+    return lines.map((l) => l + "\n").join("");
   }
 
   /** Fault knob: the pod dies at once (no drain); its ReplicaSet replaces it. */
@@ -186,6 +205,10 @@ export class Kubelet {
     }
     rt.phase = "running";
     rt.startedAt = rfc3339(new Date());
+    const user = rt.containers[0]?.name ?? "user-container";
+    const app = rt.behaviour.app === "hello" ? "helloworld" : "echo";
+    rt.log(user, `${app}: starting server...`);
+    rt.log("queue-proxy", `{"severity":"INFO","message":"Starting queue-proxy","knative.dev/pod":"${rt.name}"}`);
     this.writeStatus(rt, { phase: "Running", containers: "running" });
     recordEvent(this.store, "kubelet", pod, "Normal", "Started", `Started container ${rt.containers[0]?.name ?? "user-container"}`);
     if (rt.behaviour.lifecycle === "never-ready") return;
@@ -194,6 +217,7 @@ export class Kubelet {
       if (rt.behaviour.lifecycle === "crash") this.crash(rt);
       else {
         rt.phase = "ready";
+        rt.log(rt.containers[0]?.name ?? "user-container", `${rt.behaviour.app === "hello" ? "helloworld" : "echo"}: listening on port ${userPortOf(rt)}`);
         this.writeStatus(rt, { phase: "Running", containers: "ready" });
         this.syncEndpoints(rt);
       }
@@ -202,6 +226,7 @@ export class Kubelet {
 
   private crash(rt: PodRuntime): void {
     rt.phase = "crashed";
+    rt.log(rt.containers[0]?.name ?? "user-container", rt.behaviour.exitMessage);
     rt.restarts++;
     const finishedAt = rfc3339(new Date());
     rt.lastTermination = {
@@ -334,6 +359,10 @@ export class Kubelet {
     }
     this.store.update(RES.pod, { ...pod, status }, { subresource: "status" });
   }
+}
+
+function userPortOf(rt: PodRuntime): string {
+  return rt.containers[0]?.env?.find((e) => e.name === "PORT")?.value ?? "8080";
 }
 
 function podKey(pod: K8sObject): string {

@@ -1,0 +1,69 @@
+// `npm run sim -- [--port N] [--gateway-port N] [--kubeconfig FILE] [--profile ask] [--time-scale X]
+// [--domain D]`: starts the simulator, prints one JSON line {"apiServer","gateway","kubeconfig"} and runs until
+// SIGINT/SIGTERM, then closes every socket and pod server.
+import { parseArgs } from "node:util";
+import { startSimulator, type SimulatorOptions } from "./index.js";
+
+const USAGE =
+  "usage: sim [--port N] [--gateway-port N] [--kubeconfig FILE] [--profile default|ask] [--time-scale X] [--domain D]";
+
+function fail(message: string): never {
+  process.stderr.write(`sim: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function port(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`--${name}: "${v}" is not a port number (0-65535)`);
+  return n;
+}
+
+function parseSimArgs(argv: string[]): SimulatorOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string" },
+        "gateway-port": { type: "string" },
+        kubeconfig: { type: "string" },
+        profile: { type: "string" },
+        "time-scale": { type: "string" },
+        domain: { type: "string" },
+        verbose: { type: "boolean" },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  const profile = values.profile ?? "default";
+  if (profile !== "default" && profile !== "ask") fail(`--profile: "${profile}" is not one of default, ask`);
+  let timeScale: number | undefined;
+  if (values["time-scale"] !== undefined) {
+    timeScale = Number(values["time-scale"]);
+    if (!(timeScale > 0)) fail(`--time-scale: "${values["time-scale"]}" must be a positive number such as 0.1`);
+  }
+  return {
+    port: port("port", values.port),
+    gatewayPort: port("gateway-port", values["gateway-port"]),
+    kubeconfig: values.kubeconfig,
+    profile,
+    timeScale,
+    domain: values.domain,
+    log: values.verbose ? (line) => process.stderr.write(`sim: ${line}\n`) : undefined,
+  };
+}
+
+const sim = await startSimulator(parseSimArgs(process.argv.slice(2)));
+process.stdout.write(JSON.stringify({ apiServer: sim.apiServer, gateway: sim.gateway, kubeconfig: sim.kubeconfig }) + "\n");
+let stopping = false;
+const shutdown = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`sim: ${signal}, stopping\n`);
+  void sim.stop().then(() => process.exit(0));
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

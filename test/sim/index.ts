@@ -1,0 +1,97 @@
+// The Knative simulator in one call: the store, the Kubernetes API server on loopback (real kubectl and
+// client-node work against it), Knative Serving's controllers, the KPA, and the gateway with the activator
+// and pods as real HTTP servers. `stop()` closes every socket, timer and pod server.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApiServer, type ApiServer } from "./api/server.js";
+import { writeKubeconfig } from "./api/kubeconfig.js";
+import { Store } from "./store.js";
+import type { Profile } from "./knative/context.js";
+import { Knative } from "./knative/knative.js";
+
+export interface SimulatorOptions {
+  /** API server port on 127.0.0.1 (default: a free one). */
+  port?: number;
+  /** Gateway port on 127.0.0.1 (default: a free one). */
+  gatewayPort?: number;
+  /** Where to write a kubeconfig for the API server (default: a file in a temporary directory). */
+  kubeconfig?: string;
+  /** "ask" adds Alibaba Cloud ASK's reserve pods and ConfigMap kube-system/eci-profile. */
+  profile?: Profile;
+  /** Multiplies every control-plane duration (KPA windows, grace periods, startup, deadlines); default 1. */
+  timeScale?: number;
+  /** Domain of Knative URLs, e.g. "example.com" → http://<svc>.<ns>.example.com; default svc.cluster.local. */
+  domain?: string;
+  /** Client-to-cluster latency the gateway adds to every request, ms (default 0; per service: annotation). */
+  networkLatencyMs?: number;
+  /** Controller errors and notes (default: dropped). */
+  log?: (line: string) => void;
+}
+
+export interface Simulator {
+  /** http://127.0.0.1:<port> of the Kubernetes API. */
+  apiServer: string;
+  /** http://127.0.0.1:<port> of the ingress gateway; route with a Host header. */
+  gateway: string;
+  /** Path of the kubeconfig written for the API server. */
+  kubeconfig: string;
+  store: Store;
+  /** The API server handle: audit log, fault knobs, restart, watch expiry. */
+  api: ApiServer;
+  /** The Knative side: gateway, kubelet, autoscaler (decisions per revision). */
+  knative: Knative;
+  /** Fault knob: the pod dies on the spot (connections reset); its ReplicaSet replaces it. */
+  killPod(namespace: string, name: string): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${options.timeScale}`);
+  const store = new Store({ namespaces: ["default", "kube-system", "kube-public", "kube-node-lease", "knative-serving"] });
+  const knative = await Knative.start({
+    store,
+    timeScale,
+    domain: options.domain,
+    profile: options.profile ?? "default",
+    gatewayPort: options.gatewayPort,
+    networkLatencyMs: options.networkLatencyMs,
+    log: options.log,
+  });
+  let api: ApiServer;
+  try {
+    api = await startApiServer({
+      store,
+      port: options.port,
+      podLog: (ns, name, container) => knative.kubelet.logs(ns, name, container),
+    });
+  } catch (err) {
+    await knative.stop();
+    throw err;
+  }
+  let tempDir: string | undefined;
+  let kubeconfig = options.kubeconfig;
+  if (!kubeconfig) {
+    tempDir = mkdtempSync(join(tmpdir(), "knative-sim-"));
+    kubeconfig = join(tempDir, "kubeconfig");
+  }
+  writeKubeconfig(api.url, kubeconfig);
+  let stopped = false;
+  return {
+    apiServer: api.url,
+    gateway: knative.gatewayUrl,
+    kubeconfig,
+    store,
+    api,
+    knative,
+    killPod: (ns, name) => knative.killPod(ns, name),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await api.close();
+      await knative.stop();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    },
+  };
+}
