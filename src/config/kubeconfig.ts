@@ -102,7 +102,7 @@ export function validateKubeconfig(content: string, input = "kubeconfig"): void 
     fail(
       "current-context is missing",
       loaded.lineOf(root),
-      `set it to one of: ${[...contexts.keys()].join(", ") || "(no contexts)"}`,
+      contexts.size > 0 ? `set it to one of: ${[...contexts.keys()].join(", ")}` : undefined,
     );
   } else if (contexts.size > 0 && !contexts.has(current)) {
     fail(

@@ -100,7 +100,7 @@ function checkKind(doc: Obj, loaded: LoadedYaml): void {
   if (kind !== "Service") {
     throw new InputError(
       INPUT,
-      `kind is ${kind === undefined ? "missing" : JSON.stringify(kind)}, not Service`,
+      kind === undefined ? "kind is missing" : `kind is ${JSON.stringify(kind)}, not Service`,
       {
         line: loaded.lineOf(doc, "kind"),
         hint: `the file must hold a Knative Service (apiVersion: ${KNATIVE_API_VERSION}, kind: Service)`,
@@ -140,7 +140,11 @@ function validateService(doc: Obj, loaded: LoadedYaml, overrides: ManifestOverri
   let name: string | undefined;
   if (!isObject(metadata)) {
     if (!overrides.serviceName)
-      fail("metadata.name is required", loaded.lineOf(doc, "metadata"), "or set the service-name input");
+      fail(
+        "metadata.name is required",
+        loaded.lineOf(doc, "metadata"),
+        "set it, or set the service-name input",
+      );
   } else {
     if (metadata.name !== undefined && typeof metadata.name !== "string") {
       fail(`metadata.name is ${describeValue(metadata.name)}, not a string`, loaded.lineOf(metadata, "name"));
@@ -148,12 +152,16 @@ function validateService(doc: Obj, loaded: LoadedYaml, overrides: ManifestOverri
       name = metadata.name;
       const problem = serviceNameProblem(name);
       if (problem)
-        fail(`metadata.name: ${problem}`, loaded.lineOf(metadata, "name"), "or set the service-name input");
+        fail(
+          `metadata.name: ${problem}`,
+          loaded.lineOf(metadata, "name"),
+          "fix it, or set the service-name input",
+        );
     } else if (metadata.name === undefined && !overrides.serviceName) {
       const hint =
         metadata.generateName !== undefined
           ? "generateName is not supported: the gate must know the name to wait for it; set metadata.name or the service-name input"
-          : "or set the service-name input";
+          : "set it, or set the service-name input";
       fail("metadata.name is required", loaded.lineOf(metadata), hint);
     }
     if (metadata.namespace !== undefined && !overrides.namespace) {
@@ -163,7 +171,7 @@ function validateService(doc: Obj, loaded: LoadedYaml, overrides: ManifestOverri
         fail(
           `metadata.namespace: ${problem}`,
           loaded.lineOf(metadata, "namespace"),
-          "or set the namespace input",
+          "fix it, or set the namespace input",
         );
     }
   }

@@ -8,7 +8,7 @@ import type { MetricDefinition, Operator, ThresholdRule } from "../verdict/rules
 const METRIC_TOKEN = /^[A-Za-z][A-Za-z0-9._-]*/;
 const OPERATOR_TOKEN = /^(<=|>=|==|!=|<|>)/;
 const NUMBER_TOKEN = /^(\d+(?:\.\d+)?|\.\d+)/;
-const UNIT_TOKEN = /^(%|\/s|[A-Za-zµμ]+)/;
+const UNIT_TOKEN = /^(%|\/[A-Za-z]+|[A-Za-zµμ]+)/;
 /** Operators people type from habit or other tools, and what they mean here. */
 const LOOKALIKE_OPERATORS: Array<[string, Operator]> = [
   ["=<", "<="],
@@ -116,6 +116,7 @@ function parseRule(source: string, line: number, column: number, input: string):
   const numberMatch = NUMBER_TOKEN.exec(valueText);
   if (!numberMatch) throw fail(`expected a number, found "${valueText.slice(0, 12)}"`, example);
   const number = Number(numberMatch[0]);
+  const valueStart = pos;
   pos += numberMatch[0].length;
   skipSpaces();
 
@@ -124,6 +125,7 @@ function parseRule(source: string, line: number, column: number, input: string):
   const factor = UNITS[metric.kind][unit];
   if (factor === undefined) {
     if (unit === "") {
+      pos = valueStart;
       throw fail(
         `${number} needs a unit`,
         `${metric.name} is a ${metric.kind}; valid units: ${unitList(metric)}; ${example}`,
@@ -134,7 +136,6 @@ function parseRule(source: string, line: number, column: number, input: string):
       `valid units: ${unitList(metric)}; ${example}`,
     );
   }
-  const limitPos = pos;
   pos += unit.length;
   skipSpaces();
   if (pos < source.length) {
@@ -146,7 +147,7 @@ function parseRule(source: string, line: number, column: number, input: string):
 
   // toPrecision drops binary noise from the unit factor (0.3 * 0.01 = 0.0030000000000000005).
   const limit = Number((number * factor).toPrecision(12));
-  pos = limitPos;
+  pos = valueStart;
   if (metric.kind === "ratio" && limit > 1) {
     throw fail(
       unit === "%" ? `${number}% is more than 100%` : `${number} is more than 1`,

@@ -3,6 +3,11 @@
 import { InputError, InputErrors } from "./errors.js";
 import { didYouMean } from "./suggest.js";
 
+/** A value as quoted in an error: long values are cut so that one bad input cannot flood the log. */
+export function clip(value: string, max = 40): string {
+  return value.length > max ? `${value.slice(0, max)}...` : value;
+}
+
 /** Milliseconds per unit. Inputs take ms, s, m and h; the threshold language has its own set (us, µs too). */
 export const INPUT_DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -21,32 +26,33 @@ export function parseDuration(input: string, text: string, bounds: DurationBound
   const value = text.trim();
   const example = "write it like 30s, 1500ms, 2m or 1m30s";
   if (value === "") throw new InputError(input, "is empty", { hint: example });
-  if (value.startsWith("-")) throw new InputError(input, `"${value}" is negative`, { hint: example });
+  if (value.startsWith("-")) throw new InputError(input, `"${clip(value)}" is negative`, { hint: example });
   let rest = value;
   let total = 0;
   while (rest.length > 0) {
     const match = DURATION_PART.exec(rest);
     if (!match) {
       if (/^\d+(?:\.\d+)?$/.test(rest)) {
-        throw new InputError(input, `"${value}" has no unit`, {
+        throw new InputError(input, `"${clip(value)}" has no unit`, {
           hint: `add one of ms, s, m, h (e.g. ${rest}s)`,
         });
       }
-      throw new InputError(input, `"${value}" is not a duration`, { hint: example });
+      throw new InputError(input, `"${clip(value)}" is not a duration`, { hint: example });
     }
     const unit = match[2];
     const factor = INPUT_DURATION_UNITS[unit];
     if (factor === undefined) {
-      throw new InputError(input, `"${value}" has an unknown unit "${unit}"`, {
+      throw new InputError(input, `"${clip(value)}" has an unknown unit "${unit}"`, {
         hint: `${didYouMean(unit, Object.keys(INPUT_DURATION_UNITS))}valid units: ms, s, m, h`,
       });
     }
     total += Number(match[1]) * factor;
     rest = rest.slice(match[0].length).trimStart();
   }
-  if (!Number.isFinite(total)) throw new InputError(input, `"${value}" is too large`, { hint: example });
+  if (!Number.isFinite(total))
+    throw new InputError(input, `"${clip(value)}" is too large`, { hint: example });
   if (total < bounds.minMs || total > bounds.maxMs) {
-    throw new InputError(input, `${value} is out of range`, {
+    throw new InputError(input, `${clip(value)} is out of range`, {
       hint: `use a duration from ${formatDurationMs(bounds.minMs)} to ${formatDurationMs(bounds.maxMs)}`,
     });
   }
@@ -82,11 +88,12 @@ export function parseInteger(input: string, text: string, bounds: IntegerBounds)
   const value = text.trim();
   const range = `use a whole number from ${bounds.min} to ${bounds.max}`;
   if (value === "") throw new InputError(input, "is empty", { hint: range });
-  if (/^-\d+$/.test(value)) throw new InputError(input, `${value} is negative`, { hint: range });
-  if (!/^\d+$/.test(value)) throw new InputError(input, `"${value}" is not a whole number`, { hint: range });
+  if (/^-\d+$/.test(value)) throw new InputError(input, `${clip(value)} is negative`, { hint: range });
+  if (!/^\d+$/.test(value))
+    throw new InputError(input, `"${clip(value)}" is not a whole number`, { hint: range });
   const number = Number(value);
   if (number < bounds.min || number > bounds.max) {
-    throw new InputError(input, `${value} is out of range`, { hint: range });
+    throw new InputError(input, `${clip(value)} is out of range`, { hint: range });
   }
   return number;
 }
@@ -102,7 +109,7 @@ export function parseBoolean(input: string, text: string): boolean {
   const value = text.trim();
   if (TRUE_WORDS.includes(value)) return true;
   if (FALSE_WORDS.includes(value)) return false;
-  throw new InputError(input, `"${value}" is not a boolean`, {
+  throw new InputError(input, `"${clip(value)}" is not a boolean`, {
     hint: "use true or false (also True, TRUE, False, FALSE)",
   });
 }
@@ -110,7 +117,7 @@ export function parseBoolean(input: string, text: string): boolean {
 export function parseEnum<T extends string>(input: string, text: string, choices: readonly T[]): T {
   const value = text.trim();
   if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new InputError(input, `"${value}" is not a valid choice`, {
+  throw new InputError(input, `"${clip(value)}" is not a valid choice`, {
     hint: `${didYouMean(value, choices)}valid choices: ${choices.join(", ")}`,
   });
 }
@@ -125,15 +132,15 @@ export function parsePercent(
   const match = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/.exec(value);
   if (!match) {
     if (value.startsWith("-"))
-      throw new InputError(input, `"${value}" is negative`, { ...place, hint: "write it like 10%" });
-    throw new InputError(input, `"${value}" is not a percentage`, {
+      throw new InputError(input, `"${clip(value)}" is negative`, { ...place, hint: "write it like 10%" });
+    throw new InputError(input, `"${clip(value)}" is not a percentage`, {
       ...place,
       hint: "write it like 10% or 2.5%",
     });
   }
   const percent = Number(match[1]);
   if (percent > 1000) {
-    throw new InputError(input, `${value} is out of range`, {
+    throw new InputError(input, `${clip(value)} is out of range`, {
       ...place,
       hint: "use a percentage from 0% to 1000%",
     });
@@ -169,7 +176,7 @@ export function parseTargetUrl(input: string, text: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(input, `"${value}" is not a URL`, {
+    throw new InputError(input, `"${clip(value)}" is not a URL`, {
       hint: "write it like https://hello.example.com",
     });
   }
@@ -186,7 +193,7 @@ export function parseTargetUrl(input: string, text: string): string {
   if (url.hash)
     throw new InputError(input, "the URL has a #fragment", { hint: "remove it; fragments are never sent" });
   if (url.pathname !== "/" || url.search) {
-    throw new InputError(input, `"${value}" has a path or query`, {
+    throw new InputError(input, `"${clip(value)}" has a path or query`, {
       hint: `give only scheme://host[:port] and put "${url.pathname}${url.search}" in the path input`,
     });
   }
@@ -207,7 +214,7 @@ export function parseGateway(input: string, text: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new InputError(input, `"${value}" is not a host:port address or URL`, { hint });
+    throw new InputError(input, `"${clip(value)}" is not a host:port address or URL`, { hint });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InputError(input, `scheme "${url.protocol.slice(0, -1)}" is not supported`, {
@@ -215,7 +222,7 @@ export function parseGateway(input: string, text: string): string {
     });
   }
   if (url.username || url.password || url.pathname !== "/" || url.search || url.hash || url.hostname === "") {
-    throw new InputError(input, `"${value}" must be only a host and port`, { hint });
+    throw new InputError(input, `"${clip(value)}" must be only a host and port`, { hint });
   }
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   return `${url.protocol}//${url.hostname}:${port}`;
@@ -235,19 +242,19 @@ export function parsePath(input: string, text: string): string {
   const value = text.trim();
   rejectControl(input, value, "the path");
   if (!value.startsWith("/")) {
-    throw new InputError(input, `"${value}" does not start with /`, {
+    throw new InputError(input, `"${clip(value)}" does not start with /`, {
       hint: `write it like /${value.replace(/^\/*/, "")}`,
     });
   }
   if (value.startsWith("//")) {
-    throw new InputError(input, `"${value}" starts with //, which would be read as a host`, {
+    throw new InputError(input, `"${clip(value)}" starts with //, which would be read as a host`, {
       hint: "use a single /",
     });
   }
   if (/\s/.test(value))
-    throw new InputError(input, `"${value}" contains whitespace`, { hint: "percent-encode it (%20)" });
+    throw new InputError(input, `"${clip(value)}" contains whitespace`, { hint: "percent-encode it (%20)" });
   if (value.includes("#"))
-    throw new InputError(input, `"${value}" has a #fragment`, {
+    throw new InputError(input, `"${clip(value)}" has a #fragment`, {
       hint: "remove it; fragments are never sent",
     });
   return value;
