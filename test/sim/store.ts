@@ -5,6 +5,7 @@
 // termination and owner-reference garbage collection. Objects going in and out are deep copies.
 
 import { randomUUID } from "node:crypto";
+import { applyBuiltinDefaults, ClusterIpAllocator } from "./api/builtin-defaults.js";
 import { StatusError } from "./api/errors.js";
 import { nameErrors, nameRuleFor, randomNameSuffix } from "./api/names.js";
 import { apiVersionOf, resourceType, type ResourceId, type ResourceType } from "./api/resources.js";
@@ -145,6 +146,7 @@ export class Store {
   private readonly deferred = new Set<string>();
   private readonly queue: HistoryEntry[] = [];
   private draining = false;
+  private readonly clusterIps = new ClusterIpAllocator();
   private rv = 0;
   /** Events with resourceVersion <= compactedRv are gone from history. */
   private compactedRv = 0;
@@ -206,6 +208,7 @@ export class Store {
 
     obj.apiVersion = apiVersionOf(t);
     obj.kind = t.kind;
+    applyBuiltinDefaults(res, obj, undefined, this.clusterIps);
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.now());
     delete meta.deletionTimestamp;
@@ -250,6 +253,8 @@ export class Store {
     if (opts?.subresource === "status") {
       next = clone(old);
       next.status = clone(input.status);
+      // The HTTP layer records status writers in managedFields; nothing else in metadata changes.
+      if (input.metadata.managedFields) next.metadata.managedFields = clone(input.metadata.managedFields);
     } else {
       next = clone(input);
       if (t.hasStatus) next.status = clone(old.status);
@@ -264,6 +269,7 @@ export class Store {
         generation: old.metadata.generation,
       };
       if (!t.namespaced) delete next.metadata.namespace;
+      applyBuiltinDefaults(res, next, old, this.clusterIps);
       for (const f of ["deletionTimestamp", "deletionGracePeriodSeconds", "generation"] as const) {
         if (next.metadata[f] === undefined) delete next.metadata[f];
       }
