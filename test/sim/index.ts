@@ -1,11 +1,12 @@
 // The Knative simulator in one call: the store, the Kubernetes API server on loopback (real kubectl and
 // client-node work against it), Knative Serving's controllers, the KPA, and the gateway with the activator
 // and pods as real HTTP servers. `stop()` closes every socket, timer and pod server.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as yaml from "js-yaml";
 import { startApiServer, type ApiServer } from "./api/server.js";
-import { writeKubeconfig } from "./api/kubeconfig.js";
+import { kubeconfigYaml } from "./api/kubeconfig.js";
 import { Store } from "./store.js";
 import type { Profile } from "./knative/context.js";
 import { Knative } from "./knative/knative.js";
@@ -76,7 +77,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tempDir = mkdtempSync(join(tmpdir(), "knative-sim-"));
     kubeconfig = join(tempDir, "kubeconfig");
   }
-  writeKubeconfig(api.url, kubeconfig);
+  writeFileSync(kubeconfig, plainHttpKubeconfig(api.url), { mode: 0o600 });
   let stopped = false;
   return {
     apiServer: api.url,
@@ -94,4 +95,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The API server's kubeconfig, marked insecure-skip-tls-verify: client-node 1.x+ refuses a plain http server
+ * without it ("HTTP protocol is not allowed when skipTLSVerify is not set"); kubectl accepts it either way.
+ */
+function plainHttpKubeconfig(url: string): string {
+  const config = yaml.load(kubeconfigYaml(url)) as { clusters: { cluster: Record<string, unknown> }[] };
+  for (const c of config.clusters) c.cluster["insecure-skip-tls-verify"] = true;
+  return yaml.dump(config, { lineWidth: -1 });
 }

@@ -1,0 +1,50 @@
+// Helpers for the simulator's own tests: requests through the gateway with a Host header, polling with a
+// deadline, and reading conditions.
+import http from "node:http";
+
+export interface HttpResult {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+  ms: number;
+}
+
+/** GET through the gateway (or any URL) with an explicit Host header; fetch() cannot set one. */
+export function hostGet(base: string, host: string, path = "/", timeoutMs = 30_000): Promise<HttpResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, ms: performance.now() - started }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${host}${path}: no answer in ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface Cond {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export function condition(obj: { status?: unknown } | undefined, type: string): Cond | undefined {
+  return ((obj?.status ?? {}) as { conditions?: Cond[] }).conditions?.find((c) => c.type === type);
+}
