@@ -1,7 +1,7 @@
 // The seed's flow against the simulator with the real @kubernetes/client-node: create namespace demo, create
 // the helloworld-go Service, see RevisionMissing first and then Ready, find the pods and Services by their
 // upstream names, call it through the gateway with its Host, roll a second revision, and delete with cascade.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from "@kubernetes/client-node";
 import * as yaml from "js-yaml";
@@ -11,6 +11,7 @@ import { condition, hostGet, waitFor, type Cond } from "./knative/testing.js";
 const SERVING = { group: "serving.knative.dev", version: "v1" };
 type Obj = { metadata: { name: string; generation?: number; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; status?: Record<string, unknown>; spec?: Record<string, unknown> };
 
+jest.setTimeout(60_000);
 let sim: Simulator;
 let core: CoreV1Api;
 let apps: AppsV1Api;
