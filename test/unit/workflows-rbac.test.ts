@@ -27,7 +27,7 @@ interface K8sObject {
   subjects?: Array<{ kind: string; name: string; namespace?: string }>;
 }
 
-/** What the action does against the cluster, per part: "<group>/<resource>[/<name>]:<verb>". */
+/** What the action does against the cluster, per part: "<group>/<resource>[#<name>]:<verb>". */
 const GRANTS: Record<string, { kind: "Role" | "ClusterRole"; namespace?: string; permissions: string[] }> = {
   gate: {
     kind: "Role",
@@ -46,11 +46,22 @@ const GRANTS: Record<string, { kind: "Role" | "ClusterRole"; namespace?: string;
   "private-zone": {
     kind: "Role",
     namespace: "kube-system",
-    permissions: ["/configmaps/eci-profile:get", "/configmaps/eci-profile:update"],
+    permissions: ["/configmaps#eci-profile:get", "/configmaps#eci-profile:update"],
   },
   "create-namespace": {
     kind: "ClusterRole",
     permissions: ["/namespaces:get", "/namespaces:create", "/namespaces:delete"],
+  },
+  "load-from-cluster": {
+    kind: "Role",
+    namespace: NAMESPACE,
+    permissions: [
+      "batch/jobs:create",
+      "batch/jobs:delete",
+      "/configmaps:create",
+      "/configmaps:delete",
+      "/pods/log:get",
+    ],
   },
 };
 
@@ -60,7 +71,7 @@ function permissionsOf(rules: Rule[]): string[] {
     (rule.apiGroups ?? []).flatMap((group) =>
       (rule.resources ?? []).flatMap((resource) =>
         (rule.resourceNames?.length ? rule.resourceNames : [undefined]).flatMap((name) =>
-          (rule.verbs ?? []).map((verb) => `${group}/${resource}${name ? `/${name}` : ""}:${verb}`),
+          (rule.verbs ?? []).map((verb) => `${group}/${resource}${name ? `#${name}` : ""}:${verb}`),
         ),
       ),
     ),
@@ -91,17 +102,24 @@ const VERB_OF_METHOD: Record<string, string> = {
   delete: "delete",
 };
 
+/** Typed client methods that address a subresource: readNamespacedPodLog is GET pods/<name>/log. */
+const SUBRESOURCES: Record<string, string> = {
+  PodLog: "pods/log",
+  PodStatus: "pods/status",
+  PodEviction: "pods/eviction",
+};
+
 /**
- * The typed client calls in src/ (`core.replaceNamespacedConfigMap(...)` → "/configmaps:update"), so that a new
+ * The typed Kubernetes client calls in src/ (`core.replaceNamespacedConfigMap(...)` → "/configmaps:update"), so that a new
  * call the RBAC does not cover fails here rather than on a user's cluster. Generic object calls (Knative
  * resources) name their resource at run time and are covered by the table above.
  */
 function typedClientCalls(source: string): string[] {
   const calls: string[] = [];
   for (const [, method, kind] of source.matchAll(
-    /\.(read|list|watch|create|replace|patch|delete)(?:Namespaced)?([A-Z][A-Za-z]*)\(/g,
+    /\b(?:core|batch|apps)\s*\.\s*(read|list|watch|create|replace|patch|delete)(?:Namespaced)?([A-Z][A-Za-z]*)\(/g,
   )) {
-    const resource = kind.replace(/^[A-Z]/, (c) => c.toLowerCase()) + "s";
+    const resource = SUBRESOURCES[kind] ?? kind.toLowerCase() + "s";
     calls.push(`/${resource}:${VERB_OF_METHOD[method]}`);
   }
   return calls;
@@ -127,13 +145,16 @@ describe("the helpers", () => {
       permissionsOf([
         { apiGroups: [""], resources: ["configmaps"], resourceNames: ["a", "b"], verbs: ["get"] },
       ]),
-    ).toEqual(["/configmaps/a:get", "/configmaps/b:get"]);
+    ).toEqual(["/configmaps#a:get", "/configmaps#b:get"]);
   });
 
   test("typed client calls map to RBAC verbs", () => {
     expect(
-      typedClientCalls("cluster.core.replaceNamespacedConfigMap({ name })\nc.createNamespace({})"),
-    ).toEqual(["/configMaps:update", "/namespaces:create"]);
+      typedClientCalls(
+        "cluster.core.replaceNamespacedConfigMap({})\ncore.createNamespace({})\nk.core.readNamespacedPodLog({})\n" +
+          "github.rest.issues.createComment({})",
+      ),
+    ).toEqual(["/configmaps:update", "/namespaces:create", "/pods/log:get"]);
   });
 
   test("wildcards and escalation are findings", () => {
@@ -196,10 +217,10 @@ describe("examples/rbac.yaml", () => {
 
   test("covers every typed Kubernetes client call in src/", () => {
     // Typed calls go to the core group; a grant on one named object (eci-profile) covers the call on it.
-    const withoutName = (p: string) => p.replace(/^([^/]*\/[^/:]+)\/[^:]+:/, "$1:");
+    const withoutName = (p: string) => p.replace(/#[^:]+:/, ":");
     const granted = new Set(Object.values(GRANTS).flatMap((g) => g.permissions.map(withoutName)));
     const calls = sourceFiles(SRC).flatMap((file) => typedClientCalls(readFileSync(file, "utf8")));
     expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls) expect(granted).toContain(call.toLowerCase());
+    for (const call of calls) expect(granted).toContain(call);
   });
 });
