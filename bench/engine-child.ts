@@ -1,0 +1,61 @@
+// One load run in its own process, so its memory and CPU are its own: our engine (runLoad, as the gate runs it)
+// or plain autocannon (its own pacing and histogram, for comparison). Prints one JSON line (a ToolRun).
+//   node --import tsx bench/engine-child.ts '{"engine":"ours","url":"http://127.0.0.1:8080/","connections":50,"durationS":10}'
+import autocannon from "autocannon";
+import { runLoad } from "../src/load/index.js";
+import type { LoadShape, ToolRun } from "./lib/tools.js";
+
+const shape = JSON.parse(process.argv[2] ?? "{}") as LoadShape & { engine: "ours" | "autocannon" };
+const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const rssTimeline: number[] = [];
+const sampler = setInterval(() => rssTimeline.push(mb(process.memoryUsage.rss())), 1000);
+
+async function ours(): Promise<ToolRun> {
+  const summary = await runLoad({
+    url: shape.url,
+    request: { path: "/", method: "GET", headers: {}, timeoutMs: (shape.timeoutS ?? 10) * 1000 },
+    load: {
+      durationMs: shape.durationS * 1000,
+      connections: shape.connections,
+      rate: shape.rate,
+      requests: shape.requests,
+      warmupMs: 0,
+    },
+  });
+  return {
+    tool: "ours",
+    rps: summary.rps,
+    requests: summary.requests,
+    p50: summary.latency.p50,
+    p90: summary.latency.p90,
+    p99: summary.latency.p99,
+    errors: summary.errors.total,
+  };
+}
+
+async function plainAutocannon(): Promise<ToolRun> {
+  const result = await autocannon({
+    url: shape.url,
+    connections: shape.connections,
+    duration: shape.durationS,
+    overallRate: shape.rate,
+    timeout: shape.timeoutS ?? 10,
+  });
+  return {
+    tool: shape.rate ? "autocannon overallRate" : "autocannon",
+    rps: result.requests.total / result.duration,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+// No top-level await: ncc bundles this file for the footprint figure, and its parser rejects it.
+void (shape.engine === "autocannon" ? plainAutocannon() : ours()).then((figures) => {
+  clearInterval(sampler);
+  // maxRSS is in kilobytes: the peak of the whole process life, start-up included.
+  const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
+  console.log(JSON.stringify({ ...figures, peakRssMb, rssTimeline }));
+});

@@ -1,0 +1,128 @@
+// Figure 5: footprint. Peak RSS of our engine (bundled, in its own process) for a short and a long run against
+// nginx: the long one must not need more memory than the short one (nothing grows per request). The action's
+// cold start (`node dist/main.js` to its first line of output) and bundle size, when dist/ has been built.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startNginx } from "./lib/nginx.js";
+import { median, timeToFirstOutput } from "./lib/process.js";
+import { runEngine, type EngineChild, type ToolRun } from "./lib/tools.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export interface FootprintResult {
+  connections: number;
+  runs: Array<ToolRun & { requestCap: number }>;
+  /** Peak RSS of the long run over the short one. */
+  rssGrowth: number;
+  coldStart:
+    | {
+        measured: true;
+        entry: string;
+        ms: number;
+        samples: number[];
+        nodeBaselineMs: number;
+        firstLine: string;
+      }
+    | { measured: false; reason: string };
+  bundle:
+    | { measured: true; indexBytes: number; distBytes: number; files: number }
+    | { measured: false; reason: string };
+}
+
+export interface FootprintOptions {
+  child: EngineChild;
+  /** Request caps of the short and the long run. */
+  requests: [number, number];
+  coldStartSamples: number;
+  log: (line: string) => void;
+}
+
+export async function benchFootprint(options: FootprintOptions): Promise<FootprintResult> {
+  const connections = 50;
+  const runs: FootprintResult["runs"] = [];
+  const nginx = await startNginx();
+  try {
+    for (const requestCap of options.requests) {
+      // The duration only bounds the run: the request cap ends it.
+      const durationS = Math.max(60, Math.ceil(requestCap / 2000));
+      const result = await runEngine(options.child, "ours", {
+        url: nginx.url,
+        connections,
+        durationS,
+        requests: requestCap,
+      });
+      runs.push({ ...result, requestCap });
+      options.log(
+        `footprint: ${result.requests.toLocaleString("en-US")} requests, peak RSS ${result.peakRssMb} MB ` +
+          `(${Math.round(result.rps).toLocaleString("en-US")} rps)`,
+      );
+    }
+  } finally {
+    await nginx.stop();
+  }
+  return {
+    connections,
+    runs,
+    rssGrowth: Math.round(((runs[1].peakRssMb ?? 0) / (runs[0].peakRssMb ?? 1)) * 100) / 100,
+    coldStart: await coldStart(options.coldStartSamples, options.log),
+    bundle: bundleSize(),
+  };
+}
+
+async function coldStart(
+  samples: number,
+  log: (line: string) => void,
+): Promise<FootprintResult["coldStart"]> {
+  const entry = join(ROOT, "dist", "main.js");
+  if (!existsSync(entry))
+    return { measured: false, reason: "dist/main.js not built (run `npm run package`)" };
+  // Run it as GitHub would, with an input that fails validation at once: no cluster is contacted, and the
+  // first line it prints is what a user sees first.
+  const env = {
+    PATH: process.env.PATH,
+    GITHUB_ACTIONS: "true",
+    "INPUT_SERVICE-FILE": "bench-cold-start-does-not-exist.yaml",
+    KUBECONFIG: "/nonexistent",
+  };
+  const times: number[] = [];
+  let firstLine = "";
+  for (let i = 0; i < samples; i++) {
+    const result = await timeToFirstOutput(process.execPath, [entry], env);
+    times.push(Math.round(result.ms));
+    firstLine = result.firstLine;
+  }
+  const baseline: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    baseline.push(Math.round((await timeToFirstOutput(process.execPath, ["-e", "console.log(1)"], env)).ms));
+  }
+  const ms = median(times);
+  log(`cold start: dist/main.js first output after ${ms} ms (node alone ${median(baseline)} ms)`);
+  return {
+    measured: true,
+    entry: "dist/main.js",
+    ms,
+    samples: times,
+    nodeBaselineMs: median(baseline),
+    firstLine,
+  };
+}
+
+function bundleSize(): FootprintResult["bundle"] {
+  const dist = join(ROOT, "dist");
+  if (!existsSync(join(dist, "index.js"))) return { measured: false, reason: "dist/index.js not built" };
+  let distBytes = 0;
+  let files = 0;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        distBytes += statSync(path).size;
+        files++;
+      }
+    }
+  };
+  walk(dist);
+  return { measured: true, indexBytes: statSync(join(dist, "index.js")).size, distBytes, files };
+}

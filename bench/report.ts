@@ -1,0 +1,272 @@
+// Turns a benchmark run into the summary table and writes it into bench/README.md between markers (the prose
+// around them is written by hand). Pure apart from readme I/O at the bottom.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as prettier from "prettier";
+import type { FootprintResult } from "./footprint.js";
+import type { ApiEconomyResult, GateOverheadResult } from "./gate.js";
+import type { LatencyResult } from "./latency.js";
+import type { ThroughputResult } from "./throughput.js";
+
+export type Skipped = { skipped: string };
+export const isSkipped = (value: unknown): value is Skipped =>
+  typeof value === "object" && value !== null && "skipped" in value;
+
+export interface BenchResults {
+  schema: "knative-perf-gate/bench";
+  version: 1;
+  mode: "full" | "quick";
+  date: string;
+  command: string;
+  durationS: number;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGb: number;
+    os: string;
+    node: string;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+  };
+  engineChild: string;
+  throughput: ThroughputResult | Skipped;
+  latency: LatencyResult | Skipped;
+  footprint: FootprintResult | Skipped;
+  gateOverhead: GateOverheadResult | Skipped;
+  apiEconomy: ApiEconomyResult | Skipped;
+  table: Row[];
+}
+
+export interface Row {
+  figure: string;
+  ours: string;
+  wrk: string;
+  /** hey, or the manual flow for the gate figures. */
+  other: string;
+  ratio: string;
+  target: string;
+  /** null: not measured. */
+  met: boolean | null;
+}
+
+const n = (value: number, digits = 0): string =>
+  value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const notMeasured = (figure: string, target: string, why: string): Row => ({
+  figure,
+  ours: "—",
+  wrk: "—",
+  other: "—",
+  ratio: `not measured: ${why}`,
+  target,
+  met: null,
+});
+
+export function buildTable(r: Omit<BenchResults, "table">): Row[] {
+  const rows: Row[] = [];
+  const t = r.throughput;
+  if (isSkipped(t)) {
+    rows.push(notMeasured("Throughput vs hey", "≥ 1.5× hey", t.skipped));
+    rows.push(notMeasured("Throughput vs wrk", "≥ 0.6× wrk", t.skipped));
+  } else {
+    const shape = `rps, ${t.connections} connections, ${t.durationS} s, median of ${t.rounds}`;
+    const base = { ours: n(t.rps.ours), wrk: n(t.rps.wrk), other: n(t.rps.hey) };
+    rows.push({
+      figure: `Throughput vs hey (${shape})`,
+      ...base,
+      ratio: `${t.oursVsHey}× hey`,
+      target: "≥ 1.5× hey",
+      met: t.oursVsHey >= 1.5,
+    });
+    rows.push({
+      figure: `Throughput vs wrk (${shape})`,
+      ...base,
+      ratio: `${t.oursVsWrk}× wrk`,
+      target: "≥ 0.6× wrk",
+      met: t.oursVsWrk >= 0.6,
+    });
+  }
+  const l = r.latency;
+  if (isSkipped(l)) {
+    rows.push(notMeasured("p50 at a 20 ms service time", "within 1 ms of the truth", l.skipped));
+    rows.push(notMeasured("p99 with a 1 s stall, fixed rate", "reflects the stall", l.skipped));
+  } else {
+    const acc = l.accuracy.median;
+    const sign = (x: number) => `${x >= 0 ? "+" : ""}${n(x, 2)}`;
+    const fmt = (tool: string) => (acc[tool] ? `${n(acc[tool].p50, 2)} (${sign(acc[tool].p50Error)})` : "—");
+    if (acc.ours) {
+      rows.push({
+        figure:
+          `p50 ms at a ${l.serviceMs} ms service time, ${l.accuracy.connections} connections, median of ` +
+          `${l.accuracy.rounds} (in brackets: error vs the target's own p50, ${n(acc.ours.truthP50, 2)} ms)`,
+        ours: fmt("ours"),
+        wrk: fmt("wrk"),
+        other: fmt("hey"),
+        ratio: `${sign(acc.ours.p50Error)} ms`,
+        target: "within 1 ms of the truth",
+        met: Math.abs(acc.ours.p50Error) <= 1,
+      });
+    }
+    const co = l.coordinatedOmission;
+    const coRun = (tool: string) => co.runs.find((x) => x.tool === tool);
+    const coOurs = coRun("ours");
+    if (coOurs) {
+      const off = Math.abs(coOurs.p99 - co.expectedP99) / co.expectedP99;
+      rows.push({
+        figure: `p99 ms with a 1 s stall at ${co.rate}/s for ${co.durationS} s (a correct measurement: ${co.expectedP99} ms)`,
+        ours: n(coOurs.p99, 1),
+        wrk: coRun("wrk") ? `${n(coRun("wrk")!.p99, 1)} (closed loop)` : "—",
+        other: coRun("hey") ? `${n(coRun("hey")!.p99, 1)} (-q)` : "—",
+        ratio: `${n(coOurs.p99 / co.expectedP99, 2)}× expected`,
+        target: "within 10% of expected",
+        met: off <= 0.1,
+      });
+    }
+  }
+  const g = r.gateOverhead;
+  if (isSkipped(g)) rows.push(notMeasured("Gate overhead (wall − load)", "≤ 1.0× manual", g.skipped));
+  else {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    rows.push({
+      figure: `Gate overhead ms (wall − ${g.loadDurationS} s load, ${g.rounds} rounds)`,
+      ours: n(median(g.gateOverheadMs)),
+      wrk: "—",
+      other: `${n(median(g.manualOverheadMs))} (manual)`,
+      ratio: `${g.ratio}× manual`,
+      target: "≤ 1.0× manual",
+      met: g.ratio <= 1,
+    });
+  }
+  const a = r.apiEconomy;
+  if (isSkipped(a)) rows.push(notMeasured("API requests per run vs load duration", "flat", a.skipped));
+  else {
+    rows.push({
+      figure: `API requests per run at ${a.requestsByDuration.map((x) => `${x.loadDurationS} s`).join(" / ")} of load`,
+      ours: a.requestsByDuration.map((x) => x.apiRequests).join(" / "),
+      wrk: "—",
+      other: "—",
+      ratio: `${a.growth}× growth`,
+      target: "flat (≤ 1.1×)",
+      met: a.growth <= 1.1,
+    });
+  }
+  const f = r.footprint;
+  if (isSkipped(f)) {
+    rows.push(notMeasured("Peak RSS", "≤ 150 MB, flat", f.skipped));
+    rows.push(notMeasured("Cold start", "≤ 300 ms", f.skipped));
+  } else {
+    const [short, long] = f.runs;
+    rows.push({
+      figure: `Peak RSS MB, ${n(long.requests)} requests (engine process, bundled)`,
+      ours: n(long.peakRssMb ?? 0, 1),
+      wrk: "—",
+      other: "—",
+      ratio: "",
+      target: "≤ 150 MB",
+      met: (long.peakRssMb ?? Infinity) <= 150,
+    });
+    rows.push({
+      figure: `Peak RSS growth, ${n(short.requests)} → ${n(long.requests)} requests`,
+      ours: `${n(short.peakRssMb ?? 0, 1)} → ${n(long.peakRssMb ?? 0, 1)} MB`,
+      wrk: "—",
+      other: "—",
+      ratio: `${f.rssGrowth}×`,
+      target: "flat (≤ 1.1×)",
+      met: f.rssGrowth <= 1.1,
+    });
+    if (f.coldStart.measured) {
+      rows.push({
+        figure: "Cold start ms, `node dist/main.js` to first output (median)",
+        ours: n(f.coldStart.ms),
+        wrk: "—",
+        other: `${n(f.coldStart.nodeBaselineMs)} (node -e alone)`,
+        ratio: `+${n(f.coldStart.ms - f.coldStart.nodeBaselineMs)} ms over node`,
+        target: "≤ 300 ms",
+        met: f.coldStart.ms <= 300,
+      });
+    } else rows.push(notMeasured("Cold start", "≤ 300 ms", f.coldStart.reason));
+    if (f.bundle.measured) {
+      rows.push({
+        figure: "Bundle size (dist/index.js; all of dist/)",
+        ours: `${n(f.bundle.indexBytes / 1e6, 2)} MB; ${n(f.bundle.distBytes / 1e6, 2)} MB`,
+        wrk: "—",
+        other: "—",
+        ratio: "",
+        target: "(reported)",
+        met: null,
+      });
+    }
+  }
+  return rows;
+}
+
+export function renderSummary(r: BenchResults): string {
+  const m = r.machine;
+  const lines = [
+    `Run: ${r.date} · \`${r.command}\` (${r.mode} mode, ${Math.round(r.durationS)} s) · engine child: ${r.engineChild}`,
+    "",
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; ` +
+      `load average ${m.loadAverageStart.map((x) => x.toFixed(2)).join(" ")} at the start, ` +
+      `${m.loadAverageEnd.map((x) => x.toFixed(2)).join(" ")} at the end.`,
+    "",
+    "| Figure | Ours | wrk | hey / manual | Ratio | Target | Met? |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...r.table.map(
+      (row) =>
+        `| ${row.figure} | ${row.ours} | ${row.wrk} | ${row.other} | ${row.ratio} | ${row.target} | ` +
+        `${row.met === null ? "—" : row.met ? "yes" : "**no**"} |`,
+    ),
+  ];
+  if (!isSkipped(r.throughput)) {
+    const t = r.throughput;
+    lines.push(
+      "",
+      `All throughput medians (rps): ${Object.entries(t.rps)
+        .map(([tool, rps]) => `${tool} ${n(rps)}`)
+        .join(", ")}.`,
+    );
+    if (t.profile) {
+      lines.push(
+        "",
+        `CPU profile of our engine (${n(t.profile.samples)} samples, self time):`,
+        "",
+        "| Where | Share |",
+        "| --- | --- |",
+        ...t.profile.functions.slice(0, 8).map(([name, share]) => `| \`${name}\` | ${share}% |`),
+        "",
+        `By package: ${t.profile.packages.map(([name, share]) => `${name} ${share}%`).join(", ")}.`,
+      );
+    }
+  }
+  if (!isSkipped(r.latency)) {
+    const l = r.latency;
+    const fixed = l.fixedRate.runs.map(
+      (x) => `${x.tool} p50 ${n(x.p50, 2)} ms (target measured ${n(x.truth.p50, 2)})`,
+    );
+    const co = l.coordinatedOmission.runs.map((x) => `${x.tool} p90 ${n(x.p90, 1)} / p99 ${n(x.p99, 1)} ms`);
+    lines.push(
+      "",
+      `Fixed rate ${l.fixedRate.rate}/s at the ${l.serviceMs} ms target: ${fixed.join("; ")}.`,
+      "",
+      `1 s stall: ${co.join("; ")}.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const START = "<!-- bench:results:start -->";
+const END = "<!-- bench:results:end -->";
+
+/** Replaces the generated block of the README with the summary of `results`, formatted as `npm run lint` wants. */
+export async function updateReadme(path: string, results: BenchResults, note: string): Promise<void> {
+  const text = readFileSync(path, "utf8");
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${path}: markers ${START} … ${END} not found`);
+  const block = `${START}\n<!-- Written by bench/run.ts; edit the prose around it, not this block. -->\n\n${renderSummary(results)}\n\n${note}\n${END}`;
+  const updated = text.slice(0, start) + block + text.slice(end + END.length);
+  const options = await prettier.resolveConfig(path);
+  writeFileSync(path, await prettier.format(updated, { ...options, filepath: path }));
+}
+
+export function readResults(path: string): BenchResults | undefined {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as BenchResults) : undefined;
+}

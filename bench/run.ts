@@ -1,0 +1,151 @@
+// The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (under 3 minutes). Options:
+//   --quick               shorter runs, one round fewer, smaller footprint runs
+//   --only a,b            sections: throughput, latency, footprint, gate
+//   --profile             also profile our engine's throughput run (always on in full mode)
+// Writes bench/results/<mode>.json and the summary block of bench/README.md (from the full results when they
+// exist, else the quick ones). Every figure is a ratio or comparison taken side by side in this one run.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { benchFootprint } from "./footprint.js";
+import { benchApiEconomy, benchGateOverhead } from "./gate.js";
+import { gateWiring } from "./gate-wiring.js";
+import { benchLatency } from "./latency.js";
+import { NGINX } from "./lib/nginx.js";
+import { prepareEngineChild } from "./lib/tools.js";
+import { buildTable, readResults, updateReadme, type BenchResults, type Skipped } from "./report.js";
+import { benchThroughput } from "./throughput.js";
+import { execFileSync } from "node:child_process";
+
+const SECTIONS = ["throughput", "latency", "footprint", "gate"] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    profile: { type: "boolean", default: false },
+  },
+});
+const quick = values.quick;
+const only = new Set((values.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
+for (const section of only) {
+  if (!SECTIONS.includes(section as Section))
+    throw new Error(`--only: unknown section "${section}" (${SECTIONS.join(", ")})`);
+}
+
+const started = performance.now();
+const log = (line: string): void =>
+  console.log(`[bench ${Math.round((performance.now() - started) / 1000)}s] ${line}`);
+const has = (command: string): boolean => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const missingTools = [has("wrk") ? "" : "wrk", has("hey") ? "" : "hey", NGINX ? "" : "nginx"].filter(Boolean);
+
+async function section<T>(name: Section, needs: string[], body: () => Promise<T>): Promise<T | Skipped> {
+  if (!only.has(name)) return { skipped: "not selected (--only)" };
+  const missing = needs.filter((tool) => missingTools.includes(tool));
+  if (missing.length > 0) return { skipped: `${missing.join(", ")} not installed (bench/install-tools.sh)` };
+  try {
+    return await body();
+  } catch (error) {
+    log(`${name} failed: ${(error as Error).message}`);
+    return { skipped: `failed: ${(error as Error).message.split("\n")[0]}` };
+  }
+}
+
+const loadAverageStart = loadavg();
+log(`${quick ? "quick" : "full"} mode; bundling the engine child with ncc`);
+const child = await prepareEngineChild();
+log(`engine child: ${child.kind}`);
+
+const throughput = await section("throughput", ["wrk", "hey", "nginx"], () =>
+  benchThroughput({
+    child,
+    connections: 50,
+    durationS: quick ? 3 : 10,
+    rounds: quick ? 2 : 3,
+    profile: values.profile || !quick,
+    log,
+  }),
+);
+const latency = await section("latency", ["wrk", "hey"], () =>
+  benchLatency({ child, durationS: quick ? 3 : 10, rounds: quick ? 1 : 3, coDurationS: quick ? 5 : 10, log }),
+);
+const footprint = await section("footprint", ["nginx"], () =>
+  benchFootprint({
+    child,
+    requests: quick ? [30_000, 300_000] : [100_000, 1_000_000],
+    coldStartSamples: quick ? 3 : 7,
+    log,
+  }),
+);
+const notWired = { skipped: "needs the simulator and the pipeline: wire bench/gate-wiring.ts" };
+const gateOverhead = gateWiring
+  ? await section("gate", [], () => benchGateOverhead(gateWiring!, quick ? 2 : 10, quick ? 2 : 5, log))
+  : only.has("gate")
+    ? notWired
+    : { skipped: "not selected (--only)" };
+const apiEconomy = gateWiring
+  ? await section("gate", [], () => benchApiEconomy(gateWiring!, log))
+  : only.has("gate")
+    ? notWired
+    : { skipped: "not selected (--only)" };
+
+const cpu = cpus();
+const partial: Omit<BenchResults, "table"> = {
+  schema: "knative-perf-gate/bench",
+  version: 1,
+  mode: quick ? "quick" : "full",
+  date: new Date().toISOString(),
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+  durationS: (performance.now() - started) / 1000,
+  machine: {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? "unknown",
+    memoryGb: Math.round(totalmem() / 1e9),
+    os: `${type()} ${release()}`,
+    node: process.versions.node,
+    loadAverageStart,
+    loadAverageEnd: loadavg(),
+  },
+  engineChild: child.kind,
+  throughput,
+  latency,
+  footprint,
+  gateOverhead,
+  apiEconomy,
+};
+const results: BenchResults = { ...partial, table: buildTable(partial) };
+
+const dir = fileURLToPath(new URL("./results/", import.meta.url));
+mkdirSync(dir, { recursive: true });
+const file = `${dir}${results.mode}.json`;
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+log(`results: ${file} (free memory ${Math.round(freemem() / 1e9)} GB)`);
+
+const full = results.mode === "full" ? results : readResults(`${dir}full.json`);
+const shown = full ?? results;
+const other = shown === results ? undefined : results;
+await updateReadme(
+  fileURLToPath(new URL("./README.md", import.meta.url)),
+  shown,
+  other
+    ? `The latest quick run (${other.date}) is in results/quick.json; this table is the full run.`
+    : `Raw figures: results/${shown.mode}.json.`,
+);
+for (const row of results.table) {
+  console.log(
+    `${row.met === null ? "  " : row.met ? "✓ " : "✗ "}${row.figure}: ours ${row.ours} · ${row.ratio} (target ${row.target})`,
+  );
+}
+if (!existsSync(fileURLToPath(new URL("../dist/main.js", import.meta.url)))) {
+  log("note: dist/ is not built, so cold start and bundle size were not measured (npm run package)");
+}
