@@ -19,7 +19,8 @@ export function kubeconfigYaml(url: string, opts: KubeconfigOptions = {}): strin
     apiVersion: "v1",
     kind: "Config",
     preferences: {},
-    clusters: [{ name, cluster: { server: url } }],
+    // client-node refuses an http:// server unless TLS verification is explicitly skipped; kubectl accepts both.
+    clusters: [{ name, cluster: { server: url, "insecure-skip-tls-verify": true } }],
     users: [{ name, user: opts.token ? { token: opts.token } : {} }],
     contexts: [
       {
