@@ -68,7 +68,7 @@ export function validateKubeconfig(content: string, input = "kubeconfig"): void 
   for (const [name, entry] of clusters) {
     const cluster = entry.cluster;
     if (!isObject(cluster)) {
-      fail(`cluster "${name}" has no cluster: section`, loaded.lineOf(entry));
+      fail(`cluster "${name}" has no cluster: section`, loaded.lineOf(entry, "cluster"));
       continue;
     }
     if (typeof cluster.server !== "string" || !isHttpUrl(cluster.server)) {
@@ -81,7 +81,7 @@ export function validateKubeconfig(content: string, input = "kubeconfig"): void 
   for (const [name, entry] of contexts) {
     const context = entry.context;
     if (!isObject(context) || typeof context.cluster !== "string") {
-      fail(`context "${name}" names no cluster`, loaded.lineOf(entry));
+      fail(`context "${name}" names no cluster`, loaded.lineOf(entry, "context"));
       continue;
     }
     if (clusters.size > 0 && !clusters.has(context.cluster)) {

@@ -21,6 +21,8 @@ export function editDistance(a: string, b: string): number {
 /** The closest choice within a third of the word's length (at least 1, at most 3 edits), else undefined. */
 export function closest(word: string, choices: readonly string[]): string | undefined {
   const key = word.toLowerCase();
+  // One or two letters are too little to guess from ("d" is as close to "s" as to "m").
+  if (key.length < 3) return undefined;
   const limit = Math.min(3, Math.max(1, Math.floor(key.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;

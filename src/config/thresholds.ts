@@ -91,7 +91,8 @@ function parseRule(source: string, line: number, column: number, input: string):
   skipSpaces();
 
   const rest = source.slice(pos);
-  const operatorMatch = OPERATOR_TOKEN.exec(rest);
+  // `<>` starts with a valid `<`; catch it before the operator match reads `<` and then fails on `>`.
+  const operatorMatch = rest.startsWith("<>") ? null : OPERATOR_TOKEN.exec(rest);
   if (!operatorMatch) {
     const lookalike = LOOKALIKE_OPERATORS.find(([typed]) => rest.startsWith(typed));
     const valid = `valid operators: ${OPERATORS.join(" ")}`;

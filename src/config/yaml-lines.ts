@@ -8,9 +8,9 @@ import { InputError } from "./errors.js";
  * The YAML 1.2 core schema plus merge keys (`<<: *defaults`). Without js-yaml's timestamp type an unquoted
  * `2024-01-01` stays the string the user wrote instead of becoming a Date that serializes differently.
  */
-const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend([
-  (yaml as unknown as { types: { merge: yaml.Type } }).types.merge,
-]);
+const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend({
+  implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge],
+});
 
 export interface YamlDocument {
   value: unknown;

@@ -17,7 +17,13 @@ const CORPUS = resolve("test/corpus");
 const cases = readdirSync(CORPUS)
   .filter((file) => file.endsWith(".json"))
   .sort()
-  .map((file) => [file.replace(/\.json$/, ""), JSON.parse(readFileSync(join(CORPUS, file), "utf8")) as CorpusCase] as const);
+  .map(
+    (file) =>
+      [
+        file.replace(/\.json$/, ""),
+        JSON.parse(readFileSync(join(CORPUS, file), "utf8")) as CorpusCase,
+      ] as const,
+  );
 
 function replay(testCase: CorpusCase): () => unknown {
   const dir = mkdtempSync(join(tmpdir(), "kpg-corpus-"));
@@ -44,26 +50,32 @@ describe("bad-input corpus", () => {
     }
   });
 
-  it.each(cases.filter(([, c]) => c.expect.exitCode === 2))("%s is refused naming its input", (_name, testCase) => {
-    let thrown: unknown;
-    try {
-      replay(testCase)();
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(InputErrors);
-    const errors = (thrown as InputErrors).errors;
-    const { input, line, column, message } = testCase.expect;
-    expect(errors.map((e) => e.input)).toEqual(errors.map(() => input));
-    const match = errors.find((e) => new RegExp(message).test(e.message));
-    expect(match ? match.message : errors.map((e) => e.message)).toEqual(match?.message);
-    expect(match).toBeDefined();
-    expect(match!.message.startsWith(`${input}: `)).toBe(true);
-    if (line !== undefined) expect(match!.line).toBe(line);
-    if (column !== undefined) expect(match!.column).toBe(column);
-  });
+  it.each(cases.filter(([, c]) => c.expect.exitCode === 2))(
+    "%s is refused naming its input",
+    (_name, testCase) => {
+      let thrown: unknown;
+      try {
+        replay(testCase)();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InputErrors);
+      const errors = (thrown as InputErrors).errors;
+      const { input, line, column, message } = testCase.expect;
+      expect(errors.map((e) => e.input)).toEqual(errors.map(() => input));
+      const match = errors.find((e) => new RegExp(message).test(e.message));
+      expect(match ? match.message : errors.map((e) => e.message)).toEqual(match?.message);
+      expect(match).toBeDefined();
+      expect(match!.message.startsWith(`${input}: `)).toBe(true);
+      if (line !== undefined) expect(match!.line).toBe(line);
+      if (column !== undefined) expect(match!.column).toBe(column);
+    },
+  );
 
-  it.each(cases.filter(([, c]) => c.expect.exitCode === 3))("%s passes input validation", (_name, testCase) => {
-    expect(replay(testCase)()).toMatchObject({ serviceName: expect.any(String) });
-  });
+  it.each(cases.filter(([, c]) => c.expect.exitCode === 3))(
+    "%s passes input validation",
+    (_name, testCase) => {
+      expect(replay(testCase)()).toMatchObject({ serviceName: expect.any(String) });
+    },
+  );
 });
