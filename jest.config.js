@@ -7,6 +7,8 @@ const common = {
 };
 
 export default {
+  // Simulator and end-to-end tests start servers and run bounded loads; a unit test never comes near this.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...common, displayName: "sim", testMatch: ["<rootDir>/test/sim/**/*.test.ts"] },

@@ -46,12 +46,21 @@ export async function getJson<T = unknown>(sim: Sim, path: string): Promise<{ st
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** The flags every gate run in these tests shares: the seed's service through the simulator's gateway. */
+let namespaces = 0;
+
+/** A fresh namespace name: a deleted namespace stays Terminating for a while, as on a real cluster. */
+export function freshNamespace(): string {
+  return `demo-${process.pid}-${++namespaces}`;
+}
+
+/**
+ * The flags every gate run in these tests shares: the seed's service, in a namespace of its own, through the
+ * simulator's gateway.
+ */
 export function gateArgs(sim: Sim, dir: string, extra: string[] = []): string[] {
-  return [
-    "run",
+  const defaults = [
     "--service-file=examples/helloworld-service.yaml",
-    "--namespace=demo",
+    `--namespace=${freshNamespace()}`,
     "--create-namespace",
     `--gateway=${sim.gateway}`,
     "--duration=2s",
@@ -62,8 +71,11 @@ export function gateArgs(sim: Sim, dir: string, extra: string[] = []): string[] 
     `--state-file=${join(dir, "state.json")}`,
     "--no-comment",
     "--json",
-    ...extra,
   ];
+  // A flag in `extra` replaces the default of the same name (the CLI rejects a flag given twice).
+  const name = (flag: string) => flag.split("=")[0];
+  const overridden = new Set(extra.map(name));
+  return ["run", ...defaults.filter((flag) => !overridden.has(name(flag))), ...extra];
 }
 
 export interface CliRun {
