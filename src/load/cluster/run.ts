@@ -125,9 +125,10 @@ export async function runClusterLoad(options: ClusterLoadOptions): Promise<Clust
       log(
         `[load] worker ${w.index} (${w.pod}${w.node ? ` on ${w.node}` : ""}): ${w.requests.toLocaleString("en-US")} req, ` +
           `${w.rps} rps, p99 ${w.latency.p99} ms, errors ${w.errors}` +
-          (w.lateMs > 1000 ? `, started ${seconds(w.lateMs)} s late` : ""),
+          (w.lateMs >= 100 ? `, started ${seconds(w.lateMs)} s late` : ""),
       );
     }
+    checkLateness(merged.workers, spec, createdAt);
     return { ...merged, names, reports };
   } finally {
     try {
@@ -262,6 +263,28 @@ function waitForWorkers(
       );
     }, options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
   });
+}
+
+/**
+ * A worker whose measured phase began well after the common start did not load the target with the others:
+ * the merged figures would not describe N workers, so the run fails. Lateness absorbed by the warm-up is fine.
+ */
+function checkLateness(workers: ClusterWorkerSummary[], spec: ClusterLoadSpec, createdAt: number): void {
+  const tolerance = lateToleranceMs(spec.load.durationMs);
+  const late = workers.filter((w) => w.lateMs > tolerance);
+  if (late.length === 0) return;
+  const worst = late.reduce((a, b) => (b.lateMs > a.lateMs ? b : a));
+  throw new ClusterError(
+    `cluster load: ${late.length} of ${workers.length} workers started late, worker ${worst.index} ` +
+      `(pod ${worst.pod}) by ${seconds(worst.lateMs)} s (tolerance ${seconds(tolerance)} s): their pods took longer ` +
+      `than the start delay of ${seconds(spec.startAt - createdAt)} s to start; raise the start delay, add a ` +
+      `warm-up, or pre-pull ${spec.image} on the nodes`,
+  );
+}
+
+/** How late a worker may start its measured phase: 1 s, or 5% of a longer duration. */
+export function lateToleranceMs(durationMs: number): number {
+  return Math.max(1000, durationMs * 0.05);
 }
 
 function countSucceeded(pods: Map<string, V1Pod>): number {

@@ -244,7 +244,7 @@ async function runPhase(target, options, recorder) {
   };
 
   let timer;
-  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, endAt - nowMs())));
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, endAt - nowMs()))));
   const loops = Promise.all(Array.from({ length: connections }, (_, i) => loop(i)));
   // The loops end early only when the request cap is used up; otherwise the phase lasts until its deadline
   // (a fixed-rate schedule whose last slot has passed still measures the whole window).
