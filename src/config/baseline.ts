@@ -26,8 +26,9 @@ export function parseBaseline(text: string, path: string): ResultsDocument {
     document = JSON.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message);
-    const place = position ? lineAndColumn(text, Number(position[1])) : {};
+    // V8 names a position for most errors, but not for a bad first token (e.g. a YAML file given by mistake).
+    const position = /position (\d+)/.exec(message)?.[1] ?? text.search(/\S/);
+    const place = Number(position) >= 0 ? lineAndColumn(text, Number(position)) : {};
     throw new InputError(INPUT, `"${path}" is not valid JSON`, {
       ...place,
       hint: "give the results file written by an earlier knative-perf-gate run (results-file)",
