@@ -110,16 +110,20 @@ export function runDist(
   entry: string,
   args: string[],
   env: Record<string, string>,
-  onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+  /** Sees every chunk of stdout and stderr (the action logs to stdout, the CLI to stderr). */
+  onOutput?: (chunk: string, child: ReturnType<typeof spawn>) => void,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [entry, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      onOutput?.(d.toString(), child);
+    });
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      onStderr?.(d.toString(), child);
+      onOutput?.(d.toString(), child);
     });
     child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

@@ -1,0 +1,176 @@
+// The bundled action run the GitHub way: INPUT_* variables (with action.yml's defaults, as the runner sets
+// them), GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, then the post entry with the saved state.
+// Also the CLI bundle interrupted by SIGTERM during the load.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as yaml from "js-yaml";
+import { freshNamespace, getJson, runDist, startSim, workDir, type Sim } from "./harness.js";
+
+let sim: Sim;
+beforeAll(async () => {
+  sim = await startSim({ profile: "ask" });
+});
+afterAll(async () => {
+  await sim?.stop();
+});
+
+interface ActionYaml {
+  inputs: Record<string, { default?: string }>;
+  outputs: Record<string, unknown>;
+}
+const action = yaml.load(readFileSync("action.yml", "utf8")) as ActionYaml;
+
+/** The runner's environment for a step: every input's default, then the step's `with:`. */
+function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    const value = inputs[name] ?? (spec.default?.includes("${{") ? "" : (spec.default ?? ""));
+    env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
+  }
+  return env;
+}
+
+/** GitHub's file command format: `name<<DELIMITER\nvalue\nDELIMITER`. */
+function parseFileCommands(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const pattern = /^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm;
+  for (const match of text.matchAll(pattern)) values[match[1]] = match[3];
+  return values;
+}
+
+async function ecoProfile(): Promise<string | undefined> {
+  const cm = await getJson<{ data?: Record<string, string> }>(sim, "/api/v1/namespaces/kube-system/configmaps/eci-profile");
+  return cm.body.data?.enablePrivateZone;
+}
+
+function githubFiles(dir: string) {
+  const files = {
+    GITHUB_OUTPUT: join(dir, "output"),
+    GITHUB_STATE: join(dir, "state"),
+    GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+  };
+  for (const path of Object.values(files)) writeFileSync(path, "");
+  return files;
+}
+
+describe("dist/main.js and dist/post.js, the GitHub way", () => {
+  it("writes every output, the summary and the results file, and leaves no service behind", async () => {
+    const dir = workDir();
+    const files = githubFiles(dir);
+    const namespace = freshNamespace();
+    const env = {
+      ...inputEnv({
+        "service-file": "examples/helloworld-service.yaml",
+        namespace,
+        "create-namespace": "true",
+        kubeconfig: readFileSync(sim.kubeconfig, "utf8"),
+        gateway: sim.gateway,
+        duration: "2s",
+        connections: "10",
+        warmup: "0s",
+        thresholds: "errors < 1%\np99 < 5s",
+        "private-zone": "enable",
+        "results-file": join(dir, "results.json"),
+        comment: "false",
+      }),
+      ...files,
+      GITHUB_REPOSITORY: "example/app",
+      GITHUB_EVENT_NAME: "push",
+    };
+    const main = await runDist("dist/main.js", [], env);
+    expect(main.stdout).not.toMatch(/::error::/);
+    expect(main.code).toBe(0);
+
+    const outputs = parseFileCommands(readFileSync(files.GITHUB_OUTPUT, "utf8"));
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(action.outputs).sort());
+    expect(outputs.passed).toBe("true");
+    expect(outputs.revision).toBe("helloworld-go-00001");
+    expect(Number(outputs.requests)).toBeGreaterThan(0);
+    expect(Number(outputs["latency-p99"])).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(outputs["results-file"], "utf8")).passed).toBe(true);
+    expect(readFileSync(files.GITHUB_STEP_SUMMARY, "utf8")).toMatch(/helloworld-go/);
+    expect(main.stdout).toMatch(/::group::Wait|::group::Deploy/);
+
+    expect(await ecoProfile()).toBe("false");
+    expect((await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`)).status).toBe(404);
+
+    const state = parseFileCommands(readFileSync(files.GITHUB_STATE, "utf8"));
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
+    const post = await runDist("dist/post.js", [], { ...env, ...stateEnv });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(/cleanup already done/);
+  });
+
+  it("post cleans up after a main step that was killed mid-run", async () => {
+    const dir = workDir();
+    const files = githubFiles(dir);
+    const namespace = freshNamespace();
+    const env = {
+      ...inputEnv({
+        "service-file": "examples/helloworld-service.yaml",
+        namespace,
+        "create-namespace": "true",
+        kubeconfig: readFileSync(sim.kubeconfig, "utf8"),
+        gateway: sim.gateway,
+        duration: "60s",
+        connections: "5",
+        warmup: "0s",
+        "private-zone": "enable",
+        "results-file": join(dir, "results.json"),
+        comment: "false",
+      }),
+      ...files,
+    };
+    const main = await runDist("dist/main.js", [], env, (chunk, child) => {
+      if (/::group::Load/.test(chunk)) child.kill("SIGKILL");
+    });
+    expect(main.signal).toBe("SIGKILL");
+    expect(await ecoProfile()).toBe("true");
+    const path = `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`;
+    expect((await getJson(sim, path)).status).toBe(200);
+
+    const state = parseFileCommands(readFileSync(files.GITHUB_STATE, "utf8"));
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
+    const post = await runDist("dist/post.js", [], { ...env, ...stateEnv });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(/deleted service/);
+    expect((await getJson(sim, path)).status).toBe(404);
+    expect(await ecoProfile()).toBe("false");
+  });
+});
+
+describe("dist/cli.js interrupted", () => {
+  it("SIGTERM during the load still removes the service and restores PrivateZone", async () => {
+    const dir = workDir();
+    const namespace = freshNamespace();
+    const args = [
+      "run",
+      "--service-file=examples/helloworld-service.yaml",
+      `--namespace=${namespace}`,
+      "--create-namespace",
+      `--gateway=${sim.gateway}`,
+      "--duration=60s",
+      "--connections=5",
+      "--warmup=0s",
+      "--private-zone=enable",
+      `--results-file=${join(dir, "results.json")}`,
+      `--state-file=${join(dir, "state.json")}`,
+      "--no-comment",
+    ];
+    let sent = false;
+    const started = Date.now();
+    const run = await runDist("dist/cli.js", args, { KUBECONFIG: sim.kubeconfig }, (chunk, child) => {
+      if (!sent && /==> Load/.test(chunk)) {
+        sent = true;
+        setTimeout(() => child.kill("SIGTERM"), 500);
+      }
+    });
+    expect(sent).toBe(true);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/SIGTERM/);
+    expect((await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`)).status).toBe(404);
+    expect(await ecoProfile()).toBe("false");
+    expect(JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).done).toBe(true);
+  });
+});
