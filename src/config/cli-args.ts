@@ -2,7 +2,7 @@
 // `--no-comment`, `--cold-start=false`), producing the same raw record the action adapter does. The help text
 // comes from the same table as action.yml, so the two never disagree.
 import { InputError } from "./errors.js";
-import { INPUTS, type InputSpec } from "./inputs.js";
+import { INPUTS, findInput, type InputSpec } from "./inputs.js";
 import { didYouMean } from "./suggest.js";
 import { TOOL } from "../pipeline/tool.js";
 
@@ -50,7 +50,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
   const raw: Record<string, string> = {};
   let json = false;
   let stateFile: string | undefined;
-  const flagNames = [...INPUTS.map((i) => i.name as string), ...EXTRA_FLAGS];
+  const flagNames = [...INPUTS.map((i) => i.name), ...EXTRA_FLAGS];
   while (args.length > 0) {
     const arg = args.shift() as string;
     if (!arg.startsWith("-")) {
@@ -62,9 +62,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     const flag = (equals >= 0 ? arg.slice(0, equals) : arg).replace(/^--?/, "");
     const inline = equals >= 0 ? arg.slice(equals + 1) : undefined;
     const negated = flag.startsWith("no-") ? flag.slice(3) : undefined;
-    const spec = INPUTS.find((i) => i.name === flag) as InputSpec | undefined;
-    const negatedSpec =
-      negated === undefined ? undefined : (INPUTS.find((i) => i.name === negated) as InputSpec | undefined);
+    const spec = findInput(flag);
+    const negatedSpec = negated === undefined ? undefined : findInput(negated);
 
     const takeValue = (): string => {
       if (inline !== undefined) return inline;
@@ -150,7 +149,7 @@ export function helpText(): string {
   const column = 34;
   const row = (left: string, description: string): string =>
     `  ${left.padEnd(column - 2)}${left.length > column - 3 ? `\n${" ".repeat(column)}` : ""}${wrap(description, 110 - column, column)}`;
-  const flags = (INPUTS as readonly InputSpec[]).map((spec) => {
+  const flags = INPUTS.map((spec) => {
     const left = spec.boolean ? `--[no-]${spec.name}` : `--${spec.name} ${VALUE_NAMES[spec.name] ?? "VALUE"}`;
     const notes: string[] = [];
     if (spec.required) notes.push("required");

@@ -19,7 +19,7 @@ export interface InputSpec {
   cliOnly?: boolean;
 }
 
-export const INPUTS = [
+const INPUT_TABLE = [
   {
     name: "service-file",
     required: true,
@@ -199,12 +199,14 @@ export const INPUTS = [
   },
 ] as const satisfies readonly InputSpec[];
 
-export type InputName = (typeof INPUTS)[number]["name"];
+export type InputName = (typeof INPUT_TABLE)[number]["name"];
 
-export const ACTION_INPUTS: readonly InputSpec[] = INPUTS.filter((i: InputSpec) => !i.cliOnly);
+export const INPUTS: readonly (InputSpec & { name: InputName })[] = INPUT_TABLE;
+
+export const ACTION_INPUTS = INPUTS.filter((i) => !i.cliOnly);
 
 export function findInput(name: string): InputSpec | undefined {
-  return (INPUTS as readonly InputSpec[]).find((i) => i.name === name);
+  return INPUTS.find((i) => i.name === name);
 }
 
 /**

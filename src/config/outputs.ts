@@ -6,7 +6,7 @@ export interface OutputSpec {
   description: string;
 }
 
-export const OUTPUTS = [
+const OUTPUT_TABLE = [
   { name: "url", description: "URL the load was sent to (the Service's status.url, or the url input)." },
   { name: "revision", description: "Name of the revision that was measured." },
   { name: "ready-seconds", description: "Seconds from deploy until the Service was Ready." },
@@ -28,4 +28,6 @@ export const OUTPUTS = [
   { name: "comment-id", description: "Id of the pull request comment (empty when none was posted)." },
 ] as const satisfies readonly OutputSpec[];
 
-export type OutputName = (typeof OUTPUTS)[number]["name"];
+export type OutputName = (typeof OUTPUT_TABLE)[number]["name"];
+
+export const OUTPUTS: readonly (OutputSpec & { name: OutputName })[] = OUTPUT_TABLE;

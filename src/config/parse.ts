@@ -50,7 +50,7 @@ export const PRIVATE_ZONE_CHOICES: readonly PrivateZone[] = ["keep", "enable", "
 
 export function parseSettings(raw: Record<string, string | undefined>, ctx: ParseContext): Settings {
   const errors = new ErrorCollector();
-  const known = INPUTS.map((i) => i.name as string);
+  const known: string[] = INPUTS.map((i) => i.name);
   for (const name of Object.keys(raw)) {
     if (!findInput(name)) {
       errors.add(
