@@ -172,6 +172,7 @@ test("4 workers: one merged result, exactly the sum of the workers, and nothing 
 
 test("a fixed rate is shared by the workers and adds up to the rate asked for", async () => {
   const result = await runClusterLoad(options({ rate: 200, connections: 4, warmupMs: 0 }));
+  console.log(JSON.stringify(result.workers), JSON.stringify(result.reports.map((r) => [r.result.startedAt, r.result.measuredFrom, r.result.endedAt, r.result.endedBy])));
   // 200 req/s for 2 s: 400 intended sends, less at most one dropped at the end per connection.
   expect(result.summary.requests).toBeGreaterThanOrEqual(396);
   expect(result.summary.requests).toBeLessThanOrEqual(400);

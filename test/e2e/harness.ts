@@ -15,6 +15,8 @@ export interface AuditEntry {
   path: string;
   verb: string;
   status: number;
+  /** ISO time the request arrived. */
+  time: string;
   resource?: string;
   namespace?: string;
   name?: string;
