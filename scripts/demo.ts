@@ -21,7 +21,7 @@ const args = [
   "--duration=20s",
   "--connections=50",
   "--warmup=2s",
-  "--thresholds=p99 < 200ms; errors < 1%; rps >= 100; pods.max <= 5",
+  "--thresholds=p99 < 500ms; errors < 1%; rps >= 100; pods.max <= 5",
   "--private-zone=enable",
   `--results-file=${join(work, "results.json")}`,
   `--state-file=${join(work, "state.json")}`,

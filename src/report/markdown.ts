@@ -151,8 +151,10 @@ function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
     "",
   ];
   const explanation = explainPods(doc);
-  if (explanation)
-    out.push(`**Why ${explanation.observed.pods} pods?**`, "", ...describePods(explanation), "");
+  if (explanation) {
+    const pods = explanation.observed.pods;
+    out.push(`**Why ${pods} ${pods === 1 ? "pod" : "pods"}?**`, "", ...describePods(explanation), "");
+  }
   return out;
 }
 
