@@ -8,7 +8,11 @@ import { join } from "node:path";
 import { startSimulator } from "../test/sim/index.js";
 
 const work = mkdtempSync(join(tmpdir(), "kpg-demo-"));
-const sim = await startSimulator({ profile: "ask", kubeconfig: join(work, "kubeconfig"), domain: "example.com" });
+const sim = await startSimulator({
+  profile: "ask",
+  kubeconfig: join(work, "kubeconfig"),
+  domain: "example.com",
+});
 console.error(`simulator: API ${sim.apiServer}, gateway ${sim.gateway}`);
 
 const args = [

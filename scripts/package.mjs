@@ -6,14 +6,25 @@ import { rmSync, writeFileSync, chmodSync, readdirSync } from "node:fs";
 rmSync("dist", { recursive: true, force: true });
 execFileSync(
   process.execPath,
-  ["node_modules/@vercel/ncc/dist/ncc/cli.js", "build", "src/index.ts", "-o", "dist", "--minify", "--license", "licenses.txt", "--quiet"],
+  [
+    "node_modules/@vercel/ncc/dist/ncc/cli.js",
+    "build",
+    "src/index.ts",
+    "-o",
+    "dist",
+    "--minify",
+    "--license",
+    "licenses.txt",
+    "--quiet",
+  ],
   { stdio: "inherit" },
 );
 
 const entries = {
   "main.js": 'import { runMain } from "./index.js";\n\nawait runMain();\n',
   "post.js": 'import { runPost } from "./index.js";\n\nawait runPost();\n',
-  "cli.js": '#!/usr/bin/env node\nimport { runCli } from "./index.js";\n\nprocess.exitCode = await runCli(process.argv.slice(2));\n',
+  "cli.js":
+    '#!/usr/bin/env node\nimport { runCli } from "./index.js";\n\nprocess.exitCode = await runCli(process.argv.slice(2));\n',
 };
 for (const [file, text] of Object.entries(entries)) writeFileSync(`dist/${file}`, text);
 chmodSync("dist/cli.js", 0o755);

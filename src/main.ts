@@ -21,7 +21,10 @@ export async function runMain(): Promise<void> {
   const signals = abortOnSignals((signal) => core.warning(`${signal}: stopping the run and cleaning up`));
   try {
     const context = actionContext();
-    const settings = parseSettings(readActionInputs(), { ...context, readFile: (path) => readFileSync(path, "utf8") });
+    const settings = parseSettings(readActionInputs(), {
+      ...context,
+      readFile: (path) => readFileSync(path, "utf8"),
+    });
     const { doc, failure } = await runGate(settings, {
       log: actionLog,
       state: actionState,

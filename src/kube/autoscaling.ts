@@ -28,8 +28,11 @@ export function autoscalingOf(manifest: KnativeServiceManifest): PodSummary["aut
   return {
     target,
     utilizationPercent:
-      annotation(annotations, "autoscaling.knative.dev/target-utilization-percentage") ?? DEFAULT_UTILIZATION_PERCENT,
-    minScale: annotation(annotations, "autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/minScale") ?? 0,
-    maxScale: annotation(annotations, "autoscaling.knative.dev/max-scale", "autoscaling.knative.dev/maxScale") ?? 0,
+      annotation(annotations, "autoscaling.knative.dev/target-utilization-percentage") ??
+      DEFAULT_UTILIZATION_PERCENT,
+    minScale:
+      annotation(annotations, "autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/minScale") ?? 0,
+    maxScale:
+      annotation(annotations, "autoscaling.knative.dev/max-scale", "autoscaling.knative.dev/maxScale") ?? 0,
   };
 }

@@ -53,6 +53,8 @@ export async function checkReachable(cluster: Cluster): Promise<string> {
     const version = await cluster.kc.makeApiClient(VersionApi).getCode();
     return version.gitVersion;
   } catch (error) {
-    throw new ClusterError(`cannot reach the Kubernetes API at ${cluster.server}: ${describeApiError(error)}`);
+    throw new ClusterError(
+      `cannot reach the Kubernetes API at ${cluster.server}: ${describeApiError(error)}`,
+    );
   }
 }

@@ -66,7 +66,11 @@ export async function applyService(
   const body: KnativeServiceManifest = owned
     ? {
         ...manifest,
-        metadata: { ...manifest.metadata, namespace, labels: { ...manifest.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY } },
+        metadata: {
+          ...manifest.metadata,
+          namespace,
+          labels: { ...manifest.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY },
+        },
       }
     : { ...manifest, metadata: { ...manifest.metadata, namespace } };
   options.beforeWrite?.(owned);
@@ -88,7 +92,11 @@ export async function applyService(
 /** Deletes a Service; a Service that is already gone is fine. */
 export async function deleteService(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
   try {
-    await cluster.objects.delete({ apiVersion: "serving.knative.dev/v1", kind: "Service", metadata: { name, namespace } });
+    await cluster.objects.delete({
+      apiVersion: "serving.knative.dev/v1",
+      kind: "Service",
+      metadata: { name, namespace },
+    });
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;

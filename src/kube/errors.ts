@@ -39,9 +39,11 @@ export function describeApiError(error: unknown): string {
   if (status && typeof status === "object" && status.message) {
     return `${status.message}${e.code ? ` (HTTP ${e.code})` : ""}`;
   }
-  if (typeof e?.code === "number") return `HTTP ${e.code}${typeof body === "string" && body ? `: ${body}` : ""}`;
+  if (typeof e?.code === "number")
+    return `HTTP ${e.code}${typeof body === "string" && body ? `: ${body}` : ""}`;
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code || cause?.message) return `${e?.message ?? "request failed"}: ${cause.code ?? cause.message}`;
+  if (cause?.code || cause?.message)
+    return `${e?.message ?? "request failed"}: ${cause.code ?? cause.message}`;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -74,8 +74,9 @@ export function serviceReadiness(svc: KnativeObject): Readiness {
   const ready = condition(svc, "Ready");
   if (ready?.status === "False") {
     const cause =
-      [condition(svc, "ConfigurationsReady"), condition(svc, "RoutesReady")].find((c) => c?.status === "False") ??
-      ready;
+      [condition(svc, "ConfigurationsReady"), condition(svc, "RoutesReady")].find(
+        (c) => c?.status === "False",
+      ) ?? ready;
     return { state: "failed", reason: cause.reason ?? "Failed", message: cause.message ?? "" };
   }
   const latestCreated = svc.status?.latestCreatedRevisionName;
@@ -83,10 +84,14 @@ export function serviceReadiness(svc: KnativeObject): Readiness {
   if (ready?.status === "True" && latestCreated && latestCreated === latestReady) return { state: "ready" };
   const pending = (svc.status?.conditions ?? [])
     .filter((c) => c.status !== "True")
-    .map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason}${c.message ? `: ${c.message}` : ""})` : ""}`);
+    .map(
+      (c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason}${c.message ? `: ${c.message}` : ""})` : ""}`,
+    );
   if (!ready) pending.push("Ready (no condition yet)");
   if (ready?.status === "True" && latestCreated !== latestReady) {
-    pending.push(`latestReadyRevisionName ${latestReady ?? "unset"} != latestCreatedRevisionName ${latestCreated}`);
+    pending.push(
+      `latestReadyRevisionName ${latestReady ?? "unset"} != latestCreatedRevisionName ${latestCreated}`,
+    );
   }
   return { state: "pending", pending };
 }

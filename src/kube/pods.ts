@@ -41,7 +41,11 @@ export interface PodTracker {
   /** Resolves when the first list has arrived. */
   synced: Promise<void>;
   /** Resolves true once the counts satisfy `predicate`, false after `timeoutMs` or on abort. */
-  waitFor(predicate: (counts: PodCounts) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  waitFor(
+    predicate: (counts: PodCounts) => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
   /** Milliseconds (epoch) when a ready serving pod was first seen after `since`, if any. */
   firstServingReadyAfter(since: number): number | undefined;
   stats: WatchStats;

@@ -4,7 +4,11 @@ import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { Cluster } from "./cluster.js";
 import { ClusterError, describeApiError, isConflict, isNotFound } from "./errors.js";
 
-export const ECI_PROFILE = { namespace: "kube-system", name: "eci-profile", key: "enablePrivateZone" } as const;
+export const ECI_PROFILE = {
+  namespace: "kube-system",
+  name: "eci-profile",
+  key: "enablePrivateZone",
+} as const;
 
 export interface PrivateZoneChange {
   /** The value before we changed it; undefined when the key was absent. */
@@ -17,7 +21,10 @@ const MAX_CONFLICT_RETRIES = 5;
 
 async function readProfile(cluster: Cluster): Promise<V1ConfigMap> {
   try {
-    return await cluster.core.readNamespacedConfigMap({ name: ECI_PROFILE.name, namespace: ECI_PROFILE.namespace });
+    return await cluster.core.readNamespacedConfigMap({
+      name: ECI_PROFILE.name,
+      namespace: ECI_PROFILE.namespace,
+    });
   } catch (error) {
     if (isNotFound(error)) {
       throw new ClusterError(
@@ -25,7 +32,9 @@ async function readProfile(cluster: Cluster): Promise<V1ConfigMap> {
           "it exists on Alibaba Cloud ASK/ECI clusters only (use private-zone: keep elsewhere)",
       );
     }
-    throw new ClusterError(`private-zone: cannot read ${ECI_PROFILE.namespace}/${ECI_PROFILE.name}: ${describeApiError(error)}`);
+    throw new ClusterError(
+      `private-zone: cannot read ${ECI_PROFILE.namespace}/${ECI_PROFILE.name}: ${describeApiError(error)}`,
+    );
   }
 }
 
@@ -54,15 +63,22 @@ async function updateKey(
       return { before, written: true };
     } catch (error) {
       if (isConflict(error) && attempt < MAX_CONFLICT_RETRIES) continue;
-      throw new ClusterError(`private-zone: cannot update ${ECI_PROFILE.namespace}/${ECI_PROFILE.name}: ${describeApiError(error)}`);
+      throw new ClusterError(
+        `private-zone: cannot update ${ECI_PROFILE.namespace}/${ECI_PROFILE.name}: ${describeApiError(error)}`,
+      );
     }
   }
 }
 
 /** Sets the flag; returns the change to undo, or undefined when it already had the wanted value. */
-export async function setPrivateZone(cluster: Cluster, enable: boolean): Promise<PrivateZoneChange | undefined> {
+export async function setPrivateZone(
+  cluster: Cluster,
+  enable: boolean,
+): Promise<PrivateZoneChange | undefined> {
   const applied = enable ? "true" : "false";
-  const { before, written } = await updateKey(cluster, (current) => (current === applied ? "skip" : { value: applied }));
+  const { before, written } = await updateKey(cluster, (current) =>
+    current === applied ? "skip" : { value: applied },
+  );
   return written ? { previous: before, applied } : undefined;
 }
 

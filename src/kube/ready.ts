@@ -94,7 +94,10 @@ export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<R
         },
         onEvent: (type, svc) => {
           if (type !== "DELETED") judge(svc);
-          else finish(() => reject(new ClusterError(`service ${options.name} was deleted while waiting for Ready`)));
+          else
+            finish(() =>
+              reject(new ClusterError(`service ${options.name} was deleted while waiting for Ready`)),
+            );
         },
         onRetry: log,
       },

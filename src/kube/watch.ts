@@ -84,7 +84,10 @@ export function resilientWatch<T extends WatchedObject>(
   }
 
   /** Resolves when the watch connection ends; reports whether the version expired. */
-  async function watchFrom(resourceVersion: string, onVersion: (rv: string) => void): Promise<"gone" | "closed"> {
+  async function watchFrom(
+    resourceVersion: string,
+    onVersion: (rv: string) => void,
+  ): Promise<"gone" | "closed"> {
     stats.watches++;
     let gone = false;
     return new Promise((resolve, reject) => {

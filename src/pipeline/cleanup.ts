@@ -18,7 +18,12 @@ export function shouldTearDown(plan: CleanupPlan): boolean {
  * Runs the plan; problems are logged as warnings, never thrown, so the run's own verdict stands. The plan is
  * marked done only when every step succeeded, so the post step tries again after a failure.
  */
-export async function runCleanup(cluster: Cluster, plan: CleanupPlan, state: StateStore, log: Log): Promise<void> {
+export async function runCleanup(
+  cluster: Cluster,
+  plan: CleanupPlan,
+  state: StateStore,
+  log: Log,
+): Promise<void> {
   if (plan.done) {
     log.info("cleanup already done");
     return;
@@ -37,7 +42,11 @@ export async function runCleanup(cluster: Cluster, plan: CleanupPlan, state: Sta
     if (plan.deleteService) {
       await attempt(`delete service ${namespace}/${service}`, async () => {
         const deleted = await deleteService(cluster, namespace, service);
-        log.info(deleted ? `deleted service ${namespace}/${service}` : `service ${namespace}/${service} was already gone`);
+        log.info(
+          deleted
+            ? `deleted service ${namespace}/${service}`
+            : `service ${namespace}/${service} was already gone`,
+        );
       });
     }
     if (plan.deleteNamespace) {

@@ -69,7 +69,9 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
         if (change) {
           plan.privateZone = change;
           ctx.state.save(plan);
-          log.info(`enablePrivateZone: "${change.previous ?? "(unset)"}" -> "${change.applied}" (restored at cleanup)`);
+          log.info(
+            `enablePrivateZone: "${change.previous ?? "(unset)"}" -> "${change.applied}" (restored at cleanup)`,
+          );
         } else {
           log.info(`enablePrivateZone already "${settings.privateZone === "enable"}"; nothing to change`);
         }
@@ -80,7 +82,11 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
       if (settings.createNamespace) {
         plan.deleteNamespace = await createNamespace(connected, settings.namespace);
         ctx.state.save(plan);
-        log.info(plan.deleteNamespace ? `created namespace ${settings.namespace}` : `namespace ${settings.namespace} exists`);
+        log.info(
+          plan.deleteNamespace
+            ? `created namespace ${settings.namespace}`
+            : `namespace ${settings.namespace} exists`,
+        );
       }
       const applied = await applyService(connected, settings.manifest, {
         updateExisting: settings.updateExisting,
@@ -89,7 +95,9 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
           ctx.state.save(plan);
         },
       });
-      log.info(`${applied.created ? "created" : "updated"} service (generation ${applied.service.metadata.generation})`);
+      log.info(
+        `${applied.created ? "created" : "updated"} service (generation ${applied.service.metadata.generation})`,
+      );
       pods = trackPods(connected, settings.namespace, settings.serviceName, { log: log.info });
       log.info(`waiting up to ${Math.round(settings.readyTimeoutMs / 1000)} s for Ready`);
       return waitForReady(connected, {
@@ -153,7 +161,9 @@ async function measureColdStart(
   ctx: GateContext,
 ): Promise<ColdStartSummary> {
   const waitStarted = Date.now();
-  ctx.log.info(`waiting up to ${Math.round(settings.coldStartTimeoutMs / 1000)} s for the revision to scale to zero`);
+  ctx.log.info(
+    `waiting up to ${Math.round(settings.coldStartTimeoutMs / 1000)} s for the revision to scale to zero`,
+  );
   const atZero = await pods.waitFor(
     (c) => c.serving === 0 && c.pending === 0 && c.terminating === 0,
     settings.coldStartTimeoutMs,
@@ -214,8 +224,15 @@ function podSummary(tracker: PodTracker, settings: Settings): PodSummary {
   };
 }
 
-function serviceFacts(ready: ReadyService): Pick<ResultsDocument["service"], "url" | "revision" | "generation" | "readySeconds"> {
-  return { url: ready.url, revision: ready.revision, generation: ready.generation, readySeconds: ready.readyMs / 1000 };
+function serviceFacts(
+  ready: ReadyService,
+): Pick<ResultsDocument["service"], "url" | "revision" | "generation" | "readySeconds"> {
+  return {
+    url: ready.url,
+    revision: ready.revision,
+    generation: ready.generation,
+    readySeconds: ready.readyMs / 1000,
+  };
 }
 
 function describeLoad(settings: Settings, target: LoadTarget): string {
@@ -224,7 +241,11 @@ function describeLoad(settings: Settings, target: LoadTarget): string {
   return `${load.connections} connections, ${load.durationMs / 1000} s, ${shape} -> ${target.url}${target.host ? ` (Host: ${target.host})` : ""}`;
 }
 
-function emptyDocument(settings: Settings, startedAt: Date, github: ResultsDocument["context"]): ResultsDocument {
+function emptyDocument(
+  settings: Settings,
+  startedAt: Date,
+  github: ResultsDocument["context"],
+): ResultsDocument {
   return {
     schema: RESULTS_SCHEMA,
     version: RESULTS_SCHEMA_VERSION,

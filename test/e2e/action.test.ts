@@ -39,7 +39,10 @@ function parseFileCommands(text: string): Record<string, string> {
 }
 
 async function ecoProfile(): Promise<string | undefined> {
-  const cm = await getJson<{ data?: Record<string, string> }>(sim, "/api/v1/namespaces/kube-system/configmaps/eci-profile");
+  const cm = await getJson<{ data?: Record<string, string> }>(
+    sim,
+    "/api/v1/namespaces/kube-system/configmaps/eci-profile",
+  );
   return cm.body.data?.enablePrivateZone;
 }
 
@@ -92,7 +95,10 @@ describe("dist/main.js and dist/post.js, the GitHub way", () => {
     expect(main.stdout).toMatch(/::group::Wait|::group::Deploy/);
 
     expect(await ecoProfile()).toBe("false");
-    expect((await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`)).status).toBe(404);
+    expect(
+      (await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`))
+        .status,
+    ).toBe(404);
 
     const state = parseFileCommands(readFileSync(files.GITHUB_STATE, "utf8"));
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
@@ -169,7 +175,10 @@ describe("dist/cli.js interrupted", () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/SIGTERM/);
-    expect((await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`)).status).toBe(404);
+    expect(
+      (await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`))
+        .status,
+    ).toBe(404);
     expect(await ecoProfile()).toBe("false");
     expect(JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).done).toBe(true);
   });

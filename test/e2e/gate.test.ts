@@ -1,8 +1,17 @@
 // The whole gate against the Knative simulator, through the CLI: pass, fail, fail fast, time out, and what
 // it leaves behind.
 import { join } from "node:path";
-import { auditLog, clearAudit, cli, gateArgs, getJson, startSim, WRITE_VERBS, workDir, type Sim } from "./harness.js";
-
+import {
+  auditLog,
+  clearAudit,
+  cli,
+  gateArgs,
+  getJson,
+  startSim,
+  WRITE_VERBS,
+  workDir,
+  type Sim,
+} from "./harness.js";
 
 let sim: Sim;
 beforeAll(async () => {
@@ -26,7 +35,11 @@ describe("a gate run on the seed's service", () => {
     expect(run.code).toBe(0);
     const doc = run.doc!;
     expect(doc.passed).toBe(true);
-    expect(doc.service).toMatchObject({ name: "helloworld-go", revision: "helloworld-go-00001", created: true });
+    expect(doc.service).toMatchObject({
+      name: "helloworld-go",
+      revision: "helloworld-go-00001",
+      created: true,
+    });
     expect(doc.load!.requests).toBeGreaterThan(10);
     expect(doc.load!.errors.total).toBe(0);
     expect(doc.load!.target.host).toBe(`helloworld-go.${doc.service.namespace}.svc.cluster.local`);
@@ -34,13 +47,19 @@ describe("a gate run on the seed's service", () => {
     expect(doc.pods!.max.serving).toBeGreaterThanOrEqual(1);
     expect(doc.pods!.autoscaling.target).toBe(10);
     expect(await serviceStatus(doc.service.namespace, "helloworld-go")).toBe(404);
-    const ns = await getJson<{ status?: { phase?: string } }>(sim, `/api/v1/namespaces/${doc.service.namespace}`);
+    const ns = await getJson<{ status?: { phase?: string } }>(
+      sim,
+      `/api/v1/namespaces/${doc.service.namespace}`,
+    );
     expect(ns.status === 404 || ns.body.status?.phase === "Terminating").toBe(true);
   });
 
   it("fails the gate with exit code 1 when a threshold is missed", async () => {
     const dir = workDir();
-    const run = await cli(sim, gateArgs(sim, dir, ["--service-name=hello-fail", "--thresholds=rps >= 1000000"]));
+    const run = await cli(
+      sim,
+      gateArgs(sim, dir, ["--service-name=hello-fail", "--thresholds=rps >= 1000000"]),
+    );
     expect(run.code).toBe(1);
     expect(run.doc!.passed).toBe(false);
     expect(run.doc!.thresholds[0]).toMatchObject({ metric: "rps", passed: false });
@@ -53,7 +72,11 @@ describe("a gate run on the seed's service", () => {
     const started = Date.now();
     const run = await cli(
       sim,
-      gateArgs(sim, dir, ["--service-name=hello-pull", "--image=registry.invalid/nope/helloworld:1", "--ready-timeout=10m"]),
+      gateArgs(sim, dir, [
+        "--service-name=hello-pull",
+        "--image=registry.invalid/nope/helloworld:1",
+        "--ready-timeout=10m",
+      ]),
     );
     const elapsed = Date.now() - started;
     expect(run.code).toBe(3);
@@ -82,9 +105,15 @@ describe("a gate run on the seed's service", () => {
 describe("API economy", () => {
   it("makes the same number of API requests for a short and a long load (watches, no polling)", async () => {
     const counts: number[] = [];
-    for (const [name, duration] of [["hello-short", "1s"], ["hello-long", "5s"]]) {
+    for (const [name, duration] of [
+      ["hello-short", "1s"],
+      ["hello-long", "5s"],
+    ]) {
       await clearAudit(sim);
-      const run = await cli(sim, gateArgs(sim, workDir(), [`--service-name=${name}`, `--duration=${duration}`]));
+      const run = await cli(
+        sim,
+        gateArgs(sim, workDir(), [`--service-name=${name}`, `--duration=${duration}`]),
+      );
       expect(run.code).toBe(0);
       counts.push((await auditLog(sim)).filter((e) => e.verb !== "watch").length);
     }
@@ -105,9 +134,17 @@ describe("bad input", () => {
 describe("pod figures", () => {
   it("match what the API shows at the end of the load", async () => {
     const dir = workDir();
-    const run = await cli(sim, gateArgs(sim, dir, ["--service-name=hello-pods", "--teardown=never", "--connections=20"]));
+    const run = await cli(
+      sim,
+      gateArgs(sim, dir, ["--service-name=hello-pods", "--teardown=never", "--connections=20"]),
+    );
     expect(run.code).toBe(0);
-    const pods = await getJson<{ items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }> }>(
+    const pods = await getJson<{
+      items: Array<{
+        metadata: { name: string; deletionTimestamp?: string };
+        status?: { conditions?: Array<{ type: string; status: string }> };
+      }>;
+    }>(
       sim,
       `/api/v1/namespaces/${namespaceOf(run.doc)}/pods?labelSelector=serving.knative.dev%2Fservice%3Dhello-pods`,
     );

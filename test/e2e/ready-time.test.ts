@@ -12,13 +12,19 @@ afterAll(async () => {
 });
 
 it("reports ready-seconds within 10% of the simulator's", async () => {
-  const run = await cli(sim, gateArgs(sim, workDir(), ["--teardown=never", "--duration=1s", "--connections=2"]));
+  const run = await cli(
+    sim,
+    gateArgs(sim, workDir(), ["--teardown=never", "--duration=1s", "--connections=2"]),
+  );
   expect(run.code).toBe(0);
   const { namespace, name, readySeconds } = run.doc!.service;
   const path = `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/${name}`;
   const apply = (await auditLog(sim)).find((e) => e.verb === "patch" && e.path.startsWith(path));
   expect(apply).toBeDefined();
-  const svc = await getJson<{ status: { conditions: Array<{ type: string; lastTransitionTime: string }> } }>(sim, path);
+  const svc = await getJson<{ status: { conditions: Array<{ type: string; lastTransitionTime: string }> } }>(
+    sim,
+    path,
+  );
   const ready = svc.body.status.conditions.find((c) => c.type === "Ready")!;
   const simSeconds = (Date.parse(ready.lastTransitionTime) - Date.parse(apply!.time)) / 1000;
   expect(simSeconds).toBeGreaterThan(1);

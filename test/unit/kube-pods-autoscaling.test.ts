@@ -28,18 +28,28 @@ describe("countPods", () => {
   });
 });
 
-function manifest(annotations: Record<string, string>, containerConcurrency?: number): KnativeServiceManifest {
+function manifest(
+  annotations: Record<string, string>,
+  containerConcurrency?: number,
+): KnativeServiceManifest {
   return {
     apiVersion: "serving.knative.dev/v1",
     kind: "Service",
     metadata: { name: "hello" },
-    spec: { template: { metadata: { annotations }, spec: { containerConcurrency, containers: [{ image: "x" }] } } },
+    spec: {
+      template: { metadata: { annotations }, spec: { containerConcurrency, containers: [{ image: "x" }] } },
+    },
   };
 }
 
 describe("autoscalingOf (serving's target.go)", () => {
   it("defaults to 100 concurrent requests at 70% utilization, no scale bounds", () => {
-    expect(autoscalingOf(manifest({}))).toEqual({ target: 100, utilizationPercent: 70, minScale: 0, maxScale: 0 });
+    expect(autoscalingOf(manifest({}))).toEqual({
+      target: 100,
+      utilizationPercent: 70,
+      minScale: 0,
+      maxScale: 0,
+    });
   });
 
   it("takes the target annotation, as in the seed (target 10)", () => {

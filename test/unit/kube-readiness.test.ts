@@ -1,4 +1,9 @@
-import { serviceReadiness, failingConditions, type Condition, type KnativeObject } from "../../src/kube/knative.js";
+import {
+  serviceReadiness,
+  failingConditions,
+  type Condition,
+  type KnativeObject,
+} from "../../src/kube/knative.js";
 
 function svc(partial: {
   generation?: number;
@@ -20,29 +25,60 @@ function svc(partial: {
 
 describe("serviceReadiness (Knative's Ready rules)", () => {
   it("is ready when observed, Ready=True and latest created == latest ready", () => {
-    const s = svc({ conditions: [{ type: "Ready", status: "True" }], created: "hello-00001", ready: "hello-00001" });
+    const s = svc({
+      conditions: [{ type: "Ready", status: "True" }],
+      created: "hello-00001",
+      ready: "hello-00001",
+    });
     expect(serviceReadiness(s)).toEqual({ state: "ready" });
   });
 
   it("ignores conditions of a generation the controller has not observed", () => {
-    const s = svc({ generation: 2, observed: 1, conditions: [{ type: "Ready", status: "True" }], created: "a", ready: "a" });
+    const s = svc({
+      generation: 2,
+      observed: 1,
+      conditions: [{ type: "Ready", status: "True" }],
+      created: "a",
+      ready: "a",
+    });
     const r = serviceReadiness(s);
     expect(r.state).toBe("pending");
     expect(r.state === "pending" && r.pending[0]).toMatch(/observedGeneration 1 of generation 2/);
   });
 
   it("waits while the new revision is not the latest ready one", () => {
-    const s = svc({ conditions: [{ type: "Ready", status: "True" }], created: "hello-00002", ready: "hello-00001" });
+    const s = svc({
+      conditions: [{ type: "Ready", status: "True" }],
+      created: "hello-00002",
+      ready: "hello-00001",
+    });
     const r = serviceReadiness(s);
-    expect(r.state === "pending" && r.pending.join()).toMatch(/hello-00001 != latestCreatedRevisionName hello-00002/);
+    expect(r.state === "pending" && r.pending.join()).toMatch(
+      /hello-00001 != latestCreatedRevisionName hello-00002/,
+    );
   });
 
   it("reports the ConfigurationsReady cause rather than RoutesReady's RevisionMissing", () => {
     const s = svc({
       conditions: [
-        { type: "ConfigurationsReady", status: "False", reason: "RevisionFailed", message: 'Revision "hello-00001" failed with message: Unable to fetch image' },
-        { type: "Ready", status: "False", reason: "RevisionMissing", message: "Configuration does not have any ready Revision." },
-        { type: "RoutesReady", status: "False", reason: "RevisionMissing", message: "Configuration does not have any ready Revision." },
+        {
+          type: "ConfigurationsReady",
+          status: "False",
+          reason: "RevisionFailed",
+          message: 'Revision "hello-00001" failed with message: Unable to fetch image',
+        },
+        {
+          type: "Ready",
+          status: "False",
+          reason: "RevisionMissing",
+          message: "Configuration does not have any ready Revision.",
+        },
+        {
+          type: "RoutesReady",
+          status: "False",
+          reason: "RevisionMissing",
+          message: "Configuration does not have any ready Revision.",
+        },
       ],
       created: "hello-00001",
     });
@@ -56,7 +92,12 @@ describe("serviceReadiness (Knative's Ready rules)", () => {
   it("lists pending conditions with reason and message", () => {
     const s = svc({
       conditions: [
-        { type: "ConfigurationsReady", status: "Unknown", reason: "RevisionMissing", message: 'Configuration "hello" is waiting for a Revision to become ready.' },
+        {
+          type: "ConfigurationsReady",
+          status: "Unknown",
+          reason: "RevisionMissing",
+          message: 'Configuration "hello" is waiting for a Revision to become ready.',
+        },
         { type: "Ready", status: "Unknown", reason: "RevisionMissing" },
         { type: "RoutesReady", status: "True" },
       ],
@@ -81,7 +122,12 @@ describe("failingConditions", () => {
       metadata: { name: "hello-00001" },
       status: {
         conditions: [
-          { type: "ContainerHealthy", status: "False", reason: "ContainerMissing", message: "Unable to fetch image" },
+          {
+            type: "ContainerHealthy",
+            status: "False",
+            reason: "ContainerMissing",
+            message: "Unable to fetch image",
+          },
           { type: "ResourcesAvailable", status: "Unknown", reason: "Deploying" },
         ],
       },

@@ -41,7 +41,9 @@ describe("resolveTarget", () => {
       url: "http://127.0.0.1:31080",
       host: "hello.demo.example.com",
     });
-    expect(resolveTarget({ gateway: "https://gw.example.com" }, statusUrl).url).toBe("https://gw.example.com");
+    expect(resolveTarget({ gateway: "https://gw.example.com" }, statusUrl).url).toBe(
+      "https://gw.example.com",
+    );
   });
   it("falls back to status.url", () => {
     expect(resolveTarget({}, statusUrl)).toEqual({ url: statusUrl });
