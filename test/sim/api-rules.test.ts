@@ -313,6 +313,29 @@ describe("selectors, tables and protobuf", () => {
     ]);
   });
 
+  it("prints events without the name column unless wide, like kubectl get events", () => {
+    const ev: K8sObject = {
+      metadata: { name: "p1.17a", namespace: "default" },
+      involvedObject: { kind: "Pod", name: "p1" },
+      type: "Warning",
+      reason: "Failed",
+      message: "boom",
+      lastTimestamp: "2026-01-01T00:00:00Z",
+    };
+    const table = toTable(resourceType("/events"), [ev], { now: new Date("2026-01-01T00:02:00Z") }) as {
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[] }[];
+    };
+    expect(table.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name)).toEqual([
+      "Last Seen",
+      "Type",
+      "Reason",
+      "Object",
+      "Message",
+    ]);
+    expect(table.rows[0].cells).toEqual(["2m", "Warning", "Failed", "pod/p1", "boom", "p1.17a"]);
+  });
+
   it("decodes kubectl's protobuf envelope for a Namespace", () => {
     const str = (field: number, s: string | Buffer) => {
       const b = Buffer.isBuffer(s) ? s : Buffer.from(s);

@@ -216,7 +216,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       labelSelector: q.get("labelSelector") ?? undefined,
       fieldSelector,
     });
-    let registered: ActiveWatch | undefined;
+    // The watch may end (410) inside startWatch, before it could be registered.
+    const handle: { watch?: ActiveWatch } = {};
     const w = startWatch(
       store,
       res,
@@ -235,12 +236,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
         defaultTimeoutSeconds: opts.watchTimeoutSeconds ?? 1800,
         onClose: () => {
-          if (registered) watches.delete(registered);
+          if (handle.watch) watches.delete(handle.watch);
         },
       },
     );
     started();
-    registered = w;
+    handle.watch = w;
     if (w) watches.add(w);
   }
 

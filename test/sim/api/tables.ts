@@ -20,6 +20,8 @@ type Obj = Record<string, unknown>;
 interface Printer {
   columns: [name: string, type: string, priority?: number][];
   cells(o: K8sObject, now: Date): Cell[];
+  /** Events print their name last and only with -o wide (priority 1); everything else starts with it. */
+  nameLast?: boolean;
 }
 
 /** kubectl's duration.HumanDuration. */
@@ -293,6 +295,7 @@ const PRINTERS: Record<string, Printer> = {
         (o.message as string) ?? "",
       ];
     },
+    nameLast: true,
   },
   "batch/jobs": {
     columns: [
@@ -369,27 +372,31 @@ export function toTable(
 ): Record<string, unknown> {
   const printer = PRINTERS[t.id] ?? FALLBACK;
   const now = opts.now ?? new Date();
-  const columnDefinitions: ColumnDefinition[] = opts.noHeaders
+  const nameColumn: ColumnDefinition = {
+    name: "Name",
+    type: "string",
+    format: "name",
+    description: "Name must be unique within a namespace.",
+    priority: printer.nameLast ? 1 : 0,
+  };
+  const columns: ColumnDefinition[] = printer.columns.map(([name, type, priority]) => ({
+    name,
+    type,
+    format: "",
+    description: name,
+    priority: priority ?? 0,
+  }));
+  const columnDefinitions = opts.noHeaders
     ? []
-    : [
-        {
-          name: "Name",
-          type: "string",
-          format: "name",
-          description: "Name must be unique within a namespace.",
-          priority: 0,
-        },
-        ...printer.columns.map(([name, type, priority]) => ({
-          name,
-          type,
-          format: "",
-          description: name,
-          priority: priority ?? 0,
-        })),
-      ];
+    : printer.nameLast
+      ? [...columns, nameColumn]
+      : [nameColumn, ...columns];
   const include = opts.includeObject ?? "Metadata";
   const rows = items.map((o) => {
-    const row: Record<string, unknown> = { cells: [o.metadata.name, ...printer.cells(o, now)] };
+    const cells = printer.cells(o, now);
+    const row: Record<string, unknown> = {
+      cells: printer.nameLast ? [...cells, o.metadata.name] : [o.metadata.name, ...cells],
+    };
     if (include === "Object") row.object = o;
     else if (include === "Metadata") {
       row.object = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
