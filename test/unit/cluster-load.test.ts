@@ -461,6 +461,27 @@ describe("judging the worker pods", () => {
     });
   });
 
+  test("the cause is reported, not the pods the failed Job deleted because of it", () => {
+    const failed = pod(1, {
+      phase: "Failed",
+      containerStatuses: [
+        {
+          name: "worker",
+          image: "node",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { terminated: { exitCode: 137, reason: "Error" } },
+        },
+      ],
+    });
+    const deleted = pod(0, { phase: "Running" }, { deletionTimestamp: new Date(500) });
+    expect(judgeWorkers([deleted, failed], { ...options, now: 9000 })).toMatchObject({
+      index: 1,
+      message: "worker 1 (pod kpg-load-x-1-abcde) failed: Error (exit code 137)",
+    });
+  });
+
   test("a worker pod deleted before it finished fails the run", () => {
     const deleted = pod(0, { phase: "Running" }, { deletionTimestamp: new Date(500) });
     expect(judgeWorkers([deleted], options)).toMatchObject({

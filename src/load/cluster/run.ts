@@ -205,11 +205,14 @@ function waitForWorkers(
       if ("error" in outcome) reject(outcome.error);
       else resolve(outcome.pods);
     };
+    let failing = false;
     const evaluate = () => {
-      if (settled) return;
+      if (settled || failing) return;
       const state = judge();
       if (state.kind === "done") finish({ pods: state.pods });
       else if (state.kind === "failed") {
+        // The first failure is the one to report: what follows (the Job deleting its other pods) is its effect.
+        failing = true;
         void describeFailure(cluster, names, state.pod, state.message).then((message) =>
           finish({ error: new ClusterError(`cluster load: ${message}`) }),
         );
@@ -307,7 +310,8 @@ async function describeFailure(
       container: WORKER_CONTAINER,
       tailLines: LOG_TAIL_LINES,
     });
-    const lines = tail.trim();
+    // Not every API server honours tailLines.
+    const lines = tail.trim().split("\n").slice(-LOG_TAIL_LINES).join("\n");
     return lines && !message.includes(lines)
       ? `${message}\n--- last lines of its log ---\n${lines}`
       : message;

@@ -52,62 +52,51 @@ export function podsByIndex(pods: Iterable<V1Pod>): Map<number, V1Pod> {
 
 const created = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
 
-/** Where the workers are: all done, one failed or cannot start, or still on their way. */
+type Problem = Extract<WorkersState, { kind: "failed" }>;
+
+/**
+ * Where the workers are: all done, one failed or cannot start, or still on their way. When several workers
+ * have problems, the cause comes first: a failed or stuck worker before pods deleted because of it (a failed
+ * Job deletes its other pods), and both before workers that merely have not started yet.
+ */
 export function judgeWorkers(pods: Iterable<V1Pod>, options: JudgeOptions): WorkersState {
   const byIndex = podsByIndex(pods);
+  const problems: { rank: number; problem: Problem }[] = [];
   let running = 0;
   let succeeded = 0;
   for (let index = 0; index < options.workers; index++) {
     const pod = byIndex.get(index);
     const name = `worker ${index}`;
+    const late = options.now >= options.startDeadline;
     if (!pod) {
-      if (options.now < options.startDeadline) continue;
-      return {
-        kind: "failed",
-        index,
-        message:
+      if (late) {
+        const message =
           `${name} never started: the Job has no pod for it; see \`kubectl describe job ${options.job} ` +
-          `-n ${options.namespace}\` (a quota or an admission policy may refuse its pods)`,
-      };
+          `-n ${options.namespace}\` (a quota or an admission policy may refuse its pods)`;
+        problems.push({ rank: 2, problem: { kind: "failed", index, message } });
+      }
+      continue;
     }
     const podName = pod.metadata?.name ?? "?";
     const phase = pod.status?.phase;
-    if (phase === "Succeeded") {
-      succeeded++;
-      continue;
-    }
-    if (phase === "Failed")
-      return { kind: "failed", index, pod, message: `${name} (pod ${podName}) failed: ${failure(pod)}` };
-    if (pod.metadata?.deletionTimestamp) {
-      return {
-        kind: "failed",
-        index,
-        pod,
-        message: `${name} (pod ${podName}) was deleted before it finished`,
-      };
-    }
     const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-    if (waiting?.reason && STUCK_REASONS.has(waiting.reason)) {
-      return {
-        kind: "failed",
-        index,
-        pod,
-        message: `${name} never started: pod ${podName}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`,
-      };
-    }
-    if (phase === "Running") {
-      running++;
-      continue;
-    }
-    if (options.now >= options.startDeadline) {
-      return {
-        kind: "failed",
-        index,
-        pod,
-        message: `${name} never started: pod ${podName} is ${pending(pod)}`,
-      };
+    if (phase === "Succeeded") succeeded++;
+    else if (phase === "Failed") {
+      const message = `${name} (pod ${podName}) failed: ${failure(pod)}`;
+      problems.push({ rank: 0, problem: { kind: "failed", index, pod, message } });
+    } else if (waiting?.reason && STUCK_REASONS.has(waiting.reason)) {
+      const message = `${name} never started: pod ${podName}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
+      problems.push({ rank: 0, problem: { kind: "failed", index, pod, message } });
+    } else if (pod.metadata?.deletionTimestamp) {
+      const message = `${name} (pod ${podName}) was deleted before it finished`;
+      problems.push({ rank: 1, problem: { kind: "failed", index, pod, message } });
+    } else if (phase === "Running") running++;
+    else if (late) {
+      const message = `${name} never started: pod ${podName} is ${pending(pod)}`;
+      problems.push({ rank: 2, problem: { kind: "failed", index, pod, message } });
     }
   }
+  if (problems.length > 0) return problems.reduce((a, b) => (b.rank < a.rank ? b : a)).problem;
   if (succeeded === options.workers) {
     return { kind: "done", pods: Array.from({ length: options.workers }, (_, i) => byIndex.get(i) as V1Pod) };
   }
