@@ -48,3 +48,41 @@ export interface Cond {
 export function condition(obj: { status?: unknown } | undefined, type: string): Cond | undefined {
   return ((obj?.status ?? {}) as { conditions?: Cond[] }).conditions?.find((c) => c.type === type);
 }
+
+export interface LoadResult {
+  requests: number;
+  statuses: Record<number, number>;
+  errors: number;
+  pods: Set<string>;
+}
+
+/** A closed-loop load: `connections` clients each sending the next request when the previous one answers. */
+export async function closedLoop(base: string, host: string, connections: number, durationMs: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const out: LoadResult = { requests: 0, statuses: {}, errors: 0, pods: new Set() };
+  const until = Date.now() + durationMs;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get(`${base}/`, { headers: { host }, agent }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          out.requests++;
+          out.statuses[res.statusCode ?? 0] = (out.statuses[res.statusCode ?? 0] ?? 0) + 1;
+          const pod = res.headers["x-sim-pod"];
+          if (typeof pod === "string") out.pods.add(pod);
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        out.errors++;
+        resolve();
+      });
+    });
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) await one();
+    }),
+  );
+  agent.destroy();
+  return out;
+}
