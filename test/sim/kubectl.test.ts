@@ -2,11 +2,13 @@
 // get ksvc table, wait, pods and services, delete with cascade) and every verb kubectl users reach for.
 
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { findKubectl, runKubectl, type KubectlResult } from "./api/kubectl.js";
 import { startTestApi, type TestApi } from "./api/test-helpers.js";
+import { selfSignedCert } from "./api/tls.js";
 import type { K8sObject } from "./store.js";
 
 const KSVC = "serving.knative.dev/services";
@@ -328,5 +330,68 @@ describeKubectl("kubectl against the simulator", () => {
     expect(t.store.list(KSVC, "demo").items).toEqual([]);
     const r = await kubectl("get", "ns", "demo");
     expect(r.stderr).toContain('Error from server (NotFound): namespaces "demo" not found');
+  });
+});
+
+describeKubectl("kubectl with a least-privilege user (https: kubectl sends tokens only over TLS)", () => {
+  let secure: TestApi | undefined;
+  const dir = mkdtempSync(join(tmpdir(), "kpg-sim-tls-"));
+
+  beforeAll(async () => {
+    const tls = selfSignedCert(dir);
+    if (!tls) {
+      console.warn("openssl not found: skipping the kubectl RBAC test");
+      return;
+    }
+    secure = await startTestApi({
+      tls,
+      token: "ci-token",
+      auth: {
+        tokens: { "ci-token": "ci" },
+        bindings: {
+          ci: [
+            {
+              namespace: "default",
+              rules: [
+                {
+                  apiGroups: ["serving.knative.dev"],
+                  resources: ["services"],
+                  verbs: ["get", "list", "watch"],
+                },
+              ],
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await secure?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is refused what its rules do not allow, with the apiserver's message", async () => {
+    if (!secure) return;
+    const as = (...args: string[]) => runKubectl(bin as string, secure?.kubeconfig as string, args);
+    expect(await as("get", "ksvc", "-n", "default")).toMatchObject({
+      code: 0,
+      stderr: "No resources found in default namespace.\n",
+    });
+    const denied = await as("get", "pods", "-n", "default");
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain(
+      'Error from server (Forbidden): pods is forbidden: User "ci" cannot list resource "pods" in API group "" in the namespace "default"',
+    );
+    const write = await as(
+      "apply",
+      "-n",
+      "default",
+      "-f",
+      join(process.cwd(), "examples/helloworld-service.yaml"),
+    );
+    expect(write.stderr).toContain('User "ci" cannot');
+    expect(secure.server.audit.list({ verb: "create" }).map((e) => e.status)).toEqual([403]);
+    expect(secure.server.audit.writes()).toEqual([]);
   });
 });

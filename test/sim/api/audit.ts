@@ -52,9 +52,12 @@ export class AuditLog {
     );
   }
 
-  /** The write requests (create, update, patch, delete), e.g. to prove a dry run wrote nothing. */
+  /**
+   * The write requests (create, update, patch, delete) that succeeded (2xx), e.g. to prove a dry run or a refused
+   * user changed nothing. Refused attempts stay visible through `list`.
+   */
   writes(filter: AuditFilter = {}): AuditEntry[] {
-    return this.list(filter).filter((e) => WRITE_VERBS.has(e.verb));
+    return this.list(filter).filter((e) => WRITE_VERBS.has(e.verb) && e.status < 300);
   }
 
   clear(): void {

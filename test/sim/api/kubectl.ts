@@ -4,7 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 
 function executable(p: string): boolean {
   try {
@@ -42,7 +42,14 @@ export function runKubectl(
 ): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, ["--kubeconfig", kubeconfig, ...args], {
-      env: { ...process.env, KUBECONFIG: kubeconfig, KUBECTL_COMMAND_HEADERS: "false" },
+      // Discovery is cached per host:port; ports are reused across test servers, so keep the cache beside the
+      // kubeconfig rather than in ~/.kube.
+      env: {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        KUBECACHEDIR: join(dirname(kubeconfig), "kube-cache"),
+        KUBECTL_COMMAND_HEADERS: "false",
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

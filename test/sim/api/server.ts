@@ -3,6 +3,7 @@
 // accept an http server URL in a kubeconfig (see kubeconfig.ts).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { Socket } from "node:net";
 import { AuditLog, type AuditFilter } from "./audit.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from "./discovery.js";
@@ -37,6 +38,11 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Watch duration when the client gives no timeoutSeconds. Default 1800 (the apiserver's minimum). */
   watchTimeoutSeconds?: number;
+  /**
+   * Serve https with this key and certificate (PEM). kubectl sends bearer tokens only over TLS, so RBAC tests
+   * with kubectl need it; client-node sends them over http too.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Text of GET pods/<name>/log. */
   podLog?: (namespace: string, name: string, container: string | undefined) => string;
 }
@@ -77,7 +83,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
-      server = createServer((req, res) => void handle(req, res));
+      const handler = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+      server = opts.tls
+        ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
+        : createServer(handler);
       server.keepAliveTimeout = 65_000;
       server.on("connection", (s: Socket) => {
         sockets.add(s);
@@ -101,7 +110,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const api: ApiServer = {
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`;
     },
     get port() {
       return port;
