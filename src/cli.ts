@@ -41,7 +41,8 @@ export async function runCli(
         log.info("nothing to clean up");
         return EXIT.passed;
       }
-      await runCleanup(connect(loadKubeConfig(args.raw.kubeconfig || undefined)), plan, state, log);
+      const kubeconfig = args.raw.kubeconfig || (args.kubeconfigPath && readFileSync(args.kubeconfigPath, "utf8"));
+      await runCleanup(connect(loadKubeConfig(kubeconfig || undefined)), plan, state, log);
       return EXIT.passed;
     }
     const settings = parseSettings(args.raw, {
