@@ -126,14 +126,17 @@ function controllerOf(o: K8sObject): OwnerReference | undefined {
   );
 }
 
-/** "0-2,4": the compressed index list upstream writes to status.completedIndexes. */
+/** "0-2,4,6,7": the compressed index list upstream writes to status.completedIndexes. */
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    // Two neighbours are listed, not ranged: "0,1" (orderedIntervals.String in indexed_job_utils.go).
+    parts.push(
+      i === j ? String(sorted[i]) : `${sorted[i]}${sorted[j] === sorted[i] + 1 ? "," : "-"}${sorted[j]}`,
+    );
     i = j + 1;
   }
   return parts.join(",");
