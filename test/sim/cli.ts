@@ -43,7 +43,8 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
   let timeScale: number | undefined;
   if (values["time-scale"] !== undefined) {
     timeScale = Number(values["time-scale"]);
-    if (!(timeScale > 0)) fail(`--time-scale: "${values["time-scale"]}" must be a positive number such as 0.1`);
+    if (!(timeScale > 0))
+      fail(`--time-scale: "${values["time-scale"]}" must be a positive number such as 0.1`);
   }
   return {
     port: port("port", values.port),
@@ -57,7 +58,9 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
 }
 
 const sim = await startSimulator(parseSimArgs(process.argv.slice(2)));
-process.stdout.write(JSON.stringify({ apiServer: sim.apiServer, gateway: sim.gateway, kubeconfig: sim.kubeconfig }) + "\n");
+process.stdout.write(
+  JSON.stringify({ apiServer: sim.apiServer, gateway: sim.gateway, kubeconfig: sim.kubeconfig }) + "\n",
+);
 let stopping = false;
 const shutdown = (signal: NodeJS.Signals) => {
   if (stopping) return;

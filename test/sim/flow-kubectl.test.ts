@@ -49,11 +49,20 @@ describe("the seed's flow with kubectl", () => {
     const ready = rows.findIndex((l) => /helloworld-go-00001\s+True/.test(l));
     expect(missing).toBeGreaterThanOrEqual(0);
     expect(ready).toBeGreaterThan(missing);
-    expect(rows[ready]).toMatch(/^helloworld-go\s+http:\/\/helloworld-go\.demo\.example\.com\s+helloworld-go-00001\s+helloworld-go-00001\s+True/);
+    expect(rows[ready]).toMatch(
+      /^helloworld-go\s+http:\/\/helloworld-go\.demo\.example\.com\s+helloworld-go-00001\s+helloworld-go-00001\s+True/,
+    );
   });
 
   it("passes `kubectl wait --for=condition=Ready`", async () => {
-    const out = await kubectl("wait", "-n", "demo", "--for=condition=Ready", "ksvc/helloworld-go", "--timeout=30s");
+    const out = await kubectl(
+      "wait",
+      "-n",
+      "demo",
+      "--for=condition=Ready",
+      "ksvc/helloworld-go",
+      "--timeout=30s",
+    );
     expect(out).toMatch(/service.serving.knative.dev\/helloworld-go condition met/);
   });
 
@@ -71,7 +80,14 @@ describe("the seed's flow with kubectl", () => {
   it("answers `curl -H 'Host: <ksvc host>' <gateway>/` with Hello World!", async () => {
     const url = await kubectl("get", "ksvc", "-n", "demo", "helloworld-go", "-o", "jsonpath={.status.url}");
     const host = new URL(url).host;
-    const { stdout } = await run("curl", ["-si", "--max-time", "20", "-H", `Host: ${host}`, `${sim.gateway}/`]);
+    const { stdout } = await run("curl", [
+      "-si",
+      "--max-time",
+      "20",
+      "-H",
+      `Host: ${host}`,
+      `${sim.gateway}/`,
+    ]);
     expect(stdout).toMatch(/^HTTP\/1.1 200 OK/);
     expect(stdout).toMatch(/\r\n\r\nHello World!\n$/);
   });
@@ -82,7 +98,9 @@ describe("the seed's flow with kubectl", () => {
       "the reserve pod",
       async () => {
         const out = await kubectl("get", "pods", "-n", "demo", "--no-headers");
-        return /helloworld-go-00001-deployment-reserve-[a-z0-9]{10}-[a-z0-9]{5}\s+2\/2\s+Running/.test(out) && out;
+        return (
+          /helloworld-go-00001-deployment-reserve-[a-z0-9]{10}-[a-z0-9]{5}\s+2\/2\s+Running/.test(out) && out
+        );
       },
       30_000,
       250,
@@ -90,13 +108,37 @@ describe("the seed's flow with kubectl", () => {
     expect(names).toMatch(/reserve/);
     const svcs = await kubectl("get", "svc", "-n", "demo", "-o", "name");
     expect(svcs).toMatch(/service\/helloworld-go-00001-reserve-private/);
-    const eci = await kubectl("get", "configmap", "-n", "kube-system", "eci-profile", "-o", "jsonpath={.data.enablePrivateZone}");
+    const eci = await kubectl(
+      "get",
+      "configmap",
+      "-n",
+      "kube-system",
+      "eci-profile",
+      "-o",
+      "jsonpath={.data.enablePrivateZone}",
+    );
     expect(eci).toBe("false");
   });
 
   it("deletes the Service and everything under it", async () => {
-    expect(await kubectl("delete", "-n", "demo", "-f", "examples/helloworld-service.yaml")).toMatch(/deleted/);
-    expect(await kubectl("get", "ksvc,configuration,route,revision,deployment,replicaset", "-n", "demo", "-o", "name")).toBe("");
-    await waitFor("pods and Services to go", async () => (await kubectl("get", "pods,svc", "-n", "demo", "-o", "name")) === "", 20_000, 250);
+    expect(await kubectl("delete", "-n", "demo", "-f", "examples/helloworld-service.yaml")).toMatch(
+      /deleted/,
+    );
+    expect(
+      await kubectl(
+        "get",
+        "ksvc,configuration,route,revision,deployment,replicaset",
+        "-n",
+        "demo",
+        "-o",
+        "name",
+      ),
+    ).toBe("");
+    await waitFor(
+      "pods and Services to go",
+      async () => (await kubectl("get", "pods,svc", "-n", "demo", "-o", "name")) === "",
+      20_000,
+      250,
+    );
   });
 });

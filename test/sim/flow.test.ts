@@ -9,7 +9,16 @@ import { startSimulator, type Simulator } from "./index.js";
 import { condition, hostGet, waitFor, type Cond } from "./knative/testing.js";
 
 const SERVING = { group: "serving.knative.dev", version: "v1" };
-type Obj = { metadata: { name: string; generation?: number; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; status?: Record<string, unknown>; spec?: Record<string, unknown> };
+type Obj = {
+  metadata: {
+    name: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string }[];
+  };
+  status?: Record<string, unknown>;
+  spec?: Record<string, unknown>;
+};
 
 jest.setTimeout(60_000);
 let sim: Simulator;
@@ -32,7 +41,13 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-const ksvc = () => custom.getNamespacedCustomObject({ ...SERVING, namespace: "demo", plural: "services", name: "helloworld-go" }) as Promise<Obj>;
+const ksvc = () =>
+  custom.getNamespacedCustomObject({
+    ...SERVING,
+    namespace: "demo",
+    plural: "services",
+    name: "helloworld-go",
+  }) as Promise<Obj>;
 
 describe("the seed's helloworld-go flow", () => {
   const seen: { status: string; reason?: string; message?: string }[] = [];
@@ -48,13 +63,19 @@ describe("the seed's helloworld-go flow", () => {
         const c = condition(obj, "Ready");
         if (!c) return;
         const last = seen[seen.length - 1];
-        if (!last || last.status !== c.status || last.reason !== c.reason) seen.push({ status: c.status, reason: c.reason, message: c.message });
+        if (!last || last.status !== c.status || last.reason !== c.reason)
+          seen.push({ status: c.status, reason: c.reason, message: c.message });
         if (c.status === "True" && obj.status?.observedGeneration === obj.metadata.generation) done();
       },
       () => {},
     );
     const manifest = yaml.load(readFileSync("examples/helloworld-service.yaml", "utf8")) as object;
-    await custom.createNamespacedCustomObject({ ...SERVING, namespace: "demo", plural: "services", body: manifest });
+    await custom.createNamespacedCustomObject({
+      ...SERVING,
+      namespace: "demo",
+      plural: "services",
+      body: manifest,
+    });
     await ready;
     req.abort();
     const firstMissing = seen.findIndex((s) => s.reason === "RevisionMissing");
@@ -82,23 +103,42 @@ describe("the seed's helloworld-go flow", () => {
     expect(st.url).toBe("http://helloworld-go.demo.example.com");
     expect(st.address).toEqual({ url: "http://helloworld-go.demo.svc.cluster.local" });
     expect(st.traffic).toEqual([{ revisionName: "helloworld-go-00001", latestRevision: true, percent: 100 }]);
-    const rev = (await custom.getNamespacedCustomObject({ ...SERVING, namespace: "demo", plural: "revisions", name: "helloworld-go-00001" })) as Obj;
+    const rev = (await custom.getNamespacedCustomObject({
+      ...SERVING,
+      namespace: "demo",
+      plural: "revisions",
+      name: "helloworld-go-00001",
+    })) as Obj;
     expect(rev.metadata.labels).toMatchObject({
       "serving.knative.dev/configuration": "helloworld-go",
       "serving.knative.dev/service": "helloworld-go",
       "serving.knative.dev/configurationGeneration": "1",
     });
     expect(rev.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Configuration", name: "helloworld-go" });
-    expect((rev.status?.conditions as Cond[]).map((c) => c.type)).toEqual(["Active", "ContainerHealthy", "Ready", "ResourcesAvailable"]);
+    expect((rev.status?.conditions as Cond[]).map((c) => c.type)).toEqual([
+      "Active",
+      "ContainerHealthy",
+      "Ready",
+      "ResourcesAvailable",
+    ]);
   });
 
   it("runs pods and Services with upstream's names and labels", async () => {
     const pods = await waitFor("a ready pod", async () => {
-      const list = await core.listNamespacedPod({ namespace: "demo", labelSelector: "serving.knative.dev/service=helloworld-go" });
-      return list.items.some((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) && list.items;
+      const list = await core.listNamespacedPod({
+        namespace: "demo",
+        labelSelector: "serving.knative.dev/service=helloworld-go",
+      });
+      return (
+        list.items.some((p) =>
+          p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+        ) && list.items
+      );
     });
     for (const p of pods) {
-      expect(p.metadata?.name).toMatch(/^helloworld-go-00001-deployment-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(p.metadata?.name).toMatch(
+        /^helloworld-go-00001-deployment-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/,
+      );
       expect(p.metadata?.labels).toMatchObject({
         "serving.knative.dev/revision": "helloworld-go-00001",
         "serving.knative.dev/configuration": "helloworld-go",
@@ -108,10 +148,18 @@ describe("the seed's helloworld-go flow", () => {
       expect(p.status?.podIP).toBe("127.0.0.1");
       expect(Number(p.metadata?.annotations?.["sim.knative-perf-gate.dev/port"])).toBeGreaterThan(0);
     }
-    const svcs = (await core.listNamespacedService({ namespace: "demo" })).items.map((s) => s.metadata?.name).sort();
+    const svcs = (await core.listNamespacedService({ namespace: "demo" })).items
+      .map((s) => s.metadata?.name)
+      .sort();
     expect(svcs).toEqual(["helloworld-go", "helloworld-go-00001", "helloworld-go-00001-private"]);
-    const deploy = await apps.readNamespacedDeployment({ namespace: "demo", name: "helloworld-go-00001-deployment" });
-    expect(deploy.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "Revision", name: "helloworld-go-00001" });
+    const deploy = await apps.readNamespacedDeployment({
+      namespace: "demo",
+      name: "helloworld-go-00001-deployment",
+    });
+    expect(deploy.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: "Revision",
+      name: "helloworld-go-00001",
+    });
   });
 
   it("answers Hello World! through the gateway with the service's host, and 404 for an unknown host", async () => {
@@ -125,31 +173,53 @@ describe("the seed's helloworld-go flow", () => {
 
   it("creates -00002 on a template change and moves the traffic to it", async () => {
     const s = await ksvc();
-    const spec = structuredClone(s.spec) as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } };
+    const spec = structuredClone(s.spec) as {
+      template: { spec: { containers: { env: { name: string; value: string }[] }[] } };
+    };
     spec.template.spec.containers[0].env = [{ name: "TARGET", value: "Knative" }];
     await custom.patchNamespacedCustomObject({
       ...SERVING,
       namespace: "demo",
       plural: "services",
       name: "helloworld-go",
-      body: [{ op: "replace", path: "/spec/template/spec/containers/0/env", value: [{ name: "TARGET", value: "Knative" }] }],
+      body: [
+        {
+          op: "replace",
+          path: "/spec/template/spec/containers/0/env",
+          value: [{ name: "TARGET", value: "Knative" }],
+        },
+      ],
     });
     const updated = await waitFor("revision 00002 ready and routed", async () => {
       const o = await ksvc();
       const st = o.status ?? {};
-      return st.latestReadyRevisionName === "helloworld-go-00002" && condition(o, "Ready")?.status === "True" && o;
+      return (
+        st.latestReadyRevisionName === "helloworld-go-00002" && condition(o, "Ready")?.status === "True" && o
+      );
     });
     expect(updated.metadata.generation).toBe(2);
     expect(updated.status?.observedGeneration).toBe(2);
-    expect(updated.status?.traffic).toEqual([{ revisionName: "helloworld-go-00002", latestRevision: true, percent: 100 }]);
+    expect(updated.status?.traffic).toEqual([
+      { revisionName: "helloworld-go-00002", latestRevision: true, percent: 100 },
+    ]);
     const host = new URL(updated.status?.url as string).host;
     expect((await hostGet(sim.gateway, host)).body).toBe("Hello Knative!\n");
-    const old = (await custom.getNamespacedCustomObject({ ...SERVING, namespace: "demo", plural: "revisions", name: "helloworld-go-00001" })) as Obj;
+    const old = (await custom.getNamespacedCustomObject({
+      ...SERVING,
+      namespace: "demo",
+      plural: "revisions",
+      name: "helloworld-go-00001",
+    })) as Obj;
     expect(old.metadata.labels?.["serving.knative.dev/routingState"]).toBe("reserve");
   });
 
   it("deletes everything it created when the Service is deleted", async () => {
-    await custom.deleteNamespacedCustomObject({ ...SERVING, namespace: "demo", plural: "services", name: "helloworld-go" });
+    await custom.deleteNamespacedCustomObject({
+      ...SERVING,
+      namespace: "demo",
+      plural: "services",
+      name: "helloworld-go",
+    });
     await waitFor(
       "the cascade",
       async () => {
@@ -157,7 +227,11 @@ describe("the seed's helloworld-go flow", () => {
           core.listNamespacedPod({ namespace: "demo" }),
           core.listNamespacedService({ namespace: "demo" }),
           apps.listNamespacedDeployment({ namespace: "demo" }),
-          custom.listNamespacedCustomObject({ ...SERVING, namespace: "demo", plural: "revisions" }) as Promise<{ items: unknown[] }>,
+          custom.listNamespacedCustomObject({
+            ...SERVING,
+            namespace: "demo",
+            plural: "revisions",
+          }) as Promise<{ items: unknown[] }>,
         ]);
         return pods.items.length + svcs.items.length + deps.items.length + revs.items.length === 0;
       },

@@ -50,7 +50,9 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${options.timeScale}`);
-  const store = new Store({ namespaces: ["default", "kube-system", "kube-public", "kube-node-lease", "knative-serving"] });
+  const store = new Store({
+    namespaces: ["default", "kube-system", "kube-public", "kube-node-lease", "knative-serving"],
+  });
   const knative = await Knative.start({
     store,
     timeScale,

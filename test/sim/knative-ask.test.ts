@@ -34,7 +34,10 @@ function pods(): { reserve: K8sObject[]; serving: K8sObject[]; terminating: K8sO
 describe("ASK profile", () => {
   it("has ConfigMap kube-system/eci-profile with PrivateZone off", () => {
     const cm = sim.store.get("/configmaps", "kube-system", "eci-profile");
-    expect((cm as { data: Record<string, string> }).data).toMatchObject({ enablePrivateZone: "false", enableClusterIp: "true" });
+    expect((cm as { data: Record<string, string> }).data).toMatchObject({
+      enablePrivateZone: "false",
+      enableClusterIp: "true",
+    });
     expect(Object.keys((cm as { data: Record<string, string> }).data)).toEqual(
       expect.arrayContaining(["vSwitchIds", "securityGroupId"]),
     );
@@ -47,20 +50,42 @@ describe("ASK profile", () => {
       metadata: { name: "helloworld-go", namespace: NS },
       spec: {
         template: {
-          metadata: { annotations: { "autoscaling.knative.dev/window": "6s", "sim.knative-perf-gate.dev/startup-time": "5s" } },
-          spec: { containers: [{ image: "registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8" }] },
+          metadata: {
+            annotations: {
+              "autoscaling.knative.dev/window": "6s",
+              "sim.knative-perf-gate.dev/startup-time": "5s",
+            },
+          },
+          spec: {
+            containers: [
+              { image: "registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8" },
+            ],
+          },
         },
       },
     });
-    await waitFor("Ready", () => condition(sim.store.get("serving.knative.dev/services", NS, "helloworld-go"), "Ready")?.status === "True");
+    await waitFor(
+      "Ready",
+      () =>
+        condition(sim.store.get("serving.knative.dev/services", NS, "helloworld-go"), "Ready")?.status ===
+        "True",
+    );
     const idle = await waitFor("only the reserve pod", () => {
       const p = pods();
       return p.reserve.length === 1 && p.serving.length === 0 && p;
     });
-    expect(idle.reserve[0].metadata.name).toMatch(/^helloworld-go-00001-deployment-reserve-[a-z0-9]{10}-[a-z0-9]{5}$/);
-    expect(idle.reserve[0].metadata.labels).toMatchObject({ "serving.knative.dev/service": "helloworld-go", "knative.aliyun.com/reserve-instance": "true" });
+    expect(idle.reserve[0].metadata.name).toMatch(
+      /^helloworld-go-00001-deployment-reserve-[a-z0-9]{10}-[a-z0-9]{5}$/,
+    );
+    expect(idle.reserve[0].metadata.labels).toMatchObject({
+      "serving.knative.dev/service": "helloworld-go",
+      "knative.aliyun.com/reserve-instance": "true",
+    });
     expect(sim.store.get("/services", NS, "helloworld-go-00001-reserve-private")).toBeDefined();
-    expect((sim.store.get("apps/deployments", NS, "helloworld-go-00001-deployment")?.spec as { replicas: number }).replicas).toBe(0);
+    expect(
+      (sim.store.get("apps/deployments", NS, "helloworld-go-00001-deployment")?.spec as { replicas: number })
+        .replicas,
+    ).toBe(0);
     // Scaled to zero standard pods, the revision stays Ready (Active is outside the Ready set).
     const rev = sim.store.get("serving.knative.dev/revisions", NS, REV);
     expect(condition(rev, "Ready")?.status).toBe("True");
@@ -75,16 +100,29 @@ describe("ASK profile", () => {
     expect(first.headers["x-sim-pod"]).toMatch(/-deployment-reserve-/);
     // No cold start: the standard pod needs 0.5 s (5 s scaled) to start, the answer came before.
     expect(first.ms).toBeLessThan(500);
-    await waitFor("a standard pod and the reserve released", () => {
-      const p = pods();
-      return p.serving.length >= 1 && p.reserve.length === 0 && p.terminating.some((t) => /-reserve-/.test(t.metadata.name as string));
-    }, 10_000, 10);
+    await waitFor(
+      "a standard pod and the reserve released",
+      () => {
+        const p = pods();
+        return (
+          p.serving.length >= 1 &&
+          p.reserve.length === 0 &&
+          p.terminating.some((t) => /-reserve-/.test(t.metadata.name as string))
+        );
+      },
+      10_000,
+      10,
+    );
     const next = await hostGet(sim.gateway, host);
     expect(next.headers["x-sim-pod"]).not.toMatch(/-reserve-/);
     // Idle again: the reserve pod comes back and the standard pods go.
-    await waitFor("the reserve pod back", () => {
-      const p = pods();
-      return p.reserve.length === 1 && p.serving.length === 0;
-    }, 20_000);
+    await waitFor(
+      "the reserve pod back",
+      () => {
+        const p = pods();
+        return p.reserve.length === 1 && p.serving.length === 0;
+      },
+      20_000,
+    );
   });
 });

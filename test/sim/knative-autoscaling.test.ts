@@ -21,12 +21,21 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-function createService(name: string, annotations: Record<string, string>, spec: Record<string, unknown> = {}): void {
+function createService(
+  name: string,
+  annotations: Record<string, string>,
+  spec: Record<string, unknown> = {},
+): void {
   sim.store.create("serving.knative.dev/services", {
     apiVersion: "serving.knative.dev/v1",
     kind: "Service",
     metadata: { name, namespace: NS },
-    spec: { template: { metadata: { annotations }, spec: { containers: [{ image: "example.com/sim/echo:1" }], ...spec } } },
+    spec: {
+      template: {
+        metadata: { annotations },
+        spec: { containers: [{ image: "example.com/sim/echo:1" }], ...spec },
+      },
+    },
   });
 }
 
@@ -68,11 +77,15 @@ describe("KPA scaling with real pods", () => {
     // Panic: the 0.6 s panic window wanted at least twice the single ready pod.
     expect(decisions.some((d) => d.panicking)).toBe(true);
     // The pod count is set by the concurrency measured in the pods against target 10 × 70% = 7 ...
-    const wanted = Math.max(...decisions.map((d) => Math.max(Math.ceil(d.observedStable / 7), Math.ceil(d.observedPanic / 7))));
+    const wanted = Math.max(
+      ...decisions.map((d) => Math.max(Math.ceil(d.observedStable / 7), Math.ceil(d.observedPanic / 7))),
+    );
     // In panic mode the KPA never scales down, so where it settles is the largest count it wanted.
     const settled = decisions[decisions.length - 1].replicas;
     expect(settled).toBe(wanted);
-    expect((sim.store.get("apps/deployments", NS, "load-00001-deployment")?.spec as { replicas: number }).replicas).toBe(settled);
+    expect(
+      (sim.store.get("apps/deployments", NS, "load-00001-deployment")?.spec as { replicas: number }).replicas,
+    ).toBe(settled);
     // Pods follow after their startup time.
     expect(Math.max(...counts)).toBeGreaterThanOrEqual(settled - 1);
     expect(load.pods.size).toBeGreaterThanOrEqual(Math.max(...counts));
@@ -115,7 +128,11 @@ describe("KPA scaling with real pods", () => {
     await ready("burst-default");
     await ready("burst-zero");
     // One idle pod: 1 × 100 − 211 < 0 → proxy; TBC 0 → the activator leaves the path.
-    await waitFor("modes", () => sim.knative.gateway.findRevision(NS, "burst-zero-00001")?.mode === "Serve", 5_000);
+    await waitFor(
+      "modes",
+      () => sim.knative.gateway.findRevision(NS, "burst-zero-00001")?.mode === "Serve",
+      5_000,
+    );
     expect(sim.knative.gateway.findRevision(NS, "burst-default-00001")?.mode).toBe("Proxy");
   });
 
@@ -126,7 +143,8 @@ describe("KPA scaling with real pods", () => {
       { containerConcurrency: 1, timeoutSeconds: 1 },
     );
     const host = await ready("cc");
-    const pod = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=cc-00001" }).items[0];
+    const pod = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=cc-00001" })
+      .items[0];
     const port = Number(pod.metadata.annotations?.["sim.knative-perf-gate.dev/port"]);
     // Straight at the pod: the queue-proxy lets one request at a time reach the container.
     const started = Date.now();
@@ -134,7 +152,10 @@ describe("KPA scaling with real pods", () => {
     expect(direct.map((r) => r.status)).toEqual([200, 200]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
     // Through the activator: one request takes the only slot, the second waits and fails after timeoutSeconds.
-    const [first, second] = await Promise.all([hostGet(sim.gateway, host), sleep(100).then(() => hostGet(sim.gateway, host))]);
+    const [first, second] = await Promise.all([
+      hostGet(sim.gateway, host),
+      sleep(100).then(() => hostGet(sim.gateway, host)),
+    ]);
     expect(first.status).toBe(200);
     expect(second.status).toBe(503);
     expect(second.body).toMatch(/activator request timeout/);
@@ -145,31 +166,48 @@ describe("KPA scaling with real pods", () => {
   it("replaces a killed pod; the revision stays Ready", async () => {
     createService("victim", { "sim.knative-perf-gate.dev/startup-time": "1s" });
     const host = await ready("victim");
-    const pods = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=victim-00001" }).items;
+    const pods = sim.store.list("/pods", NS, {
+      labelSelector: "serving.knative.dev/revision=victim-00001",
+    }).items;
     const name = pods[0].metadata.name as string;
     expect(sim.killPod(NS, name)).toBe(true);
     expect(sim.store.get("/pods", NS, name)).toBeUndefined();
     await waitFor("a replacement", () => servingPods("victim-00001") === 1, 5_000);
-    const replacement = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=victim-00001" }).items[0];
+    const replacement = sim.store.list("/pods", NS, {
+      labelSelector: "serving.knative.dev/revision=victim-00001",
+    }).items[0];
     expect(replacement.metadata.name).not.toBe(name);
     expect(replacement.metadata.name).toMatch(/^victim-00001-deployment-[a-z0-9]{10}-[a-z0-9]{5}$/);
     expect((await hostGet(sim.gateway, host)).status).toBe(200);
-    expect(condition(sim.store.get("serving.knative.dev/services", NS, "victim"), "Ready")?.status).toBe("True");
+    expect(condition(sim.store.get("serving.knative.dev/services", NS, "victim"), "Ready")?.status).toBe(
+      "True",
+    );
   });
 
   it("keeps a scaled-down pod Terminating (deletionTimestamp) while it drains", async () => {
-    createService("drain", { "autoscaling.knative.dev/window": "6s", "sim.knative-perf-gate.dev/startup-time": "1s" });
+    createService("drain", {
+      "autoscaling.knative.dev/window": "6s",
+      "sim.knative-perf-gate.dev/startup-time": "1s",
+    });
     await ready("drain");
     const terminating = await waitFor(
       "a Terminating pod",
-      () => sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=drain-00001" }).items.find((p) => p.metadata.deletionTimestamp),
+      () =>
+        sim.store
+          .list("/pods", NS, { labelSelector: "serving.knative.dev/revision=drain-00001" })
+          .items.find((p) => p.metadata.deletionTimestamp),
       15_000,
       10,
     );
     const since = Date.now();
     expect(terminating.metadata.deletionGracePeriodSeconds).toBe(300);
     expect(isPodReady(terminating)).toBe(false);
-    await waitFor("the pod to go", () => !sim.store.get("/pods", NS, terminating.metadata.name as string), 10_000, 10);
+    await waitFor(
+      "the pod to go",
+      () => !sim.store.get("/pods", NS, terminating.metadata.name as string),
+      10_000,
+      10,
+    );
     // The queue-proxy's 30 s drain sleep, scaled.
     expect(Date.now() - since).toBeGreaterThanOrEqual(30_000 * SCALE - 500);
   });

@@ -41,10 +41,16 @@ describe("an image whose registry cannot be resolved", () => {
     createService("pull", image);
     const ksvc = await waitFor("the Service to fail", () => {
       const o = get("serving.knative.dev/services", "pull");
-      return condition(o, "Ready")?.status === "False" && condition(o, "RoutesReady")?.status === "False" && o;
+      return (
+        condition(o, "Ready")?.status === "False" && condition(o, "RoutesReady")?.status === "False" && o
+      );
     });
     const rev = get("serving.knative.dev/revisions", "pull-00001");
-    expect(summary(rev, "ContainerHealthy")).toEqual({ status: "False", reason: "ContainerMissing", message: detail });
+    expect(summary(rev, "ContainerHealthy")).toEqual({
+      status: "False",
+      reason: "ContainerMissing",
+      message: detail,
+    });
     expect(summary(rev, "Ready")).toEqual({ status: "False", reason: "ContainerMissing", message: detail });
     expect(summary(get("serving.knative.dev/configurations", "pull"), "Ready")).toEqual({
       status: "False",
@@ -52,11 +58,17 @@ describe("an image whose registry cannot be resolved", () => {
       message: `Revision "pull-00001" failed with message: ${detail}.`,
     });
     expect(summary(ksvc, "ConfigurationsReady")).toMatchObject({ status: "False", reason: "RevisionFailed" });
-    const missing = { status: "False", reason: "RevisionMissing", message: 'Configuration "pull" does not have any ready Revision.' };
+    const missing = {
+      status: "False",
+      reason: "RevisionMissing",
+      message: 'Configuration "pull" does not have any ready Revision.',
+    };
     expect(summary(ksvc, "RoutesReady")).toEqual(missing);
     // The Route is marked last, so the Service's Ready carries its reason — the real failure is one level down.
     expect(summary(ksvc, "Ready")).toEqual(missing);
-    expect((ksvc.status as { latestCreatedRevisionName?: string }).latestCreatedRevisionName).toBe("pull-00001");
+    expect((ksvc.status as { latestCreatedRevisionName?: string }).latestCreatedRevisionName).toBe(
+      "pull-00001",
+    );
     expect(get("apps/deployments", "pull-00001-deployment")).toBeUndefined();
   });
 });
@@ -71,19 +83,37 @@ describe("a container that exits", () => {
       const o = get("serving.knative.dev/revisions", "crashy-00001");
       return condition(o, "Ready")?.status === "False" && o;
     });
-    const expected = { status: "False", reason: "ExitCode3", message: "Container failed with: panic: config file missing" };
+    const expected = {
+      status: "False",
+      reason: "ExitCode3",
+      message: "Container failed with: panic: config file missing",
+    };
     expect(summary(rev, "ContainerHealthy")).toEqual(expected);
     expect(summary(rev, "Ready")).toEqual(expected);
     expect(summary(get("serving.knative.dev/configurations", "crashy"), "Ready")).toEqual({
       status: "False",
       reason: "RevisionFailed",
-      message: 'Revision "crashy-00001" failed with message: Container failed with: panic: config file missing.',
+      message:
+        'Revision "crashy-00001" failed with message: Container failed with: panic: config file missing.',
     });
-    const pod = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=crashy-00001" }).items[0];
-    const user = (pod.status as { containerStatuses: Record<string, any>[] }).containerStatuses[0];
+    const pod = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=crashy-00001" })
+      .items[0];
+    const user = (
+      pod.status as {
+        containerStatuses: {
+          restartCount: number;
+          state: { waiting: { reason: string } };
+          lastState: { terminated: Record<string, unknown> };
+        }[];
+      }
+    ).containerStatuses[0];
     expect(user.restartCount).toBeGreaterThanOrEqual(1);
     expect(user.state.waiting.reason).toBe("CrashLoopBackOff");
-    expect(user.lastState.terminated).toMatchObject({ exitCode: 3, reason: "Error", message: "panic: config file missing" });
+    expect(user.lastState.terminated).toMatchObject({
+      exitCode: 3,
+      reason: "Error",
+      message: "panic: config file missing",
+    });
   });
 });
 
@@ -91,8 +121,13 @@ describe("a container that never becomes ready", () => {
   it("fails with ProgressDeadlineExceeded at the progress deadline, then gives up the initial scale", async () => {
     const started = Date.now();
     // 20 s deadline at time scale 0.1: 2 s; the KPA gives up 30 s (3 s) later.
-    createService("stuck", "example.com/sim/never-ready:1", { "serving.knative.dev/progress-deadline": "20s" });
-    await waitFor("the Service to report RevisionMissing", () => condition(get("serving.knative.dev/services", "stuck"), "Ready")?.reason === "RevisionMissing");
+    createService("stuck", "example.com/sim/never-ready:1", {
+      "serving.knative.dev/progress-deadline": "20s",
+    });
+    await waitFor(
+      "the Service to report RevisionMissing",
+      () => condition(get("serving.knative.dev/services", "stuck"), "Ready")?.reason === "RevisionMissing",
+    );
     expect(condition(get("serving.knative.dev/revisions", "stuck-00001"), "Ready")?.status).toBe("Unknown");
     const rev = await waitFor("ProgressDeadlineExceeded", () => {
       const o = get("serving.knative.dev/revisions", "stuck-00001");
@@ -104,10 +139,17 @@ describe("a container that never becomes ready", () => {
     expect(summary(rev, "ResourcesAvailable")).toEqual({
       status: "False",
       reason: "ProgressDeadlineExceeded",
-      message: expect.stringMatching(/^ReplicaSet "stuck-00001-deployment-[a-z0-9]{10}" has timed out progressing\.$/),
+      message: expect.stringMatching(
+        /^ReplicaSet "stuck-00001-deployment-[a-z0-9]{10}" has timed out progressing\.$/,
+      ),
     });
-    expect(summary(get("serving.knative.dev/configurations", "stuck"), "Ready")).toMatchObject({ status: "False", reason: "RevisionFailed" });
-    const pods = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=stuck-00001" }).items;
+    expect(summary(get("serving.knative.dev/configurations", "stuck"), "Ready")).toMatchObject({
+      status: "False",
+      reason: "RevisionFailed",
+    });
+    const pods = sim.store.list("/pods", NS, {
+      labelSelector: "serving.knative.dev/revision=stuck-00001",
+    }).items;
     expect((pods[0].status as { phase: string }).phase).toBe("Running");
     // After deadline + 30 s the KPA scales the never-activated revision to zero (activation timeout).
     const gaveUp = await waitFor(
@@ -118,8 +160,14 @@ describe("a container that never becomes ready", () => {
       },
       15_000,
     );
-    expect(summary(gaveUp, "Active")).toMatchObject({ status: "False", reason: "TimedOut", message: "The target could not be activated." });
-    expect((get("apps/deployments", "stuck-00001-deployment")?.spec as { replicas: number }).replicas).toBe(0);
+    expect(summary(gaveUp, "Active")).toMatchObject({
+      status: "False",
+      reason: "TimedOut",
+      message: "The target could not be activated.",
+    });
+    expect((get("apps/deployments", "stuck-00001-deployment")?.spec as { replicas: number }).replicas).toBe(
+      0,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
   });
 });

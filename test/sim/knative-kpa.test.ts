@@ -135,7 +135,10 @@ describe("Decider.scale (autoscaler.go)", () => {
     // The seed's target 10 keeps the activator in the path until 22 idle pods.
     expect(decider(SEED, 21).scale(1000, 21, 0, 0).excessBurstCapacity).toBe(-1);
     expect(decider(SEED, 22).scale(1000, 22, 0, 0).excessBurstCapacity).toBe(9);
-    expect(decider({ "autoscaling.knative.dev/target-burst-capacity": "0" }, 1).scale(1000, 1, 5, 5).excessBurstCapacity).toBe(0);
+    expect(
+      decider({ "autoscaling.knative.dev/target-burst-capacity": "0" }, 1).scale(1000, 1, 5, 5)
+        .excessBurstCapacity,
+    ).toBe(0);
   });
 
   it("holds the largest recent decision for the scale-down delay", () => {
@@ -153,7 +156,13 @@ const TIMINGS = {
   activationTimeoutMs: 630_000,
 };
 
-function input(now: number, desired: number, readyPods: number, currentReplicas: number, extra: Partial<PaInput> = {}): PaInput {
+function input(
+  now: number,
+  desired: number,
+  readyPods: number,
+  currentReplicas: number,
+  extra: Partial<PaInput> = {},
+): PaInput {
   return { now, desired, excessBurstCapacity: -1, readyPods, currentReplicas, reachable: true, ...extra };
 }
 
@@ -171,7 +180,12 @@ describe("PodAutoscaler (kpa.go, scaler.go)", () => {
     expect(out).toMatchObject({ want: 1, applyReplicas: undefined, active: "Active" });
     // Active for a stable window: inactive first (NoTraffic), no scaling yet...
     out = pa.reconcile(input(63_000, 0, 1, 1));
-    expect(out).toMatchObject({ want: 0, applyReplicas: undefined, active: "Inactive", activeReason: "NoTraffic" });
+    expect(out).toMatchObject({
+      want: 0,
+      applyReplicas: undefined,
+      active: "Inactive",
+      activeReason: "NoTraffic",
+    });
     // ...then zero once the activator has been in the path for the grace period (it was all along here).
     out = pa.reconcile(input(65_000, 0, 1, 1));
     expect(out.applyReplicas).toBe(0);

@@ -21,7 +21,15 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "transfer-encoding"];
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "upgrade",
+  "te",
+  "trailer",
+  "transfer-encoding",
+];
 
 export class RevisionDataPlane {
   mode: Mode = "Proxy";
@@ -58,7 +66,8 @@ export class RevisionDataPlane {
   setEndpoints(ready: PodServer[], reserve: PodServer[]): void {
     this.ready = ready;
     this.reserve = reserve;
-    for (const p of [...this.sent.keys()]) if (!ready.includes(p) && !reserve.includes(p)) this.sent.delete(p);
+    for (const p of [...this.sent.keys()])
+      if (!ready.includes(p) && !reserve.includes(p)) this.sent.delete(p);
     this.drain();
   }
 
@@ -71,7 +80,10 @@ export class RevisionDataPlane {
   sample(now = performance.now()): { concurrency: number; requests: number } {
     this.accumulate(now);
     const elapsed = now - this.sampleStart;
-    const out = { concurrency: elapsed > 0 ? this.area / elapsed : this.buffered.length, requests: this.arrivals };
+    const out = {
+      concurrency: elapsed > 0 ? this.area / elapsed : this.buffered.length,
+      requests: this.arrivals,
+    };
     this.area = 0;
     this.arrivals = 0;
     this.sampleStart = now;
@@ -165,7 +177,12 @@ export class RevisionDataPlane {
     });
   }
 
-  private forward(pod: PodServer, req: http.IncomingMessage, res: http.ServerResponse, done: () => void): void {
+  private forward(
+    pod: PodServer,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    done: () => void,
+  ): void {
     let finished = false;
     const finish = () => {
       if (!finished) {

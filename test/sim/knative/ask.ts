@@ -43,10 +43,18 @@ export class ReserveInstances {
    * Adjusts the KPA's scale decision for the reserve instance. Returns the replica count to apply to the
    * standard Deployment (or undefined to leave it).
    */
-  adjust(namespace: string, revision: string, current: number, apply: number | undefined, readyPods: number, minScale: number): number | undefined {
+  adjust(
+    namespace: string,
+    revision: string,
+    current: number,
+    apply: number | undefined,
+    readyPods: number,
+    minScale: number,
+  ): number | undefined {
     const { store } = this.ctx;
     const rev = store.get(RES.revision, namespace, revision);
-    if (!rev || rev.metadata.annotations?.[ASK_ANNOTATION.reserveInstance] === "disable" || minScale > 0) return apply;
+    if (!rev || rev.metadata.annotations?.[ASK_ANNOTATION.reserveInstance] === "disable" || minScale > 0)
+      return apply;
     const goingIdle = apply === 0 || (apply === undefined && current === 0);
     if (goingIdle) {
       this.setReserve(rev, this.reserveReplicas(rev));

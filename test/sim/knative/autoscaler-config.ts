@@ -131,9 +131,12 @@ export function resolveAutoscaling(
   const annotated = number(annotations, AUTOSCALING.target);
   if (annotated !== undefined && annotated > 0) {
     total =
-      metric === "concurrency" && containerConcurrency > 0 ? Math.min(annotated, containerConcurrency) : annotated;
+      metric === "concurrency" && containerConcurrency > 0
+        ? Math.min(annotated, containerConcurrency)
+        : annotated;
   }
-  const utilizationPercent = number(annotations, AUTOSCALING.targetUtilization) ?? d.containerConcurrencyTargetPercentage;
+  const utilizationPercent =
+    number(annotations, AUTOSCALING.targetUtilization) ?? d.containerConcurrencyTargetPercentage;
   const utilization = utilizationPercent / 100;
   const stableWindowMs = duration(annotations, AUTOSCALING.window) ?? d.stableWindowMs;
   const panicPct = number(annotations, AUTOSCALING.panicWindowPercentage) ?? d.panicWindowPercentage;
@@ -153,7 +156,8 @@ export function resolveAutoscaling(
     targetBurstCapacity: number(annotations, AUTOSCALING.targetBurstCapacity) ?? d.targetBurstCapacity,
     stableWindowMs,
     panicWindowMs: (stableWindowMs * panicPct) / 100,
-    panicThreshold: (number(annotations, AUTOSCALING.panicThresholdPercentage) ?? d.panicThresholdPercentage) / 100,
+    panicThreshold:
+      (number(annotations, AUTOSCALING.panicThresholdPercentage) ?? d.panicThresholdPercentage) / 100,
     maxScaleUpRate: d.maxScaleUpRate,
     maxScaleDownRate: d.maxScaleDownRate,
     minScale,
@@ -162,8 +166,10 @@ export function resolveAutoscaling(
     activationScale: Math.max(0, Math.floor(number(annotations, AUTOSCALING.activationScale) ?? 0)),
     scaleDownDelayMs: duration(annotations, AUTOSCALING.scaleDownDelay) ?? d.scaleDownDelayMs,
     scaleToZeroGracePeriodMs: d.scaleToZeroGracePeriodMs,
-    scaleToZeroPodRetentionMs: duration(annotations, AUTOSCALING.scaleToZeroPodRetention) ?? d.scaleToZeroPodRetentionMs,
-    progressDeadlineMs: duration(annotations, "serving.knative.dev/progress-deadline") ?? d.progressDeadlineMs,
+    scaleToZeroPodRetentionMs:
+      duration(annotations, AUTOSCALING.scaleToZeroPodRetention) ?? d.scaleToZeroPodRetentionMs,
+    progressDeadlineMs:
+      duration(annotations, "serving.knative.dev/progress-deadline") ?? d.progressDeadlineMs,
     containerConcurrency,
   };
 }

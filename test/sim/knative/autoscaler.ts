@@ -166,7 +166,10 @@ export class Autoscaler {
     const act = dp?.sample() ?? { concurrency: 0, requests: 0 };
     concurrency += act.concurrency;
     // Requests the activator forwarded were also counted by the pods; only its buffered ones are extra.
-    const value = s.spec.metric === "rps" ? requests / (scaled(this.ctx, AUTOSCALER_DEFAULTS.bucketMs) / 1000) : concurrency;
+    const value =
+      s.spec.metric === "rps"
+        ? requests / (scaled(this.ctx, AUTOSCALER_DEFAULTS.bucketMs) / 1000)
+        : concurrency;
     // An empty target is not scraped (collector.go): with no pods and no traffic there is no data point.
     if (pods.length === 0 && value === 0) return;
     s.stable.record(now, value);
@@ -210,9 +213,13 @@ export class Autoscaler {
     });
     let replicas = current;
     let apply = out.applyReplicas;
-    if (this.ctx.profile === "ask") apply = this.reserve.adjust(s.namespace, s.name, current, apply, readyPods, s.pa.bounds.minScale);
+    if (this.ctx.profile === "ask")
+      apply = this.reserve.adjust(s.namespace, s.name, current, apply, readyPods, s.pa.bounds.minScale);
     if (apply !== undefined && apply !== current) {
-      store.update(RES.deployment, { ...deployment, spec: { ...(deployment.spec as object), replicas: apply } });
+      store.update(RES.deployment, {
+        ...deployment,
+        spec: { ...(deployment.spec as object), replicas: apply },
+      });
       replicas = apply;
     }
     const dp = this.ctx.gateway.findRevision(s.namespace, s.name);

@@ -45,7 +45,13 @@ export class ConditionSet {
     this.recomputeHappiness(status, type, now);
   }
 
-  markTrueWithReason(status: WithConditions, type: string, reason: string, message: string, now = new Date()) {
+  markTrueWithReason(
+    status: WithConditions,
+    type: string,
+    reason: string,
+    message: string,
+    now = new Date(),
+  ) {
     this.set(status, { type, status: "True", reason, message }, now);
     this.recomputeHappiness(status, type, now);
   }
@@ -90,7 +96,9 @@ export class ConditionSet {
     }
   }
 
-  private findUnhappyDependent(status: WithConditions): Pick<Condition, "status" | "reason" | "message"> | null {
+  private findUnhappyDependent(
+    status: WithConditions,
+  ): Pick<Condition, "status" | "reason" | "message"> | null {
     if (this.dependents.length === 0) return null;
     const terminal = (status.conditions ?? [])
       .filter((c) => this.dependents.includes(c.type))

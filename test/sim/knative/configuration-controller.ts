@@ -79,10 +79,22 @@ export function reconcileConfiguration(ctx: SimContext, key: string): void {
     const desired = makeRevision(config);
     try {
       lcr = store.create(RES.revision, desired);
-      recordEvent(store, "configuration-controller", config, "Normal", "Created", `Created Revision "${lcr.metadata.name}"`);
+      recordEvent(
+        store,
+        "configuration-controller",
+        config,
+        "Normal",
+        "Created",
+        `Created Revision "${lcr.metadata.name}"`,
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      configurationConditions.markFalse(status, "Ready", "RevisionFailed", `Revision creation failed with message: ${message}.`);
+      configurationConditions.markFalse(
+        status,
+        "Ready",
+        "RevisionFailed",
+        `Revision creation failed with message: ${message}.`,
+      );
       postProcess(config, status);
       writeStatus(store, RES.configuration, config, status);
       return;
@@ -90,11 +102,19 @@ export function reconcileConfiguration(ctx: SimContext, key: string): void {
   }
   const revName = lcr.metadata.name as string;
   status.latestCreatedRevisionName = revName;
-  if (status.latestReadyRevisionName !== revName) configurationConditions.markUnknown(status, "Ready", "", "");
+  if (status.latestReadyRevisionName !== revName)
+    configurationConditions.markUnknown(status, "Ready", "", "");
 
   const rc = getCondition(lcr, "Ready");
   if (rc?.status === "True" && !status.latestReadyRevisionName) {
-    recordEvent(store, "configuration-controller", config, "Normal", "ConfigurationReady", "Configuration becomes ready");
+    recordEvent(
+      store,
+      "configuration-controller",
+      config,
+      "Normal",
+      "ConfigurationReady",
+      "Configuration becomes ready",
+    );
   } else if (rc?.status === "False") {
     configurationConditions.markFalse(
       status,
@@ -106,13 +126,20 @@ export function reconcileConfiguration(ctx: SimContext, key: string): void {
 
   // findAndSetLatestReadyRevision: newest ready revision from the previous latest ready one up to now.
   const previous = status.latestReadyRevisionName as string | undefined;
-  const start = Number(revisions.find((r) => r.metadata.name === previous)?.metadata.labels?.[LABEL.configurationGeneration] ?? 0);
+  const start = Number(
+    revisions.find((r) => r.metadata.name === previous)?.metadata.labels?.[LABEL.configurationGeneration] ??
+      0,
+  );
   const candidates = [...revisions.filter((r) => r.metadata.name !== revName), lcr]
     .filter((r) => {
       const g = Number(r.metadata.labels?.[LABEL.configurationGeneration]);
       return g >= start && g <= generation;
     })
-    .sort((a, b) => Number(b.metadata.labels?.[LABEL.configurationGeneration]) - Number(a.metadata.labels?.[LABEL.configurationGeneration]));
+    .sort(
+      (a, b) =>
+        Number(b.metadata.labels?.[LABEL.configurationGeneration]) -
+        Number(a.metadata.labels?.[LABEL.configurationGeneration]),
+    );
   const ready = candidates.find(revisionIsReady);
   if (ready) {
     status.latestReadyRevisionName = ready.metadata.name;
@@ -120,7 +147,14 @@ export function reconcileConfiguration(ctx: SimContext, key: string): void {
       configurationConditions.markTrue(status, "Ready");
     }
     if (previous !== ready.metadata.name) {
-      recordEvent(store, "configuration-controller", config, "Normal", "LatestReadyUpdate", `LatestReadyRevisionName updated to "${ready.metadata.name}"`);
+      recordEvent(
+        store,
+        "configuration-controller",
+        config,
+        "Normal",
+        "LatestReadyUpdate",
+        `LatestReadyRevisionName updated to "${ready.metadata.name}"`,
+      );
     }
   }
   postProcess(config, status);
@@ -130,7 +164,13 @@ export function reconcileConfiguration(ctx: SimContext, key: string): void {
 /** Status fields in upstream's order, so `-o yaml` reads like a real cluster's. */
 function ordered(s: KStatus): KStatus {
   const { observedGeneration, conditions, latestReadyRevisionName, latestCreatedRevisionName, ...rest } = s;
-  const out: KStatus = { observedGeneration, conditions, latestReadyRevisionName, latestCreatedRevisionName, ...rest };
+  const out: KStatus = {
+    observedGeneration,
+    conditions,
+    latestReadyRevisionName,
+    latestCreatedRevisionName,
+    ...rest,
+  };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
 }

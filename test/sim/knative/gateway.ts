@@ -67,7 +67,8 @@ export class Gateway {
 
   /** Programs (or with no targets, removes) the hosts of a route. */
   setRoute(namespace: string, route: string, hosts: string[], targets: TrafficTarget[]): void {
-    for (const [h, e] of [...this.hosts]) if (e.namespace === namespace && e.route === route) this.hosts.delete(h);
+    for (const [h, e] of [...this.hosts])
+      if (e.namespace === namespace && e.route === route) this.hosts.delete(h);
     if (targets.length === 0) return;
     for (const h of hosts) this.hosts.set(h.toLowerCase(), { namespace, route, targets });
   }

@@ -106,7 +106,10 @@ function durationMs(v: string | undefined, fallback: number): number {
 }
 
 /** Reads the sim annotations; a malformed value falls back to its default (listed in `invalid`). */
-export function parseTunables(annotations: Record<string, string> = {}): { tunables: Tunables; invalid: string[] } {
+export function parseTunables(annotations: Record<string, string> = {}): {
+  tunables: Tunables;
+  invalid: string[];
+} {
   const invalid: string[] = [];
   const dur = (key: string, fallback: number) => {
     const v = annotations[key];

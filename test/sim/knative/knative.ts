@@ -52,7 +52,9 @@ export class Knative {
     };
     const ctx = this.ctx;
     this.kubelet = new Kubelet(ctx);
-    this.autoscaler = new Autoscaler(ctx, this.kubelet, (ns, rev) => this.queues.revision.add(`${ns}/${rev}`));
+    this.autoscaler = new Autoscaler(ctx, this.kubelet, (ns, rev) =>
+      this.queues.revision.add(`${ns}/${rev}`),
+    );
     this.kubelet.onEndpointsChanged = (ns, rev) => {
       this.autoscaler.endpointsChanged(ns, rev);
       this.queues.revision.add(`${ns}/${rev}`);
@@ -118,7 +120,8 @@ export class Knative {
     const key = keyOf(o);
     const ns = o.metadata.namespace as string;
     const q = this.queues;
-    const owner = (kind: string) => o.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind)?.name;
+    const owner = (kind: string) =>
+      o.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind)?.name;
     switch (e.res) {
       case RES.ksvc:
         q.service.add(key);

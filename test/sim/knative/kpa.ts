@@ -267,7 +267,10 @@ export class PodAutoscaler {
     return this.handleScaleToZero(input.now, input.reachable);
   }
 
-  private handleScaleToZero(now: number, reachable: boolean): { want: number; apply?: number; requeue?: number } {
+  private handleScaleToZero(
+    now: number,
+    reachable: boolean,
+  ): { want: number; apply?: number; requeue?: number } {
     const t = this.timings;
     switch (this.active) {
       case "Activating":
@@ -283,7 +286,8 @@ export class PodAutoscaler {
         const lastPodMax = Math.max(t.scaleToZeroGracePeriodMs, retention);
         const inactiveFor = now - this.activeSince;
         if (inactiveFor >= lastPodMax) return { want: 0, apply: 0 };
-        if (retention > 0 && inactiveFor < retention) return { want: 0, requeue: this.activeSince + retention };
+        if (retention > 0 && inactiveFor < retention)
+          return { want: 0, requeue: this.activeSince + retention };
         // Fast path: the activator has already been in the path for the grace period.
         const proxyFor = this.mode === "Proxy" ? now - this.modeSince : 0;
         if (proxyFor >= t.scaleToZeroGracePeriodMs) return { want: 0, apply: 0 };

@@ -55,7 +55,8 @@ class PodRuntime {
     pod: K8sObject,
     timeScale: number,
   ) {
-    this.containers = ((pod.spec as { containers?: ContainerLike[] } | undefined)?.containers ?? []) as ContainerLike[];
+    this.containers = ((pod.spec as { containers?: ContainerLike[] } | undefined)?.containers ??
+      []) as ContainerLike[];
     const annotations = pod.metadata.annotations ?? {};
     this.behaviour = classifyImage(this.containers[0]?.image ?? "", annotations);
     this.startupMs = parseTunables(annotations).tunables.startupTimeMs * timeScale;
@@ -89,7 +90,9 @@ export class Kubelet {
   private stopped = false;
 
   constructor(private readonly ctx: SimContext) {
-    ctx.store.setDeleteHook(RES.pod, (pod) => (this.pods.has(podKey(pod)) && !this.stopped ? "deferred" : undefined));
+    ctx.store.setDeleteHook(RES.pod, (pod) =>
+      this.pods.has(podKey(pod)) && !this.stopped ? "deferred" : undefined,
+    );
   }
 
   private get store(): Store {
@@ -117,7 +120,8 @@ export class Kubelet {
     const ready: PodServer[] = [];
     const reserve: PodServer[] = [];
     for (const rt of this.pods.values()) {
-      if (rt.namespace !== namespace || rt.revision !== revision || rt.phase !== "ready" || !rt.server) continue;
+      if (rt.namespace !== namespace || rt.revision !== revision || rt.phase !== "ready" || !rt.server)
+        continue;
       (rt.reserve ? reserve : ready).push(rt.server);
     }
     return { ready, reserve };
@@ -168,8 +172,19 @@ export class Kubelet {
       this.ctx.timeScale,
     );
     this.pods.set(podKey(pod), rt);
-    this.writeStatus(rt, { phase: "Pending", conditions: [cond("PodScheduled", "True")], containers: "creating" });
-    recordEvent(this.store, "default-scheduler", pod, "Normal", "Scheduled", `Successfully assigned ${rt.namespace}/${rt.name} to sim-node`);
+    this.writeStatus(rt, {
+      phase: "Pending",
+      conditions: [cond("PodScheduled", "True")],
+      containers: "creating",
+    });
+    recordEvent(
+      this.store,
+      "default-scheduler",
+      pod,
+      "Normal",
+      "Scheduled",
+      `Successfully assigned ${rt.namespace}/${rt.name} to sim-node`,
+    );
     rt.after(scaled(this.ctx, CONTAINER_START_MS), () => void this.run(rt));
   }
 
@@ -180,7 +195,9 @@ export class Kubelet {
     if (!pod) return;
     if (!rt.server) {
       const env = Object.fromEntries((rt.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? ""]));
-      const qp = Object.fromEntries((rt.containers.find((c) => c.name === "queue-proxy")?.env ?? []).map((e) => [e.name, e.value ?? ""]));
+      const qp = Object.fromEntries(
+        (rt.containers.find((c) => c.name === "queue-proxy")?.env ?? []).map((e) => [e.name, e.value ?? ""]),
+      );
       const server = new PodServer({
         name: rt.name,
         namespace: rt.namespace,
@@ -200,7 +217,10 @@ export class Kubelet {
       if (!fresh) return;
       this.store.update(RES.pod, {
         ...fresh,
-        metadata: { ...fresh.metadata, annotations: { ...(fresh.metadata.annotations ?? {}), [ANNOTATION.podPort]: String(port) } },
+        metadata: {
+          ...fresh.metadata,
+          annotations: { ...(fresh.metadata.annotations ?? {}), [ANNOTATION.podPort]: String(port) },
+        },
       });
     }
     rt.phase = "running";
@@ -208,16 +228,29 @@ export class Kubelet {
     const user = rt.containers[0]?.name ?? "user-container";
     const app = rt.behaviour.app === "hello" ? "helloworld" : "echo";
     rt.log(user, `${app}: starting server...`);
-    rt.log("queue-proxy", `{"severity":"INFO","message":"Starting queue-proxy","knative.dev/pod":"${rt.name}"}`);
+    rt.log(
+      "queue-proxy",
+      `{"severity":"INFO","message":"Starting queue-proxy","knative.dev/pod":"${rt.name}"}`,
+    );
     this.writeStatus(rt, { phase: "Running", containers: "running" });
-    recordEvent(this.store, "kubelet", pod, "Normal", "Started", `Started container ${rt.containers[0]?.name ?? "user-container"}`);
+    recordEvent(
+      this.store,
+      "kubelet",
+      pod,
+      "Normal",
+      "Started",
+      `Started container ${rt.containers[0]?.name ?? "user-container"}`,
+    );
     if (rt.behaviour.lifecycle === "never-ready") return;
     rt.after(rt.startupMs, () => {
       if (rt.phase !== "running") return;
       if (rt.behaviour.lifecycle === "crash") this.crash(rt);
       else {
         rt.phase = "ready";
-        rt.log(rt.containers[0]?.name ?? "user-container", `${rt.behaviour.app === "hello" ? "helloworld" : "echo"}: listening on port ${userPortOf(rt)}`);
+        rt.log(
+          rt.containers[0]?.name ?? "user-container",
+          `${rt.behaviour.app === "hello" ? "helloworld" : "echo"}: listening on port ${userPortOf(rt)}`,
+        );
         this.writeStatus(rt, { phase: "Running", containers: "ready" });
         this.syncEndpoints(rt);
       }
@@ -243,7 +276,14 @@ export class Kubelet {
     this.writeStatus(rt, { phase: "Running", containers: "crashloop", backoffMs: backoff });
     const pod = this.store.get(RES.pod, rt.namespace, rt.name);
     if (pod) {
-      recordEvent(this.store, "kubelet", pod, "Warning", "BackOff", `Back-off restarting failed container ${rt.containers[0]?.name ?? "user-container"} in pod ${rt.name}_${rt.namespace}(${rt.uid})`);
+      recordEvent(
+        this.store,
+        "kubelet",
+        pod,
+        "Warning",
+        "BackOff",
+        `Back-off restarting failed container ${rt.containers[0]?.name ?? "user-container"} in pod ${rt.name}_${rt.namespace}(${rt.uid})`,
+      );
     }
     rt.after(scaled(this.ctx, backoff), () => void this.run(rt));
   }
@@ -254,7 +294,14 @@ export class Kubelet {
     rt.clearTimers();
     this.syncEndpoints(rt);
     this.writeStatus(rt, { phase: "Running", containers: wasReady || rt.server ? "draining" : "creating" });
-    recordEvent(this.store, "kubelet", pod, "Normal", "Killing", `Stopping container ${rt.containers[0]?.name ?? "user-container"}`);
+    recordEvent(
+      this.store,
+      "kubelet",
+      pod,
+      "Normal",
+      "Killing",
+      `Stopping container ${rt.containers[0]?.name ?? "user-container"}`,
+    );
     const graceMs = ((pod.metadata.deletionGracePeriodSeconds as number | undefined) ?? 30) * 1000;
     // The queue-proxy sleeps so that routers stop sending, then waits for in-flight requests; the grace period caps both.
     const drain = wasReady ? Math.min(scaled(this.ctx, DRAIN_SLEEP_MS), scaled(this.ctx, graceMs)) : 0;
@@ -293,12 +340,20 @@ export class Kubelet {
 
   private writeStatus(
     rt: PodRuntime,
-    s: { phase: string; conditions?: Record<string, unknown>[]; containers: "creating" | "running" | "ready" | "crashloop" | "draining"; backoffMs?: number },
+    s: {
+      phase: string;
+      conditions?: Record<string, unknown>[];
+      containers: "creating" | "running" | "ready" | "crashloop" | "draining";
+      backoffMs?: number;
+    },
   ): void {
     const pod = this.store.get(RES.pod, rt.namespace, rt.name);
     if (!pod || this.stopped) return;
     const now = rfc3339(new Date());
-    const old = (pod.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; startTime?: string };
+    const old = (pod.status ?? {}) as {
+      conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+      startTime?: string;
+    };
     const ready = s.containers === "ready";
     const started = s.containers !== "creating";
     const userName = rt.containers[0]?.name ?? "user-container";
@@ -307,15 +362,15 @@ export class Kubelet {
     const userReady = ready || s.containers === "running" || s.containers === "draining";
     const unready = [...(userReady ? [] : [userName]), ...(ready ? [] : ["queue-proxy"])];
     const notReady = `containers with unready status: [${unready.join(" ")}]`;
-    const conditions =
-      s.conditions ??
-      [
-        cond("PodReadyToStartContainers", "True"),
-        cond("Initialized", "True"),
-        ready ? cond("Ready", "True") : cond("Ready", "False", "ContainersNotReady", notReady),
-        ready ? cond("ContainersReady", "True") : cond("ContainersReady", "False", "ContainersNotReady", notReady),
-        cond("PodScheduled", "True"),
-      ];
+    const conditions = s.conditions ?? [
+      cond("PodReadyToStartContainers", "True"),
+      cond("Initialized", "True"),
+      ready ? cond("Ready", "True") : cond("Ready", "False", "ContainersNotReady", notReady),
+      ready
+        ? cond("ContainersReady", "True")
+        : cond("ContainersReady", "False", "ContainersNotReady", notReady),
+      cond("PodScheduled", "True"),
+    ];
     for (const c of conditions) {
       const before = old.conditions?.find((o) => o.type === c.type);
       c.lastTransitionTime = before && before.status === c.status ? before.lastTransitionTime : now;

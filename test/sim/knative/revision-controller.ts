@@ -12,7 +12,15 @@ import { RES, type ContainerSpec, type SimContext, type TemplateSpec } from "./c
 import { recordEvent } from "./events.js";
 import { classifyImage } from "./images.js";
 import { ANNOTATION, LABEL, deploymentName, privateServiceName } from "./names.js";
-import { controllerRef, isControlledBy, jsonEqual, postProcess, preProcess, writeStatus, type KStatus } from "./status.js";
+import {
+  controllerRef,
+  isControlledBy,
+  jsonEqual,
+  postProcess,
+  preProcess,
+  writeStatus,
+  type KStatus,
+} from "./status.js";
 import { clusterIP } from "./workloads.js";
 import { splitKey } from "./workqueue.js";
 
@@ -34,7 +42,8 @@ export interface RevisionDeps {
 /** makeLabels: the revision's labels (minus routing ones) plus revision name/UID and a default `app`. */
 export function podLabels(rev: K8sObject): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rev.metadata.labels ?? {})) if (!EXCLUDED_LABELS.includes(k)) labels[k] = v;
+  for (const [k, v] of Object.entries(rev.metadata.labels ?? {}))
+    if (!EXCLUDED_LABELS.includes(k)) labels[k] = v;
   labels[LABEL.revision] = rev.metadata.name as string;
   labels[LABEL.revisionUID] = rev.metadata.uid as string;
   labels[LABEL.app] ??= rev.metadata.name as string;
@@ -189,7 +198,8 @@ export function reconcileRevision(ctx: SimContext, deps: RevisionDeps, key: stri
   const [ns, name] = splitKey(key);
   const rev = store.get(RES.revision, ns, name);
   if (!rev || rev.metadata.deletionTimestamp) return;
-  const readyBefore = (rev.status as KStatus | undefined)?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const readyBefore =
+    (rev.status as KStatus | undefined)?.conditions?.find((c) => c.type === "Ready")?.status === "True";
   const status = preProcess(revisionConditions, rev);
   const spec = (rev.spec ?? {}) as TemplateSpec;
   const container = spec.containers?.[0] ?? {};
@@ -208,7 +218,10 @@ export function reconcileRevision(ctx: SimContext, deps: RevisionDeps, key: stri
   }
   const repo = image.split("@")[0].replace(/:[^/:]+$/, "");
   status.containerStatuses = [
-    { name: container.name || "user-container", imageDigest: `${repo}@sha256:${createHash("sha256").update(image).digest("hex")}` },
+    {
+      name: container.name || "user-container",
+      imageDigest: `${repo}@sha256:${createHash("sha256").update(image).digest("hex")}`,
+    },
   ];
 
   reconcileDeployment(ctx, rev, status);
@@ -223,7 +236,14 @@ function finish(ctx: SimContext, rev: K8sObject, status: KStatus, readyBefore: b
   const written = writeStatus(ctx.store, RES.revision, rev, status);
   const readyAfter = revisionConditions.isTrue(status);
   if (!readyBefore && readyAfter) {
-    recordEvent(ctx.store, "revision-controller", written, "Normal", "RevisionReady", "Revision becomes ready upon all resources being ready");
+    recordEvent(
+      ctx.store,
+      "revision-controller",
+      written,
+      "Normal",
+      "RevisionReady",
+      "Revision becomes ready upon all resources being ready",
+    );
   }
 }
 
@@ -239,7 +259,12 @@ function reconcileDeployment(ctx: SimContext, rev: K8sObject, status: KStatus): 
     return;
   }
   if (!isControlledBy(deployment, rev)) {
-    revisionConditions.markFalse(status, "ResourcesAvailable", "NotOwned", `There is an existing Deployment "${dname}" that we do not own.`);
+    revisionConditions.markFalse(
+      status,
+      "ResourcesAvailable",
+      "NotOwned",
+      `There is an existing Deployment "${dname}" that we do not own.`,
+    );
     return;
   }
   const ds = (deployment.status ?? {}) as DeploymentStatus;
@@ -253,7 +278,12 @@ function reconcileDeployment(ctx: SimContext, rev: K8sObject, status: KStatus): 
       const t = cs.lastState?.terminated;
       if (t) {
         const message = t.exitCode === 0 && !t.message ? "container exited with no error" : (t.message ?? "");
-        revisionConditions.markFalse(status, "ContainerHealthy", `ExitCode${t.exitCode}`, `Container failed with: ${message}`);
+        revisionConditions.markFalse(
+          status,
+          "ContainerHealthy",
+          `ExitCode${t.exitCode}`,
+          `Container failed with: ${message}`,
+        );
         break;
       }
       const w = cs.state?.waiting;
@@ -281,29 +311,40 @@ interface PodStatusLike {
 }
 
 function deploymentTimedOut(ds: DeploymentStatus): boolean {
-  return ds.conditions?.some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded") ?? false;
+  return (
+    ds.conditions?.some((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded") ?? false
+  );
 }
 
 /** TransformDeploymentStatus + PropagateDeploymentStatus (pkg/apis/serving/k8s_lifecycle.go). */
 function propagateDeploymentStatus(status: KStatus, ds: DeploymentStatus): void {
-  let state: { status: string; reason: string; message: string } = { status: "Unknown", reason: "Deploying", message: "" };
+  let state: { status: string; reason: string; message: string } = {
+    status: "Unknown",
+    reason: "Deploying",
+    message: "",
+  };
   const progressing = ds.conditions?.find((c) => c.type === "Progressing");
   const failure = ds.conditions?.find((c) => c.type === "ReplicaFailure");
   if (progressing?.status === "True") state = { status: "True", reason: "", message: "" };
-  else if (progressing?.status === "False") state = { status: "False", reason: progressing.reason ?? "", message: progressing.message ?? "" };
-  else if (progressing) state = { status: "Unknown", reason: progressing.reason ?? "", message: progressing.message ?? "" };
+  else if (progressing?.status === "False")
+    state = { status: "False", reason: progressing.reason ?? "", message: progressing.message ?? "" };
+  else if (progressing)
+    state = { status: "Unknown", reason: progressing.reason ?? "", message: progressing.message ?? "" };
   if (failure?.status === "True" && state.status !== "False") {
     state = { status: "False", reason: failure.reason ?? "", message: failure.message ?? "" };
   }
   if (state.status === "True") revisionConditions.markTrue(status, "ResourcesAvailable");
-  else if (state.status === "False") revisionConditions.markFalse(status, "ResourcesAvailable", state.reason, state.message);
+  else if (state.status === "False")
+    revisionConditions.markFalse(status, "ResourcesAvailable", state.reason, state.message);
   else revisionConditions.markUnknown(status, "ResourcesAvailable", state.reason, state.message);
 }
 
 /** PropagateAutoscalerStatus (pkg/apis/serving/v1/revision_lifecycle.go). */
 function propagateAutoscalerStatus(status: KStatus, pa: PaStatus | undefined): void {
   const c = revisionConditions;
-  const resUnavailable = c.get(status, "ResourcesAvailable")?.status === "False" || c.get(status, "ContainerHealthy")?.status === "False";
+  const resUnavailable =
+    c.get(status, "ResourcesAvailable")?.status === "False" ||
+    c.get(status, "ContainerHealthy")?.status === "False";
   delete status.actualReplicas;
   delete status.desiredReplicas;
   if (!pa) {
@@ -317,13 +358,21 @@ function propagateAutoscalerStatus(status: KStatus, pa: PaStatus | undefined): v
     c.markTrue(status, "ResourcesAvailable");
     c.markTrue(status, "ContainerHealthy");
   }
-  if (c.get(status, "ResourcesAvailable")?.status === "True" && (!pa.serviceName || !pa.scaleTargetInitialized)) {
+  if (
+    c.get(status, "ResourcesAvailable")?.status === "True" &&
+    (!pa.serviceName || !pa.scaleTargetInitialized)
+  ) {
     c.markUnknown(status, "ResourcesAvailable", "Deploying", "");
   }
   if (pa.ready.status === "Unknown") c.markUnknown(status, "Active", pa.ready.reason, pa.ready.message);
   else if (pa.ready.status === "False") {
     if (!pa.scaleTargetInitialized && !resUnavailable && pa.serviceName) {
-      c.markFalse(status, "ResourcesAvailable", "ProgressDeadlineExceeded", "Initial scale was never achieved");
+      c.markFalse(
+        status,
+        "ResourcesAvailable",
+        "ProgressDeadlineExceeded",
+        "Initial scale was never achieved",
+      );
     }
     c.markFalse(status, "Active", pa.ready.reason, pa.ready.message);
   } else c.markTrue(status, "Active");
@@ -333,5 +382,6 @@ function ensureService(ctx: SimContext, desired: K8sObject): void {
   const ns = desired.metadata.namespace as string;
   const existing = ctx.store.get(RES.service, ns, desired.metadata.name as string);
   if (!existing) ctx.store.create(RES.service, desired);
-  else if (!jsonEqual(existing.spec, desired.spec)) ctx.store.update(RES.service, { ...existing, spec: desired.spec });
+  else if (!jsonEqual(existing.spec, desired.spec))
+    ctx.store.update(RES.service, { ...existing, spec: desired.spec });
 }

@@ -10,7 +10,16 @@ import { RES, type SimContext } from "./context.js";
 import type { TrafficTarget } from "./gateway.js";
 import { LABEL } from "./names.js";
 import type { TrafficSpec } from "./service-controller.js";
-import { controllerRef, getCondition, jsonEqual, postProcess, preProcess, rfc3339, writeStatus, type KStatus } from "./status.js";
+import {
+  controllerRef,
+  getCondition,
+  jsonEqual,
+  postProcess,
+  preProcess,
+  rfc3339,
+  writeStatus,
+  type KStatus,
+} from "./status.js";
 import { splitKey } from "./workqueue.js";
 
 /** Where the placeholder Service points: the ingress's in-cluster name, as with Kourier. */
@@ -25,7 +34,12 @@ interface StatusTraffic {
 }
 
 export function routeHosts(ctx: SimContext, namespace: string, name: string): string[] {
-  const hosts = [`${name}.${namespace}.${ctx.domain}`, `${name}.${namespace}.svc.cluster.local`, `${name}.${namespace}.svc`, `${name}.${namespace}`];
+  const hosts = [
+    `${name}.${namespace}.${ctx.domain}`,
+    `${name}.${namespace}.svc.cluster.local`,
+    `${name}.${namespace}.svc`,
+    `${name}.${namespace}`,
+  ];
   return [...new Set(hosts)];
 }
 
@@ -36,7 +50,12 @@ export function reconcileRoute(ctx: SimContext, key: string): void {
   if (!route || route.metadata.deletionTimestamp) return;
   const status = preProcess(routeConditions, route);
   if (route.metadata.generation !== status.observedGeneration) {
-    routeConditions.markUnknown(status, "IngressReady", "IngressNotConfigured", "Ingress has not yet been reconciled.");
+    routeConditions.markUnknown(
+      status,
+      "IngressReady",
+      "IngressNotConfigured",
+      "Ingress has not yet been reconciled.",
+    );
   }
   status.url = `http://${name}.${ns}.${ctx.domain}`;
 
@@ -46,9 +65,15 @@ export function reconcileRoute(ctx: SimContext, key: string): void {
     routeConditions.markTrue(status, "AllTrafficAssigned");
     status.address = { url: `http://${name}.${ns}.svc.cluster.local` };
     ensurePlaceholderService(ctx, route);
-    routeConditions.markTrueWithReason(status, "CertificateProvisioned", "TLSNotEnabled", "external-domain-tls is not enabled");
+    routeConditions.markTrueWithReason(
+      status,
+      "CertificateProvisioned",
+      "TLSNotEnabled",
+      "external-domain-tls is not enabled",
+    );
     const byRevision = new Map<string, number>();
-    for (const t of traffic) byRevision.set(t.revisionName, (byRevision.get(t.revisionName) ?? 0) + t.percent);
+    for (const t of traffic)
+      byRevision.set(t.revisionName, (byRevision.get(t.revisionName) ?? 0) + t.percent);
     const targets: TrafficTarget[] = [...byRevision].map(([revision, percent]) => ({ revision, percent }));
     ctx.gateway.setRoute(ns, name, routeHosts(ctx, ns, name), targets);
     routeConditions.markTrue(status, "IngressReady");
@@ -68,15 +93,31 @@ function configureTraffic(ctx: SimContext, route: K8sObject, status: KStatus): S
     if (t.configurationName) {
       const config = store.get(RES.configuration, ns, t.configurationName);
       if (!config) {
-        routeConditions.markFalse(status, "AllTrafficAssigned", "ConfigurationMissing", `Configuration "${t.configurationName}" referenced in traffic not found.`);
+        routeConditions.markFalse(
+          status,
+          "AllTrafficAssigned",
+          "ConfigurationMissing",
+          `Configuration "${t.configurationName}" referenced in traffic not found.`,
+        );
         return undefined;
       }
-      const latestReady = (config.status as KStatus | undefined)?.latestReadyRevisionName as string | undefined;
+      const latestReady = (config.status as KStatus | undefined)?.latestReadyRevisionName as
+        string | undefined;
       if (!latestReady) {
         if (getCondition(config, "Ready")?.status === "False") {
-          routeConditions.markFalse(status, "AllTrafficAssigned", "RevisionMissing", `Configuration "${config.metadata.name}" does not have any ready Revision.`);
+          routeConditions.markFalse(
+            status,
+            "AllTrafficAssigned",
+            "RevisionMissing",
+            `Configuration "${config.metadata.name}" does not have any ready Revision.`,
+          );
         } else {
-          routeConditions.markUnknown(status, "AllTrafficAssigned", "RevisionMissing", `Configuration "${config.metadata.name}" is waiting for a Revision to become ready.`);
+          routeConditions.markUnknown(
+            status,
+            "AllTrafficAssigned",
+            "RevisionMissing",
+            `Configuration "${config.metadata.name}" is waiting for a Revision to become ready.`,
+          );
         }
         return undefined;
       }
@@ -84,14 +125,29 @@ function configureTraffic(ctx: SimContext, route: K8sObject, status: KStatus): S
     } else if (t.revisionName) {
       const rev = store.get(RES.revision, ns, t.revisionName);
       if (!rev) {
-        routeConditions.markFalse(status, "AllTrafficAssigned", "RevisionMissing", `Revision "${t.revisionName}" referenced in traffic not found.`);
+        routeConditions.markFalse(
+          status,
+          "AllTrafficAssigned",
+          "RevisionMissing",
+          `Revision "${t.revisionName}" referenced in traffic not found.`,
+        );
         return undefined;
       }
       if (!revisionIsReady(rev)) {
         if (getCondition(rev, "Ready")?.status === "False") {
-          routeConditions.markFalse(status, "AllTrafficAssigned", "RevisionMissing", `Revision "${t.revisionName}" failed to become ready.`);
+          routeConditions.markFalse(
+            status,
+            "AllTrafficAssigned",
+            "RevisionMissing",
+            `Revision "${t.revisionName}" failed to become ready.`,
+          );
         } else {
-          routeConditions.markUnknown(status, "AllTrafficAssigned", "RevisionMissing", `Revision "${t.revisionName}" is not yet ready.`);
+          routeConditions.markUnknown(
+            status,
+            "AllTrafficAssigned",
+            "RevisionMissing",
+            `Revision "${t.revisionName}" is not yet ready.`,
+          );
         }
         return undefined;
       }
@@ -116,7 +172,12 @@ function ensurePlaceholderService(ctx: SimContext, route: K8sObject): void {
     metadata: {
       name,
       namespace: ns,
-      labels: { [LABEL.route]: name, ...(route.metadata.labels?.[LABEL.service] ? { [LABEL.service]: route.metadata.labels[LABEL.service] } : {}) },
+      labels: {
+        [LABEL.route]: name,
+        ...(route.metadata.labels?.[LABEL.service]
+          ? { [LABEL.service]: route.metadata.labels[LABEL.service] }
+          : {}),
+      },
       ownerReferences: [controllerRef(route)],
     },
     spec: {
@@ -128,7 +189,8 @@ function ensurePlaceholderService(ctx: SimContext, route: K8sObject): void {
   };
   const existing = ctx.store.get(RES.service, ns, name);
   if (!existing) ctx.store.create(RES.service, desired);
-  else if (!jsonEqual(existing.spec, desired.spec)) ctx.store.update(RES.service, { ...existing, spec: desired.spec });
+  else if (!jsonEqual(existing.spec, desired.spec))
+    ctx.store.update(RES.service, { ...existing, spec: desired.spec });
 }
 
 /** The labeler: revisions this route sends traffic to are "active", the configuration's others "reserve". */
@@ -136,7 +198,9 @@ function labelRevisions(ctx: SimContext, route: K8sObject, active: Set<string>):
   const { store } = ctx;
   const ns = route.metadata.namespace as string;
   const configs = new Set(
-    (((route.spec ?? {}) as { traffic?: TrafficSpec[] }).traffic ?? []).map((t) => t.configurationName).filter(Boolean),
+    (((route.spec ?? {}) as { traffic?: TrafficSpec[] }).traffic ?? [])
+      .map((t) => t.configurationName)
+      .filter(Boolean),
   );
   for (const rev of store.list(RES.revision, ns).items) {
     const name = rev.metadata.name as string;
@@ -148,7 +212,10 @@ function labelRevisions(ctx: SimContext, route: K8sObject, active: Set<string>):
     labels[ROUTING_STATE_LABEL] = state;
     if (state === "active") labels[LABEL.route] = route.metadata.name as string;
     else delete labels[LABEL.route];
-    const annotations = { ...(rev.metadata.annotations ?? {}), [ROUTING_STATE_MODIFIED]: rfc3339(new Date()) };
+    const annotations = {
+      ...(rev.metadata.annotations ?? {}),
+      [ROUTING_STATE_MODIFIED]: rfc3339(new Date()),
+    };
     store.update(RES.revision, { ...rev, metadata: { ...rev.metadata, labels, annotations } });
   }
 }

@@ -7,7 +7,15 @@ import { serviceConditions } from "./conditions.js";
 import { RES, type RevisionTemplate, type SimContext } from "./context.js";
 import { recordEvent } from "./events.js";
 import { ANNOTATION, LABEL } from "./names.js";
-import { controllerRef, isControlledBy, jsonEqual, postProcess, preProcess, writeStatus, type KStatus } from "./status.js";
+import {
+  controllerRef,
+  isControlledBy,
+  jsonEqual,
+  postProcess,
+  preProcess,
+  writeStatus,
+  type KStatus,
+} from "./status.js";
 import { splitKey } from "./workqueue.js";
 
 export interface TrafficSpec {
@@ -29,7 +37,9 @@ export function makeConfiguration(ksvc: K8sObject, existing?: K8sObject): K8sObj
   const name = ksvc.metadata.name as string;
   const annotations = { ...(ksvc.metadata.annotations ?? {}) };
   for (const k of [ANNOTATION.lastApplied, ...ROLLOUT_DURATION]) delete annotations[k];
-  const routes = new Set((existing?.metadata.annotations?.[ANNOTATION.routes] ?? "").split(",").filter(Boolean));
+  const routes = new Set(
+    (existing?.metadata.annotations?.[ANNOTATION.routes] ?? "").split(",").filter(Boolean),
+  );
   routes.add(name);
   annotations[ANNOTATION.routes] = [...routes].sort().join(",");
   return {
@@ -39,7 +49,11 @@ export function makeConfiguration(ksvc: K8sObject, existing?: K8sObject): K8sObj
       name,
       namespace: ksvc.metadata.namespace,
       ownerReferences: [controllerRef(ksvc)],
-      labels: { ...(ksvc.metadata.labels ?? {}), [LABEL.service]: name, [LABEL.serviceUID]: ksvc.metadata.uid as string },
+      labels: {
+        ...(ksvc.metadata.labels ?? {}),
+        [LABEL.service]: name,
+        [LABEL.serviceUID]: ksvc.metadata.uid as string,
+      },
       annotations,
     },
     spec: { template: (ksvc.spec as ServiceSpec | undefined)?.template ?? {} },
@@ -52,8 +66,8 @@ export function makeRoute(ksvc: K8sObject): K8sObject {
   delete annotations[ANNOTATION.lastApplied];
   // The webhook defaults an empty traffic block to all traffic on the latest revision.
   const given = (ksvc.spec as ServiceSpec | undefined)?.traffic;
-  const traffic: TrafficSpec[] = (given?.length ? given : [{ latestRevision: true, percent: 100 }]).map((t) =>
-    t.revisionName ? { ...t } : { ...t, configurationName: name },
+  const traffic: TrafficSpec[] = (given?.length ? given : [{ latestRevision: true, percent: 100 }]).map(
+    (t) => (t.revisionName ? { ...t } : { ...t, configurationName: name }),
   );
   return {
     apiVersion: "serving.knative.dev/v1",
@@ -128,7 +142,12 @@ function child(
   }
   if (!isControlledBy(existing, ksvc)) {
     const condition = kind === "Configuration" ? "ConfigurationsReady" : "RoutesReady";
-    serviceConditions.markFalse(status, condition, "NotOwned", `There is an existing ${kind} "${name}" that we do not own.`);
+    serviceConditions.markFalse(
+      status,
+      condition,
+      "NotOwned",
+      `There is an existing ${kind} "${name}" that we do not own.`,
+    );
     return undefined;
   }
   const desired = make(ksvc, existing);
@@ -142,7 +161,11 @@ function child(
   return store.update(res, {
     ...existing,
     spec: desired.spec,
-    metadata: { ...existing.metadata, labels: desired.metadata.labels, annotations: desired.metadata.annotations },
+    metadata: {
+      ...existing.metadata,
+      labels: desired.metadata.labels,
+      annotations: desired.metadata.annotations,
+    },
   });
 }
 
@@ -167,7 +190,8 @@ function propagateRoute(status: KStatus, rs: KStatus): void {
   const rc = rs.conditions?.find((c) => c.type === "Ready");
   if (!rc) return;
   if (rc.status === "True") serviceConditions.markTrue(status, "RoutesReady");
-  else if (rc.status === "False") serviceConditions.markFalse(status, "RoutesReady", rc.reason ?? "", rc.message ?? "");
+  else if (rc.status === "False")
+    serviceConditions.markFalse(status, "RoutesReady", rc.reason ?? "", rc.message ?? "");
   else serviceConditions.markUnknown(status, "RoutesReady", rc.reason ?? "", rc.message ?? "");
 }
 
@@ -177,7 +201,11 @@ function checkRoutesNotReady(status: KStatus, config: K8sObject, route: K8sObjec
   const want = ((route.spec as { traffic?: TrafficSpec[] }).traffic ?? []).map((t) => {
     const { latestRevision: _l, ...rest } = t;
     return rest.configurationName === config.metadata.name
-      ? { ...rest, configurationName: undefined, revisionName: (config.status as KStatus | undefined)?.latestReadyRevisionName }
+      ? {
+          ...rest,
+          configurationName: undefined,
+          revisionName: (config.status as KStatus | undefined)?.latestReadyRevisionName,
+        }
       : rest;
   });
   const got = (((route.status ?? {}) as KStatus).traffic as TrafficSpec[] | undefined)?.map((t) => {
@@ -186,6 +214,11 @@ function checkRoutesNotReady(status: KStatus, config: K8sObject, route: K8sObjec
     return rest;
   });
   if (!got || got.length !== want.length || !jsonEqual(got, want)) {
-    serviceConditions.markUnknown(status, "RoutesReady", "TrafficNotMigrated", "Traffic is not yet migrated to the latest revision.");
+    serviceConditions.markUnknown(
+      status,
+      "RoutesReady",
+      "TrafficNotMigrated",
+      "Traffic is not yet migrated to the latest revision.",
+    );
   }
 }

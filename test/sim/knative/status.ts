@@ -26,7 +26,13 @@ export function preProcess(set: ConditionSet, obj: K8sObject): KStatus {
   const status = structuredClone((obj.status ?? {}) as KStatus);
   set.initialize(status, instant());
   if (status.observedGeneration !== obj.metadata.generation) {
-    set.markUnknown(status, set.happy, "NewObservedGenFailure", "unsuccessfully observed a new generation", instant());
+    set.markUnknown(
+      status,
+      set.happy,
+      "NewObservedGenFailure",
+      "unsuccessfully observed a new generation",
+      instant(),
+    );
   }
   return status;
 }

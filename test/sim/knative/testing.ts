@@ -17,7 +17,9 @@ export function hostGet(base: string, host: string, path = "/", timeoutMs = 30_0
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, ms: performance.now() - started }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers, ms: performance.now() - started }),
+      );
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error(`GET ${host}${path}: no answer in ${timeoutMs} ms`)));
@@ -28,7 +30,12 @@ export function hostGet(base: string, host: string, path = "/", timeoutMs = 30_0
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -57,7 +64,12 @@ export interface LoadResult {
 }
 
 /** A closed-loop load: `connections` clients each sending the next request when the previous one answers. */
-export async function closedLoop(base: string, host: string, connections: number, durationMs: number): Promise<LoadResult> {
+export async function closedLoop(
+  base: string,
+  host: string,
+  connections: number,
+  durationMs: number,
+): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const out: LoadResult = { requests: 0, statuses: {}, errors: 0, pods: new Set() };
   const until = Date.now() + durationMs;

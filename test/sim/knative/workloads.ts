@@ -21,7 +21,10 @@ interface DeploymentSpec {
   replicas?: number;
   selector?: { matchLabels?: Record<string, string> };
   progressDeadlineSeconds?: number;
-  template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
+  template?: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: unknown;
+  };
 }
 
 interface Condition {
@@ -96,7 +99,14 @@ export class WorkloadControllers {
           template: { metadata: { ...(spec.template?.metadata ?? {}), labels }, spec: spec.template?.spec },
         },
       });
-      recordEvent(store, "deployment-controller", d, "Normal", "ScalingReplicaSet", `Scaled up replica set ${rsName} to ${replicas}`);
+      recordEvent(
+        store,
+        "deployment-controller",
+        d,
+        "Normal",
+        "ScalingReplicaSet",
+        `Scaled up replica set ${rsName} to ${replicas}`,
+      );
       progressReason = "NewReplicaSetCreated";
     } else if ((current.spec as { replicas?: number }).replicas !== replicas) {
       const from = (current.spec as { replicas?: number }).replicas ?? 0;
@@ -104,12 +114,22 @@ export class WorkloadControllers {
         ...current,
         metadata: {
           ...current.metadata,
-          annotations: { ...(current.metadata.annotations ?? {}), "deployment.kubernetes.io/desired-replicas": String(replicas) },
+          annotations: {
+            ...(current.metadata.annotations ?? {}),
+            "deployment.kubernetes.io/desired-replicas": String(replicas),
+          },
         },
         spec: { ...(current.spec as object), replicas },
       });
       const verb = replicas > from ? "up" : "down";
-      recordEvent(store, "deployment-controller", d, "Normal", "ScalingReplicaSet", `Scaled ${verb} replica set ${rsName} from ${from} to ${replicas}`);
+      recordEvent(
+        store,
+        "deployment-controller",
+        d,
+        "Normal",
+        "ScalingReplicaSet",
+        `Scaled ${verb} replica set ${rsName} from ${from} to ${replicas}`,
+      );
     }
     for (const old of owned) {
       if (old.metadata.name !== rsName && (old.spec as { replicas?: number }).replicas !== 0) {
@@ -117,9 +137,16 @@ export class WorkloadControllers {
       }
     }
 
-    const rsStatus = (current.status ?? {}) as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+    const rsStatus = (current.status ?? {}) as {
+      replicas?: number;
+      readyReplicas?: number;
+      availableReplicas?: number;
+    };
     const all = owned.filter((rs) => rs.metadata.name !== rsName).concat([current]);
-    const total = all.reduce((s, rs) => s + ((rs.status as { replicas?: number } | undefined)?.replicas ?? 0), 0);
+    const total = all.reduce(
+      (s, rs) => s + ((rs.status as { replicas?: number } | undefined)?.replicas ?? 0),
+      0,
+    );
     const ready = rsStatus.readyReplicas ?? 0;
     const available = rsStatus.availableReplicas ?? 0;
     const updated = rsStatus.replicas ?? 0;
@@ -137,23 +164,54 @@ export class WorkloadControllers {
     const old = ((d.status ?? {}) as { conditions?: Condition[] }).conditions ?? [];
     let progressing: Omit<Condition, "lastUpdateTime" | "lastTransitionTime">;
     if (complete) {
-      progressing = { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rsName}" has successfully progressed.` };
+      progressing = {
+        type: "Progressing",
+        status: "True",
+        reason: "NewReplicaSetAvailable",
+        message: `ReplicaSet "${rsName}" has successfully progressed.`,
+      };
     } else if (now - since >= deadlineMs) {
-      progressing = { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${rsName}" has timed out progressing.` };
+      progressing = {
+        type: "Progressing",
+        status: "False",
+        reason: "ProgressDeadlineExceeded",
+        message: `ReplicaSet "${rsName}" has timed out progressing.`,
+      };
     } else {
       progressing = progressReason
-        ? { type: "Progressing", status: "True", reason: progressReason, message: `Created new replica set "${rsName}"` }
-        : { type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rsName}" is progressing.` };
+        ? {
+            type: "Progressing",
+            status: "True",
+            reason: progressReason,
+            message: `Created new replica set "${rsName}"`,
+          }
+        : {
+            type: "Progressing",
+            status: "True",
+            reason: "ReplicaSetUpdated",
+            message: `ReplicaSet "${rsName}" is progressing.`,
+          };
       this.requeue("deployment", key, deadlineMs - (now - since) + 5);
     }
     const availableCond =
       available >= replicas
-        ? { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability." }
-        : { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability." };
+        ? {
+            type: "Available",
+            status: "True",
+            reason: "MinimumReplicasAvailable",
+            message: "Deployment has minimum availability.",
+          }
+        : {
+            type: "Available",
+            status: "False",
+            reason: "MinimumReplicasUnavailable",
+            message: "Deployment does not have minimum availability.",
+          };
     const stamp = rfc3339(new Date(now));
     const conditions = [availableCond, progressing].map((c) => {
       const before = old.find((o) => o.type === c.type);
-      const same = before && before.status === c.status && before.reason === c.reason && before.message === c.message;
+      const same =
+        before && before.status === c.status && before.reason === c.reason && before.message === c.message;
       if (same) return before;
       return {
         ...c,
@@ -170,8 +228,10 @@ export class WorkloadControllers {
       conditions,
     };
     if (total - available > 0) status.unavailableReplicas = total - available;
-    for (const k of ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"]) if (status[k] === 0) delete status[k];
-    if (!jsonEqual(d.status, status)) store.update(RES.deployment, { ...d, status }, { subresource: "status" });
+    for (const k of ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"])
+      if (status[k] === 0) delete status[k];
+    if (!jsonEqual(d.status, status))
+      store.update(RES.deployment, { ...d, status }, { subresource: "status" });
   }
 
   reconcileReplicaSet(key: string): void {
@@ -179,7 +239,13 @@ export class WorkloadControllers {
     const [ns, name] = splitKey(key);
     const rs = store.get(RES.replicaSet, ns, name);
     if (!rs || rs.metadata.deletionTimestamp) return;
-    const spec = rs.spec as { replicas?: number; template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> } };
+    const spec = rs.spec as {
+      replicas?: number;
+      template?: {
+        metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+        spec?: Record<string, unknown>;
+      };
+    };
     const want = spec.replicas ?? 1;
     const pods = store.list(RES.pod, ns).items.filter((p) => ownedBy(p, rs.metadata.uid));
     const active = pods.filter((p) => !p.metadata.deletionTimestamp);
@@ -199,25 +265,44 @@ export class WorkloadControllers {
           status: { phase: "Pending", qosClass: "Burstable" },
         });
         active.push(pod);
-        recordEvent(store, "replicaset-controller", rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`);
+        recordEvent(
+          store,
+          "replicaset-controller",
+          rs,
+          "Normal",
+          "SuccessfulCreate",
+          `Created pod: ${pod.metadata.name}`,
+        );
       }
     } else if (active.length > want) {
       const ranked = [...active].sort((a, b) => {
         const ra = isPodReady(a) ? 1 : 0;
         const rb = isPodReady(b) ? 1 : 0;
         if (ra !== rb) return ra - rb;
-        return Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? "") || ((b.metadata.name ?? "") < (a.metadata.name ?? "") ? -1 : 1);
+        return (
+          Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? "") ||
+          ((b.metadata.name ?? "") < (a.metadata.name ?? "") ? -1 : 1)
+        );
       });
       for (const pod of ranked.slice(0, active.length - want)) {
         try {
           store.delete(RES.pod, ns, pod.metadata.name as string);
-          recordEvent(store, "replicaset-controller", rs, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata.name}`);
+          recordEvent(
+            store,
+            "replicaset-controller",
+            rs,
+            "Normal",
+            "SuccessfulDelete",
+            `Deleted pod: ${pod.metadata.name}`,
+          );
         } catch {
           // Already gone: the next event recounts.
         }
       }
     }
-    const now = store.list(RES.pod, ns).items.filter((p) => ownedBy(p, rs.metadata.uid) && !p.metadata.deletionTimestamp);
+    const now = store
+      .list(RES.pod, ns)
+      .items.filter((p) => ownedBy(p, rs.metadata.uid) && !p.metadata.deletionTimestamp);
     const ready = now.filter(isPodReady).length;
     const status: Record<string, unknown> = {
       replicas: now.length,
@@ -226,7 +311,9 @@ export class WorkloadControllers {
       availableReplicas: ready,
       observedGeneration: rs.metadata.generation,
     };
-    for (const k of ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"]) if (status[k] === 0) delete status[k];
-    if (!jsonEqual(rs.status, status)) store.update(RES.replicaSet, { ...rs, status }, { subresource: "status" });
+    for (const k of ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"])
+      if (status[k] === 0) delete status[k];
+    if (!jsonEqual(rs.status, status))
+      store.update(RES.replicaSet, { ...rs, status }, { subresource: "status" });
   }
 }
