@@ -33,14 +33,14 @@ function pods(): { reserve: K8sObject[]; serving: K8sObject[]; terminating: K8sO
 
 describe("ASK profile", () => {
   it("has ConfigMap kube-system/eci-profile with PrivateZone off", () => {
-    const cm = sim.store.get("/configmaps", "kube-system", "eci-profile");
-    expect((cm as { data: Record<string, string> }).data).toMatchObject({
+    const cm = sim.store.get("/configmaps", "kube-system", "eci-profile") as unknown as {
+      data: Record<string, string>;
+    };
+    expect(cm.data).toMatchObject({
       enablePrivateZone: "false",
       enableClusterIp: "true",
     });
-    expect(Object.keys((cm as { data: Record<string, string> }).data)).toEqual(
-      expect.arrayContaining(["vSwitchIds", "securityGroupId"]),
-    );
+    expect(Object.keys(cm.data)).toEqual(expect.arrayContaining(["vSwitchIds", "securityGroupId"]));
   });
 
   it("keeps a reserve pod instead of scaling an idle revision to zero", async () => {
