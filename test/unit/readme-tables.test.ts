@@ -94,8 +94,14 @@ function tableProblems(
       continue;
     }
     if (withDefaults && defaultColumn >= 0) {
+      // A required input has no default; the Default column may say so ("**required**").
       const shown = cellValue(row[defaultColumn] ?? "");
-      if (shown !== declared.default) {
+      const marksRequired = shown?.toLowerCase() === "required";
+      if (marksRequired !== (declared.required === true && declared.default === undefined)) {
+        problems.push(
+          `${name}: ${entry} is ${marksRequired ? "" : "not "}marked required in README's Default column`,
+        );
+      } else if (!marksRequired && shown !== declared.default) {
         problems.push(
           `${name}: ${entry} default is ${JSON.stringify(shown)} in README, ${JSON.stringify(declared.default)} in action.yml`,
         );
@@ -133,7 +139,7 @@ describe("the table reader", () => {
     "<!-- section:inputs (owner: config) -->",
     "| Input | Description | Default | Required |",
     "| --- | --- | --- | --- |",
-    "| `service-file` | The manifest | | yes |",
+    "| `service-file` | The manifest | **required** | yes |",
     "| `thresholds` | Rules, a \\| b | `errors < 1%` | |",
     "| `teardown` | When | `always` | no |",
     "| `github-token` | Token | `${{ github.token }}` | no |",
@@ -162,7 +168,15 @@ describe("the table reader", () => {
       'inputs: teardown default is "always" in README, "never" in action.yml',
     ]);
     expect(tableProblems(readme, "inputs", { ...expected, "service-file": {} }, true)).toEqual([
+      "inputs: service-file is marked required in README's Default column",
       "inputs: service-file required is true in README",
+    ]);
+    expect(
+      tableProblems(readme, "inputs", { ...expected, teardown: { default: "always", required: true } }, true),
+    ).toEqual(["inputs: teardown required is false in README"]);
+    expect(tableProblems(readme, "inputs", { ...expected, teardown: { required: true } }, true)).toEqual([
+      "inputs: teardown is not marked required in README's Default column",
+      "inputs: teardown required is false in README",
     ]);
   });
 
