@@ -248,6 +248,25 @@ describe("writes", () => {
     expect(r.json.metadata.generation).toBe(2);
   });
 
+  it("prunes undeclared Knative fields with a warning, and refuses them with fieldValidation=Strict", async () => {
+    const body = helloKsvc("typo");
+    (body.spec as Record<string, unknown>).trafic = [];
+    const pruned = await call("POST", "/apis/serving.knative.dev/v1/namespaces/default/services", body);
+    expect(pruned.status).toBe(201);
+    expect(pruned.json.spec.trafic).toBeUndefined();
+    expect(pruned.headers.get("warning")).toBe('299 - "unknown field \\"spec.trafic\\""');
+    const strict = await call(
+      "POST",
+      "/apis/serving.knative.dev/v1/namespaces/default/services?fieldValidation=Strict",
+      { ...body, metadata: { name: "typo2" } },
+    );
+    expect(strict.json).toMatchObject({
+      code: 400,
+      message:
+        'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.trafic"',
+    });
+  });
+
   it("writes nothing on dryRun=All", async () => {
     const r = await call(
       "POST",

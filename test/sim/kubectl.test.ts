@@ -2,7 +2,7 @@
 // get ksvc table, wait, pods and services, delete with cascade) and every verb kubectl users reach for.
 
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
@@ -78,6 +78,17 @@ describeKubectl("kubectl against the simulator", () => {
     // a patch (and says "configured") though nothing changes; the generation stays 1.
     await ok("apply", "-n", "demo", "-f", join(process.cwd(), "examples/helloworld-service.yaml"));
     expect(t.store.mustGet(KSVC, "demo", "helloworld-go").metadata.generation).toBe(1);
+  });
+
+  it("refuses a manifest with a misspelt field, as kubectl's strict field validation asks", async () => {
+    const file = join(t.dir, "typo.yaml");
+    const manifest = readFileSync(join(process.cwd(), "examples/helloworld-service.yaml"), "utf8");
+    writeFileSync(file, manifest.replace("name: helloworld-go", "name: typo").replace("image:", "imagee:"));
+    const r = await kubectl("apply", "-n", "demo", "-f", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.template.spec.containers[0].imagee"',
+    );
   });
 
   it("prints ksvc with upstream's printer columns", async () => {

@@ -5,6 +5,7 @@
 
 import { StatusError } from "./errors.js";
 import { admitKnative } from "./knative-admission.js";
+import { unknownFields } from "./knative-schema.js";
 import { recordUpdate, serverSideApply } from "./managed-fields.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { apiVersionOf } from "./resources.js";
@@ -23,6 +24,8 @@ export interface HandlerContext {
   body: unknown;
   contentType: string;
   podLog?: (namespace: string, name: string, container: string | undefined) => string;
+  /** Warnings for the client (sent as `Warning: 299 - "..."` headers, which kubectl prints). */
+  warnings: string[];
 }
 
 export type HandlerResult =
@@ -85,6 +88,29 @@ function bodyObject(ctx: HandlerContext): K8sObject {
     o.metadata.namespace = namespace ?? o.metadata.namespace;
   }
   return o;
+}
+
+/**
+ * Undeclared fields of a Knative object: refused with fieldValidation=Strict (what kubectl sends), otherwise
+ * pruned, with a warning unless fieldValidation=Ignore — the apiserver's handling of a structural CRD schema.
+ */
+function checkFields(ctx: HandlerContext, o: K8sObject): void {
+  const mode = ctx.query.get("fieldValidation") ?? "Warn";
+  if (!["Strict", "Warn", "Ignore"].includes(mode)) {
+    throw StatusError.badRequest(
+      `fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`,
+    );
+  }
+  const unknown = unknownFields(ctx.info.type.id, o, mode !== "Strict");
+  if (unknown.length === 0) return;
+  const list = unknown.map((f) => `unknown field "${f}"`);
+  const kind = ctx.info.type.kind;
+  if (mode === "Strict") {
+    throw StatusError.badRequest(
+      `${kind} in version "${ctx.info.type.version}" cannot be handled as a ${kind}: strict decoding error: ${list.join(", ")}`,
+    );
+  }
+  if (mode === "Warn") ctx.warnings.push(...list);
 }
 
 function checkName(ctx: HandlerContext, o: K8sObject): void {
@@ -172,7 +198,9 @@ function list(ctx: HandlerContext): HandlerResult {
 function create(ctx: HandlerContext): HandlerResult {
   if (ctx.info.name) throw StatusError.methodNotAllowed("POST", ctx.info.type.kind);
   const o = bodyObject(ctx);
-  if (ctx.info.type.hasStatus && ctx.info.type.group === "serving.knative.dev") delete o.status;
+  // Every type with a status subresource ignores the status of a create (PrepareForCreate resets it).
+  if (ctx.info.type.hasStatus) delete o.status;
+  checkFields(ctx, o);
   admitKnative(ctx.info.type.id, o, undefined, ctx.user);
   const time = rfc3339();
   const owned = recordUpdate(undefined, o, {
@@ -204,7 +232,10 @@ function write(ctx: HandlerContext, old: K8sObject, next: K8sObject): HandlerRes
   const t = ctx.info.type;
   const status = ctx.info.subresource === "status";
   if (ctx.info.subresource && !status) throw StatusError.methodNotAllowed(ctx.info.verb, t.kind);
-  if (!status) admitKnative(t.id, next, old, ctx.user);
+  if (!status) {
+    checkFields(ctx, next);
+    admitKnative(t.id, next, old, ctx.user);
+  }
   const owned = recordUpdate(old, next, {
     res: t.id,
     manager: manager(ctx),
@@ -311,6 +342,7 @@ function apply(ctx: HandlerContext): HandlerResult {
     }
     applied.metadata.namespace = ctx.info.namespace;
   }
+  checkFields(ctx, applied);
   const force = ctx.query.get("force") === "true";
   const live = ctx.store.get(t.id, ctx.info.namespace, ctx.info.name as string);
   const status = ctx.info.subresource === "status";

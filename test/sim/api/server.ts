@@ -191,6 +191,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const hasBody = ["POST", "PUT", "PATCH", "DELETE"].includes(req.method ?? "");
       const type = mediaType(req);
       const body = hasBody ? decodeBody(await readBody(req), type) : undefined;
+      const warnings: string[] = [];
       const [status, out, textType] = handleResource({
         store,
         info,
@@ -201,7 +202,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         body,
         contentType: type,
         podLog: opts.podLog,
+        warnings,
       });
+      if (warnings.length > 0)
+        res.setHeader(
+          "Warning",
+          warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+        );
       if (textType) sendText(res, status, out as string);
       else sendJson(res, status, out);
     } catch (e) {
