@@ -35,6 +35,7 @@ interface Step extends Mapping {
 }
 interface Job extends Mapping {
   if?: string;
+  env?: Mapping;
   needs?: string | string[];
   permissions?: unknown;
   steps?: Step[];
@@ -42,6 +43,7 @@ interface Job extends Mapping {
 }
 interface Workflow extends Mapping {
   on: Mapping;
+  env?: Mapping;
   permissions?: unknown;
   concurrency?: unknown;
   jobs: Record<string, Job>;
@@ -215,8 +217,7 @@ function evaluate(expression: string, scope: Scope, depth: number): string | und
     let found: unknown;
     const [context, ...rest] = operand.split(".");
     const name = rest.join(".");
-    if (context === "env")
-      found = scope.step.env?.[name] ?? scope.job.env?.[name] ?? (scope.doc.env as Mapping)?.[name];
+    if (context === "env") found = scope.step.env?.[name] ?? scope.job.env?.[name] ?? scope.doc.env?.[name];
     else if (context === "inputs")
       found = scope.withInputs ? workflowInputs(scope.doc)[name]?.default : undefined;
     else found = RUN_CONTEXT[operand];
