@@ -163,8 +163,17 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-/** The JSON form of a protobuf-encoded request body of a supported kind; 415 otherwise. */
+/** The JSON form of a protobuf-encoded request body of a supported kind; 415 for others, 400 if malformed. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
+  try {
+    return decodeEnvelope(body);
+  } catch (e) {
+    if (e instanceof StatusError) throw e;
+    throw StatusError.badRequest(`error decoding protobuf: ${(e as Error).message}`);
+  }
+}
+
+function decodeEnvelope(body: Buffer): Record<string, unknown> {
   if (!body.subarray(0, 4).equals(MAGIC))
     throw StatusError.badRequest("protobuf body lacks the k8s\\0 envelope prefix");
   const unknown = decodeMessage(body.subarray(4), {

@@ -36,10 +36,15 @@ function truthy(v: string | null): boolean {
 }
 
 export function resolveRequest(method: string, url: URL): RequestInfo {
-  const segs = url.pathname
-    .split("/")
-    .filter((s) => s !== "")
-    .map(decodeURIComponent);
+  let segs: string[];
+  try {
+    segs = url.pathname
+      .split("/")
+      .filter((s) => s !== "")
+      .map(decodeURIComponent);
+  } catch {
+    return { kind: "unknown", verb: method.toLowerCase(), path: url.pathname };
+  }
   let group: string;
   let version: string;
   let rest: string[];

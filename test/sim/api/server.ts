@@ -83,7 +83,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
-      const handler = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+      // Nothing a client sends may take the process down: whatever escapes becomes a 500 Status.
+      const handler = (req: IncomingMessage, res: ServerResponse) =>
+        void handle(req, res).catch((e) => sendError(res, toStatusError(e)));
       server = opts.tls
         ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
         : createServer(handler);
