@@ -8,7 +8,7 @@
 // would otherwise leave queued and pair with the next response, and to back off from a refusing target instead
 // of reconnecting in a busy loop), and `_resetConnection` (to honour `Connection: close`, which autocannon
 // ignores, so the next request is not written to a socket the server is closing).
-import autocannon from "autocannon";
+import type autocannon from "autocannon";
 import { performance } from "node:perf_hooks";
 import { RateSchedule } from "./pacer.js";
 import type { Target } from "./target.js";
@@ -68,7 +68,18 @@ const MAX_RECONNECT_BACKOFF_MS = 250;
 /** autocannon checks its stop flag once per sample interval; keep stopping prompt. */
 const SAMPLE_INTERVAL_MS = 50;
 
-export function runPass(options: PassOptions, observer: PassObserver): Promise<PassResult> {
+/**
+ * autocannon is loaded on first use rather than at start-up: with its dependencies and the WebAssembly histogram
+ * it initializes on import, it is a large share of the action's cold start, and a run that fails on its inputs
+ * never needs it.
+ */
+export async function loadEngine(): Promise<Engine> {
+  return (await import("autocannon")).default;
+}
+
+export type Engine = typeof autocannon;
+
+export function runPass(engine: Engine, options: PassOptions, observer: PassObserver): Promise<PassResult> {
   const { signal, startedAt } = options;
   if (signal?.aborted) return Promise.resolve({ endedAt: startedAt, endedBy: "aborted" });
 
@@ -175,7 +186,7 @@ export function runPass(options: PassOptions, observer: PassObserver): Promise<P
   };
 
   return new Promise<PassResult>((resolve, reject) => {
-    instance = autocannon(
+    instance = engine(
       {
         url: options.target.url,
         method: options.method as autocannon.Request["method"],

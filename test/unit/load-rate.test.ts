@@ -32,10 +32,12 @@ test("a fixed rate is held, evenly rather than in bursts", async () => {
   expect(summary.requests).toBeGreaterThanOrEqual(195);
   expect(summary.requests).toBeLessThanOrEqual(201);
   expect(summary.rps).toBeCloseTo(100, -1);
-  // No 100 ms stretch gets much more than its share (10): autocannon's per-second budget would send about 100
-  // at the start of each second.
-  const busiest = Math.max(...arrivals.map((t) => arrivals.filter((u) => u >= t && u < t + 100).length));
-  expect(busiest).toBeLessThanOrEqual(25);
+  // Even pacing: most 100 ms windows get about their share (10). autocannon's own per-second budget would put
+  // about 100 in the first window of each second and none in the others. (A loaded machine may delay a few
+  // sends, which then go out together: hence "most".)
+  const windows = new Array<number>(20).fill(0);
+  for (const t of arrivals) windows[Math.min(19, Math.floor((t - arrivals[0]) / 100))]++;
+  expect(windows.filter((n) => n >= 5 && n <= 15).length).toBeGreaterThanOrEqual(14);
 });
 
 test("a 1 s stall shows in p90 and p99, measured from when each request should have been sent", async () => {
