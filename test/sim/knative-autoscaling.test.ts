@@ -163,6 +163,20 @@ describe("KPA scaling with real pods", () => {
     expect(second.ms).toBeLessThan(1_500);
   });
 
+  it("adds the network-latency annotation in the gateway, outside the pods", async () => {
+    createService("far", {
+      "sim.knative-perf-gate.dev/network-latency": "300ms",
+      "sim.knative-perf-gate.dev/startup-time": "1s",
+    });
+    const host = await ready("far");
+    const res = await hostGet(sim.gateway, host);
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeGreaterThanOrEqual(295);
+    // The pod never saw the request before the delay: its queue-proxy reports almost no concurrency.
+    const pod = sim.knative.kubelet.endpoints(NS, "far-00001").ready[0];
+    expect(pod.sample().concurrency).toBeLessThan(0.2);
+  });
+
   it("replaces a killed pod; the revision stays Ready", async () => {
     createService("victim", { "sim.knative-perf-gate.dev/startup-time": "1s" });
     const host = await ready("victim");

@@ -9,6 +9,7 @@ import { ReserveInstances } from "./ask.js";
 import { ROUTING_STATE_LABEL } from "./configuration-controller.js";
 import { RES, scaled, type SimContext, type TemplateSpec } from "./context.js";
 import type { Kubelet } from "./kubelet.js";
+import { SIM_ANNOTATION, parseTunables } from "./images.js";
 import { Decider, MetricWindow, PodAutoscaler, deciderSpec, type ScaleResult } from "./kpa.js";
 import { deploymentName } from "./names.js";
 
@@ -98,6 +99,10 @@ export class Autoscaler {
     const dp = this.ctx.gateway.revision(ns, name);
     dp.containerConcurrency = spec.containerConcurrency ?? 0;
     dp.timeoutMs = (spec.timeoutSeconds ?? 300) * 1000;
+    dp.networkLatencyMs =
+      rev.metadata.annotations?.[SIM_ANNOTATION.networkLatency] !== undefined
+        ? parseTunables(rev.metadata.annotations).tunables.networkLatencyMs
+        : this.ctx.gateway.defaultNetworkLatencyMs;
     let s = this.scalers.get(key);
     if (!s) {
       s = new RevisionScaler(ns, name, as, this.ctx, reachable, this.kubelet.readyCount(ns, name));

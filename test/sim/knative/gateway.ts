@@ -25,7 +25,7 @@ export class Gateway {
   private readonly timers = new Set<NodeJS.Timeout>();
   port = 0;
 
-  constructor(private readonly defaultNetworkLatencyMs = 0) {
+  constructor(readonly defaultNetworkLatencyMs = 0) {
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
     this.server.on("connection", (s: Socket) => {
