@@ -335,6 +335,21 @@ describeKubectl("kubectl against the simulator", () => {
     expect(sec).toMatchObject({ type: "Opaque", data: { p: Buffer.from("q").toString("base64") } });
   });
 
+  it("scales a deployment through the scale subresource", async () => {
+    t.store.create("apps/deployments", {
+      metadata: { name: "scaled", namespace: "demo" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "scaled" } },
+        template: { spec: { containers: [{ name: "c", image: "i:1" }] } },
+      },
+    });
+    expect(await ok("scale", "deployment", "scaled", "-n", "demo", "--replicas=3")).toBe(
+      "deployment.apps/scaled scaled\n",
+    );
+    expect(t.store.mustGet("apps/deployments", "demo", "scaled").spec).toMatchObject({ replicas: 3 });
+  });
+
   it("deletes the namespace and everything in it", async () => {
     expect(await ok("delete", "namespace", "demo")).toBe('namespace "demo" deleted\n');
     expect(t.store.get("/namespaces", undefined, "demo")).toBeUndefined();

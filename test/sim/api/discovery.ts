@@ -2,6 +2,7 @@
 // kubectl asks for aggregated discovery first and falls back to these when it gets plain JSON back.
 
 import { apiGroups, RESOURCE_TYPES, type ResourceType } from "./resources.js";
+import { SCALABLE } from "./scale.js";
 
 export const SERVER_VERSION = {
   major: "1",
@@ -58,6 +59,17 @@ function resourceEntries(t: ResourceType): object[] {
       singularName: "",
       namespaced: t.namespaced,
       kind: t.kind,
+      verbs: ["get", "patch", "update"],
+    });
+  }
+  if (SCALABLE.has(t.id)) {
+    out.push({
+      name: `${t.plural}/scale`,
+      singularName: "",
+      namespaced: true,
+      group: "autoscaling",
+      version: "v1",
+      kind: "Scale",
       verbs: ["get", "patch", "update"],
     });
   }

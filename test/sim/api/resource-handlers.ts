@@ -6,6 +6,7 @@
 import { StatusError } from "./errors.js";
 import { admitKnative } from "./knative-admission.js";
 import { unknownFields } from "./knative-schema.js";
+import { fromScale, SCALABLE, toScale } from "./scale.js";
 import { recordUpdate, serverSideApply } from "./managed-fields.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.js";
 import { apiVersionOf } from "./resources.js";
@@ -431,9 +432,41 @@ function deleteCollection(ctx: HandlerContext): HandlerResult {
   ];
 }
 
+/** GET, PUT and PATCH of deployments/<name>/scale: the Scale view of the object's replicas. */
+function scale(ctx: HandlerContext): HandlerResult {
+  const t = ctx.info.type;
+  const old = ctx.store.mustGet(t.id, ctx.info.namespace, ctx.info.name as string);
+  const view = toScale(old);
+  let next: K8sObject;
+  switch (ctx.info.verb) {
+    case "get":
+      return [200, view];
+    case "update":
+      next = fromScale(old, ctx.body as K8sObject);
+      break;
+    case "patch":
+      if (ctx.contentType === "application/json-patch+json")
+        next = fromScale(old, applyJsonPatch(view, ctx.body) as K8sObject);
+      else if (ctx.contentType.endsWith("merge-patch+json"))
+        next = fromScale(old, applyMergePatch(view, ctx.body) as K8sObject);
+      else throw StatusError.unsupportedMediaType(ctx.contentType);
+      break;
+    default:
+      throw StatusError.methodNotAllowed(ctx.info.verb, "Scale");
+  }
+  const owned = recordUpdate(old, next, {
+    res: t.id,
+    manager: manager(ctx),
+    apiVersion: apiVersionOf(t),
+    time: rfc3339(),
+  });
+  return [200, toScale(isDryRun(ctx.query) ? owned : ctx.store.update(t.id, owned))];
+}
+
 export function handleResource(ctx: HandlerContext): HandlerResult {
   requireNamespace(ctx);
   const sub = ctx.info.subresource;
+  if (sub === "scale" && SCALABLE.has(ctx.info.type.id)) return scale(ctx);
   if (
     sub &&
     sub !== "status" &&
