@@ -1,5 +1,13 @@
 // The connection to a cluster: one KubeConfig and the API clients the gate uses, made once per run.
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi, Watch } from "@kubernetes/client-node";
+import {
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  Observable,
+  VersionApi,
+  Watch,
+  type ObservableMiddleware,
+} from "@kubernetes/client-node";
 import { ClusterError, describeApiError } from "./errors.js";
 
 export interface Cluster {
@@ -47,14 +55,36 @@ export function connect(kc: KubeConfig): Cluster {
   };
 }
 
+// client-node sets no request timeout: without one, a server that accepts the connection and never answers
+// (a wrong port behind a load balancer, a stopped VM's forwarded port) would hold the run forever.
+export const REACHABLE_TIMEOUT_MS = 10_000;
+
 /** One cheap read that proves the API server answers before we change anything. */
-export async function checkReachable(cluster: Cluster): Promise<string> {
+export async function checkReachable(cluster: Cluster, timeoutMs = REACHABLE_TIMEOUT_MS): Promise<string> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
   try {
-    const version = await cluster.kc.makeApiClient(VersionApi).getCode();
+    const version = await cluster.kc
+      .makeApiClient(VersionApi)
+      .getCode({}, { middleware: [abortWith(deadline.signal)], middlewareMergeStrategy: "append" });
     return version.gitVersion;
   } catch (error) {
-    throw new ClusterError(
-      `cannot reach the Kubernetes API at ${cluster.server}: ${describeApiError(error)}`,
-    );
+    const why = deadline.signal.aborted
+      ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+      : describeApiError(error);
+    throw new ClusterError(`cannot reach the Kubernetes API at ${cluster.server}: ${why}`);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Gives a request the signal that aborts it (client-node's per-call middleware). */
+function abortWith(signal: AbortSignal): ObservableMiddleware {
+  return {
+    pre: (request) => {
+      request.setSignal(signal);
+      return new Observable(Promise.resolve(request));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
 }
