@@ -16,7 +16,6 @@ export {
   RESOURCE_TYPES,
   resourceType,
   findResourceType,
-  resourceTypeForKind,
   apiVersionOf,
   type ResourceId,
   type ResourceType,
@@ -408,16 +407,6 @@ export class Store {
   expireHistory(): void {
     this.history.length = 0;
     this.compactedRv = this.rv;
-  }
-
-  setHistoryLimit(limit: number): void {
-    this.historyLimit = limit;
-    this.trimHistory();
-  }
-
-  /** The resource ids that currently hold objects in `namespace`, for namespace termination and dumps. */
-  resourcesWithObjects(): ResourceId[] {
-    return [...this.objects.entries()].filter(([, m]) => m.size > 0).map(([r]) => r);
   }
 
   private bucket(res: ResourceId): Map<string, K8sObject> {

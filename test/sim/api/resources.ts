@@ -108,12 +108,6 @@ export function findResourceType(group: string, version: string, plural: string)
   return t && t.version === version ? t : undefined;
 }
 
-/** The resource type for an object's apiVersion and kind, as `apply` and SSA need it. */
-export function resourceTypeForKind(apiVersion: string, kind: string): ResourceType | undefined {
-  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.kind === kind);
-}
-
 export function apiVersionOf(t: ResourceType): string {
   return t.group ? `${t.group}/${t.version}` : t.version;
 }
