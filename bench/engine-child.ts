@@ -8,7 +8,19 @@ import type { LoadShape, ToolRun } from "./lib/tools.js";
 const shape = JSON.parse(process.argv[2] ?? "{}") as LoadShape & { engine: "ours" | "autocannon" };
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const rssTimeline: number[] = [];
-const sampler = setInterval(() => rssTimeline.push(mb(process.memoryUsage.rss())), 1000);
+// With --expose-gc, also the live heap after a full collection every 5 s: what the run retains, as opposed to
+// how much heap V8 chose to reserve (which RSS shows).
+const gc = (globalThis as { gc?: () => void }).gc;
+const liveHeapTimeline: number[] = [];
+const liveHeap = (): number => {
+  gc?.();
+  return mb(process.memoryUsage().heapUsed);
+};
+let tick = 0;
+const sampler = setInterval(() => {
+  rssTimeline.push(mb(process.memoryUsage.rss()));
+  if (gc && ++tick % 5 === 0) liveHeapTimeline.push(liveHeap());
+}, 1000);
 
 async function ours(): Promise<ToolRun> {
   const summary = await runLoad({
@@ -57,5 +69,6 @@ void (shape.engine === "autocannon" ? plainAutocannon() : ours()).then((figures)
   clearInterval(sampler);
   // maxRSS is in kilobytes: the peak of the whole process life, start-up included.
   const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
-  console.log(JSON.stringify({ ...figures, peakRssMb, rssTimeline }));
+  const live = gc ? { liveHeapTimeline, liveHeapEndMb: liveHeap() } : {};
+  console.log(JSON.stringify({ ...figures, peakRssMb, rssTimeline, ...live }));
 });

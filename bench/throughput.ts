@@ -8,7 +8,15 @@ import { fileURLToPath } from "node:url";
 import { startNginx } from "./lib/nginx.js";
 import { median } from "./lib/process.js";
 import { summarizeProfiles, type ProfileSummary } from "./lib/profile.js";
-import { runEngine, runHey, runWrk, type EngineChild, type LoadShape, type ToolRun } from "./lib/tools.js";
+import {
+  runEngine,
+  runHey,
+  runNodeNet,
+  runWrk,
+  type EngineChild,
+  type LoadShape,
+  type ToolRun,
+} from "./lib/tools.js";
 
 export interface ThroughputResult {
   connections: number;
@@ -49,6 +57,7 @@ export async function benchThroughput(options: ThroughputOptions): Promise<Throu
       ["hey", (s) => runHey(s)],
       ["autocannon", (s) => runEngine(options.child, "autocannon", s)],
       ["wrk -t1", (s) => runWrk(s, 1)],
+      ["node net", (s) => runNodeNet(s)],
     ];
     const runs: ToolRun[] = [];
     for (let round = 0; round < options.rounds; round++) {
@@ -91,7 +100,7 @@ async function profileOurs(shape: LoadShape, log: (line: string) => void): Promi
       args: ["--import", "tsx", fileURLToPath(new URL("./engine-child.ts", import.meta.url))],
       kind: "tsx",
     };
-    const result = await runEngine(child, "ours", shape, dir);
+    const result = await runEngine(child, "ours", shape, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
     log(`throughput profile: ours ${Math.round(result.rps).toLocaleString("en-US")} rps under --cpu-prof`);
     return summarizeProfiles(dir);
   } finally {

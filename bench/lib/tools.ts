@@ -19,6 +19,9 @@ export interface ToolRun {
   peakRssMb?: number;
   /** RSS (MB) sampled once a second, ours only. */
   rssTimeline?: number[];
+  /** Heap in use after a full GC (MB), every 5 s and at the end: only when run with --expose-gc. */
+  liveHeapTimeline?: number[];
+  liveHeapEndMb?: number;
 }
 
 export interface LoadShape {
@@ -65,15 +68,24 @@ export async function runEngine(
   child: EngineChild,
   engine: "ours" | "autocannon",
   shape: LoadShape,
-  cpuProfileDir?: string,
+  nodeFlags: string[] = [],
 ): Promise<ToolRun> {
-  const args = cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const args = [...nodeFlags];
   // autocannon calls url.parse(); outside node_modules (in a bundle) Node warns about it on stderr.
   args.push("--disable-warning=DEP0169", ...child.args, JSON.stringify({ engine, ...shape }));
   const deadline = (shape.durationS + 60) * 1000;
   const { stdout } = await run(NODE, args, deadline);
   const last = stdout.trim().split("\n").at(-1) ?? "";
   return JSON.parse(last) as ToolRun;
+}
+
+const NODE_NET = fileURLToPath(new URL("../node-net-client.mjs", import.meta.url));
+
+/** The bare-socket Node client (bench/node-net-client.mjs): the ceiling of one Node event loop here. */
+export async function runNodeNet(shape: LoadShape): Promise<ToolRun> {
+  const args = [NODE_NET, shape.url, String(shape.connections), String(shape.durationS)];
+  const { stdout } = await run(NODE, args, (shape.durationS + 30) * 1000);
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as ToolRun;
 }
 
 /** wrk with one thread per core (its usual setting); closed loop, so no fixed-rate mode. */
