@@ -10,7 +10,7 @@ import type { PaStatus } from "./autoscaler.js";
 import { revisionConditions } from "./conditions.js";
 import { RES, type ContainerSpec, type SimContext, type TemplateSpec } from "./context.js";
 import { recordEvent } from "./events.js";
-import { classifyImage } from "./images.js";
+import { classifyImage, parseTunables } from "./images.js";
 import { ANNOTATION, LABEL, deploymentName, privateServiceName } from "./names.js";
 import {
   controllerRef,
@@ -256,6 +256,17 @@ function reconcileDeployment(ctx: SimContext, rev: K8sObject, status: KStatus): 
     revisionConditions.markUnknown(status, "ResourcesAvailable", "Deploying", "");
     revisionConditions.markUnknown(status, "ContainerHealthy", "Deploying", "");
     store.create(RES.deployment, makeDeployment(ctx, rev));
+    const { invalid } = parseTunables(rev.metadata.annotations);
+    if (invalid.length > 0) {
+      recordEvent(
+        store,
+        "knative-sim",
+        rev,
+        "Warning",
+        "InvalidSimAnnotation",
+        `${invalid.join("; ")}; using the defaults`,
+      );
+    }
     return;
   }
   if (!isControlledBy(deployment, rev)) {
