@@ -66,7 +66,7 @@ describe("the seed's flow with kubectl", () => {
     expect(out).toMatch(/service.serving.knative.dev\/helloworld-go condition met/);
   });
 
-  it("lists the pods and Services by the names the seed saw", async () => {
+  it("lists the pods and Services by the names the seed saw (ASK adds the reserve Service)", async () => {
     const pods = await kubectl("get", "pods", "-n", "demo", "--no-headers");
     expect(pods).toMatch(/^helloworld-go-00001-deployment-[a-z0-9]{10}-[a-z0-9]{5}\s+2\/2\s+Running\s+0/m);
     const svcs = await kubectl("get", "svc", "-n", "demo", "-o", "name");
@@ -74,6 +74,7 @@ describe("the seed's flow with kubectl", () => {
       "service/helloworld-go",
       "service/helloworld-go-00001",
       "service/helloworld-go-00001-private",
+      "service/helloworld-go-00001-reserve-private",
     ]);
   });
 

@@ -1,10 +1,10 @@
 // Alibaba Cloud ASK extras (help pages "reserved instances" and "configure eci-profile"): instead of scaling a
 // revision to zero, ASK keeps one low-spec "reserve" pod so a request always has somewhere to land. The reserve
 // pod comes from Deployment `<rev>-deployment-reserve` (pods `<rev>-deployment-reserve-<hash>-<id>`) behind
-// Service `<rev>-reserve-private`. Here: when the KPA decides to scale to zero, the reserve pod is started first
-// and the standard pods go only once it is ready; when traffic makes the KPA scale up again, the reserve pod is
-// released (Terminating) as soon as a standard pod is ready. A revision opts out with
-// `knative.aliyun.com/reserve-instance: "disable"`.
+// Service `<rev>-reserve-private`, which exists from the revision's start. Here: when the KPA decides to scale
+// to zero, the reserve pod is started first and the standard pods go only once it is ready; when traffic makes
+// the KPA scale up again, the reserve pod is released (Terminating) as soon as a standard pod is ready. A
+// revision opts out with `knative.aliyun.com/reserve-instance: "disable"`.
 import type { K8sObject } from "../store.js";
 import { RES, type SimContext } from "./context.js";
 import { LABEL, reserveDeploymentName, reserveServiceName } from "./names.js";
@@ -124,7 +124,9 @@ export class ReserveInstances {
     };
   }
 
-  private ensureService(rev: K8sObject): void {
+  /** The reserve pod's Service, present from the revision's start as on ASK (the seed listed it at once). */
+  ensureService(rev: K8sObject): void {
+    if (rev.metadata.annotations?.[ASK_ANNOTATION.reserveInstance] === "disable") return;
     const ns = rev.metadata.namespace as string;
     const name = reserveServiceName(rev.metadata.name as string);
     if (this.ctx.store.get(RES.service, ns, name)) return;

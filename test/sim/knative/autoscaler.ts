@@ -103,6 +103,7 @@ export class Autoscaler {
       rev.metadata.annotations?.[SIM_ANNOTATION.networkLatency] !== undefined
         ? parseTunables(rev.metadata.annotations).tunables.networkLatencyMs
         : this.ctx.gateway.defaultNetworkLatencyMs;
+    if (this.ctx.profile === "ask") this.reserve.ensureService(rev);
     let s = this.scalers.get(key);
     if (!s) {
       s = new RevisionScaler(ns, name, as, this.ctx, reachable, this.kubelet.readyCount(ns, name));
