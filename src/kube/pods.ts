@@ -120,6 +120,7 @@ export function trackPods(
         };
         const onAbort = () => done(false);
         const timer = setTimeout(() => done(false), timeoutMs);
+        if (signal?.aborted) return done(false);
         signal?.addEventListener("abort", onAbort);
         waiters.add(check);
         void watch.synced.then(check);

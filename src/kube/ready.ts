@@ -116,6 +116,8 @@ export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<R
       );
     }, options.timeoutMs);
     options.signal?.addEventListener("abort", onAbort);
+    // A signal that came during the deploy has already fired its event: stop now, not at the timeout.
+    if (options.signal?.aborted) onAbort();
   });
 }
 
