@@ -8,7 +8,9 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   Watch,
+  makeInformer,
   setHeaderOptions,
+  type KubernetesListObject,
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import { eventually, helloKsvc, rejectedStatus, startTestApi, type TestApi } from "./api/test-helpers.js";
@@ -384,5 +386,46 @@ describe("Watch", () => {
     expect(events).toEqual([
       { type: "ERROR", obj: expect.objectContaining({ code: 410, reason: "Expired" }) },
     ]);
+  });
+
+  it("keeps an informer in sync across a restart and an expired history (relist on 410)", async () => {
+    await core.createNamespace({ body: { metadata: { name: "inf" } } });
+    const list = () =>
+      custom.listNamespacedCustomObject({ ...KN, namespace: "inf" }) as Promise<
+        KubernetesListObject<KubernetesObject>
+      >;
+    const informer = makeInformer(t.kc, "/apis/serving.knative.dev/v1/namespaces/inf/services", list);
+    const added = new Set<string>();
+    const errors: unknown[] = [];
+    informer.on("add", (o) => added.add(o.metadata?.name as string));
+    // While the server restarts the informer's reconnect is refused; it reports an error and stops, and the
+    // documented remedy is to start it again.
+    informer.on("error", (e) => {
+      errors.push(e);
+      setTimeout(() => void informer.start(), 100);
+    });
+    await informer.start();
+    try {
+      const create = (name: string) =>
+        t.store.create("serving.knative.dev/services", helloKsvc(name, "inf") as never);
+      create("a1");
+      await eventually(() => (added.has("a1") ? true : undefined));
+      await t.server.restart();
+      create("a2");
+      await eventually(() => (added.has("a2") ? true : undefined));
+      const errorsAfterRestart = errors.length;
+      t.server.expireWatches();
+      create("a3");
+      await eventually(() => (added.has("a3") ? true : undefined));
+      expect(errors.length).toBe(errorsAfterRestart);
+      expect(
+        informer
+          .list()
+          .map((o) => o.metadata?.name)
+          .sort(),
+      ).toEqual(["a1", "a2", "a3"]);
+    } finally {
+      await informer.stop();
+    }
   });
 });

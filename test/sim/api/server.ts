@@ -54,8 +54,11 @@ export interface ApiServer {
   audit: AuditLog;
   /** Stops listening and closes every connection and watch. */
   close(): Promise<void>;
-  /** Drops every connection and watch, keeps the store, listens again on the same port after `downMs`. */
-  restart(opts?: { downMs?: number }): Promise<void>;
+  /**
+   * Ends every watch and connection, keeps the store, listens again on the same port after `downMs`. With
+   * `abrupt` connections are reset mid-stream instead of watches ending cleanly.
+   */
+  restart(opts?: { downMs?: number; abrupt?: boolean }): Promise<void>;
   /** Compacts watch history and ends every open watch with a 410 Expired ERROR event. */
   expireWatches(): void;
   /** Ends every open watch stream without an error (clients resume from their last resourceVersion). */
@@ -102,13 +105,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       });
     });
 
-  const shutdown = () =>
-    new Promise<void>((resolve) => {
+  /**
+   * Ends every watch stream cleanly (like an apiserver shutting down: clients see the stream end and re-watch),
+   * then drops all connections. `abrupt` resets them instead, as a crash would (clients see a network error).
+   */
+  const shutdown = async (abrupt = false) => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!abrupt) {
       for (const w of [...watches]) w.end();
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-    });
+      await sleep(20);
+    }
+    for (const s of sockets) s.destroy();
+    server.closeAllConnections();
+    await closed;
+  };
 
   const api: ApiServer = {
     get url() {
@@ -119,9 +129,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
     store,
     audit,
-    close: shutdown,
+    close: () => shutdown(),
     async restart(r = {}) {
-      await shutdown();
+      await shutdown(r.abrupt);
       if (r.downMs) await sleep(r.downMs);
       await listen();
     },
@@ -310,8 +320,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return sendJson(res, 200, faults.state());
       case "POST /sim/faults/restart": {
         const downMs = Number(q.get("downMs") ?? 0);
-        sendJson(res, 202, { restarting: true, downMs });
-        res.on("finish", () => setImmediate(() => void api.restart({ downMs })));
+        const abrupt = q.get("abrupt") === "true";
+        sendJson(res, 202, { restarting: true, downMs, abrupt });
+        res.on("finish", () => setImmediate(() => void api.restart({ downMs, abrupt })));
         return;
       }
       case "POST /sim/faults/expire-watches":
