@@ -9,6 +9,7 @@ import {
   type ObservableMiddleware,
 } from "@kubernetes/client-node";
 import { ClusterError, describeApiError } from "./errors.js";
+import { withRetries } from "./retry.js";
 
 export interface Cluster {
   kc: KubeConfig;
@@ -64,9 +65,10 @@ export async function checkReachable(cluster: Cluster, timeoutMs = REACHABLE_TIM
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
   try {
-    const version = await cluster.kc
-      .makeApiClient(VersionApi)
-      .getCode({}, { middleware: [abortWith(deadline.signal)], middlewareMergeStrategy: "append" });
+    const api = cluster.kc.makeApiClient(VersionApi);
+    const options = { middleware: [abortWith(deadline.signal)], middlewareMergeStrategy: "append" as const };
+    // A 5xx or 429 is retried; a refused connection is an answer here (a wrong address), not a blip.
+    const version = await withRetries(() => api.getCode({}, options), { transport: false });
     return version.gitVersion;
   } catch (error) {
     const why = deadline.signal.aborted

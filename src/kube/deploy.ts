@@ -5,6 +5,7 @@ import { PatchStrategy } from "@kubernetes/client-node";
 import type { KnativeServiceManifest } from "../config/settings.js";
 import type { Cluster } from "./cluster.js";
 import { ClusterError, describeApiError, isNotFound, statusCodeOf } from "./errors.js";
+import { withRetries } from "./retry.js";
 import { FIELD_MANAGER, type KnativeObject, MANAGED_BY, MANAGED_BY_LABEL } from "./knative.js";
 
 export interface AppliedService {
@@ -18,9 +19,13 @@ export interface AppliedService {
 /** Creates the namespace; false when it already existed. */
 export async function createNamespace(cluster: Cluster, name: string): Promise<boolean> {
   try {
-    await cluster.core.createNamespace({
-      body: { metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } },
-    });
+    // A retry after a failure that had in fact created it meets 409 and reports "existed": the namespace is
+    // then left in place, never deleted by mistake.
+    await withRetries(() =>
+      cluster.core.createNamespace({
+        body: { metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } },
+      }),
+    );
     return true;
   } catch (error) {
     if (statusCodeOf(error) === 409) return false;
@@ -34,11 +39,13 @@ export async function readService(
   name: string,
 ): Promise<KnativeObject | undefined> {
   try {
-    return await cluster.objects.read<KnativeObject & { apiVersion: string; kind: string }>({
-      apiVersion: "serving.knative.dev/v1",
-      kind: "Service",
-      metadata: { name, namespace },
-    });
+    return await withRetries(() =>
+      cluster.objects.read<KnativeObject & { apiVersion: string; kind: string }>({
+        apiVersion: "serving.knative.dev/v1",
+        kind: "Service",
+        metadata: { name, namespace },
+      }),
+    );
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw new ClusterError(`cannot read service ${namespace}/${name}: ${describeApiError(error)}`);
@@ -75,13 +82,16 @@ export async function applyService(
     : { ...manifest, metadata: { ...manifest.metadata, namespace } };
   options.beforeWrite?.(owned);
   try {
-    const service = await cluster.objects.patch(
-      body as unknown as KnativeObject & { apiVersion: string; kind: string; metadata: { name: string } },
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
+    // Server-side apply is idempotent: repeating it after a failure that did apply changes nothing.
+    const service = await withRetries(() =>
+      cluster.objects.patch(
+        body as unknown as KnativeObject & { apiVersion: string; kind: string; metadata: { name: string } },
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      ),
     );
     return { owned, created: !existing, service };
   } catch (error) {
@@ -92,11 +102,13 @@ export async function applyService(
 /** Deletes a Service; a Service that is already gone is fine. */
 export async function deleteService(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
   try {
-    await cluster.objects.delete({
-      apiVersion: "serving.knative.dev/v1",
-      kind: "Service",
-      metadata: { name, namespace },
-    });
+    await withRetries(() =>
+      cluster.objects.delete({
+        apiVersion: "serving.knative.dev/v1",
+        kind: "Service",
+        metadata: { name, namespace },
+      }),
+    );
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
@@ -106,7 +118,7 @@ export async function deleteService(cluster: Cluster, namespace: string, name: s
 
 export async function deleteNamespace(cluster: Cluster, name: string): Promise<boolean> {
   try {
-    await cluster.core.deleteNamespace({ name });
+    await withRetries(() => cluster.core.deleteNamespace({ name }));
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;

@@ -3,6 +3,7 @@
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { Cluster } from "./cluster.js";
 import { ClusterError, describeApiError, isConflict, isNotFound } from "./errors.js";
+import { DEFAULT_RETRY, isTransient, retryDelayMs, withRetries } from "./retry.js";
 
 export const ECI_PROFILE = {
   namespace: "kube-system",
@@ -21,10 +22,9 @@ const MAX_CONFLICT_RETRIES = 5;
 
 async function readProfile(cluster: Cluster): Promise<V1ConfigMap> {
   try {
-    return await cluster.core.readNamespacedConfigMap({
-      name: ECI_PROFILE.name,
-      namespace: ECI_PROFILE.namespace,
-    });
+    return await withRetries(() =>
+      cluster.core.readNamespacedConfigMap({ name: ECI_PROFILE.name, namespace: ECI_PROFILE.namespace }),
+    );
   } catch (error) {
     if (isNotFound(error)) {
       throw new ClusterError(
@@ -40,17 +40,24 @@ async function readProfile(cluster: Cluster): Promise<V1ConfigMap> {
 
 /**
  * Read-modify-write with the ConfigMap's resourceVersion: a concurrent writer makes the update fail with 409,
- * and we decide again on the fresh copy instead of overwriting their change.
+ * and we decide again on the fresh copy instead of overwriting their change. A write that failed without a
+ * clear answer (5xx, a dropped connection) may still have happened: if the fresh copy holds exactly what we
+ * wrote, it did, and it counts as ours; otherwise we decide again.
  */
 async function updateKey(
   cluster: Cluster,
   decide: (current: string | undefined) => { value: string | undefined } | "skip",
 ): Promise<{ before: string | undefined; written: boolean }> {
-  for (let attempt = 0; ; attempt++) {
+  let unsure: { before: string | undefined; value: string | undefined } | undefined;
+  let conflicts = 0;
+  let failures = 0;
+  for (;;) {
     const cm = await readProfile(cluster);
-    const before = cm.data?.[ECI_PROFILE.key];
-    const decision = decide(before);
-    if (decision === "skip") return { before, written: false };
+    const current = cm.data?.[ECI_PROFILE.key];
+    if (unsure && current === unsure.value) return { before: unsure.before, written: true };
+    unsure = undefined;
+    const decision = decide(current);
+    if (decision === "skip") return { before: current, written: false };
     const data = { ...cm.data };
     if (decision.value === undefined) delete data[ECI_PROFILE.key];
     else data[ECI_PROFILE.key] = decision.value;
@@ -60,9 +67,14 @@ async function updateKey(
         namespace: ECI_PROFILE.namespace,
         body: { ...cm, data },
       });
-      return { before, written: true };
+      return { before: current, written: true };
     } catch (error) {
-      if (isConflict(error) && attempt < MAX_CONFLICT_RETRIES) continue;
+      if (isConflict(error) && ++conflicts <= MAX_CONFLICT_RETRIES) continue;
+      if (isTransient(error) && ++failures < DEFAULT_RETRY.attempts) {
+        unsure = { before: current, value: decision.value };
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(failures)));
+        continue;
+      }
       throw new ClusterError(
         `private-zone: cannot update ${ECI_PROFILE.namespace}/${ECI_PROFILE.name}: ${describeApiError(error)}`,
       );
