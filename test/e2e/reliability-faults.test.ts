@@ -1,0 +1,378 @@
+// Faults during a run, injected with the simulator's knobs while the real CLI runs in this process: the API
+// server restarting or expiring watch history (410 Gone) during the Ready wait and during the load, 5xx bursts
+// on watches and on single reads and writes, a pod dying under load, and a gateway that resets connections or
+// never answers. The run must finish with the right verdict, count what went wrong by kind, and report pod
+// counts that never exceed what the simulator itself had (a re-list must not count a pod twice).
+import { readFileSync, writeFileSync } from "node:fs";
+import { createConnection, createServer, type Socket } from "node:net";
+import { join } from "node:path";
+import * as yaml from "js-yaml";
+import { runCli } from "../../src/cli.js";
+import { DEFAULT_RETRY } from "../../src/kube/retry.js";
+import type { ResultsDocument } from "../../src/results.js";
+import { StatusError } from "../sim/api/errors.js";
+import { auditLog, clearAudit, gateArgs, getJson, startSim, workDir, type Sim } from "./harness.js";
+
+let sim: Sim;
+beforeAll(async () => {
+  sim = await startSim({ profile: "ask" });
+});
+afterAll(async () => {
+  await sim?.stop();
+});
+afterEach(() => {
+  sim.api.setRequestHook(undefined);
+  sim.api.clearFaults();
+});
+
+interface Run {
+  code: number;
+  stderr: string;
+  doc?: ResultsDocument;
+  ms: number;
+}
+
+/** The CLI in this process; `onLog` sees the log as it grows (phase headings come before their work). */
+async function gate(extra: string[], onLog?: (log: string) => void): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const previous = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = sim.kubeconfig;
+  const started = Date.now();
+  try {
+    const code = await runCli(gateArgs(sim, workDir(), extra), {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => {
+        stderr += t;
+        onLog?.(stderr);
+      },
+    });
+    let doc: ResultsDocument | undefined;
+    try {
+      doc = JSON.parse(stdout) as ResultsDocument;
+    } catch {
+      doc = undefined;
+    }
+    return { code, stderr, doc, ms: Date.now() - started };
+  } finally {
+    process.env.KUBECONFIG = previous;
+  }
+}
+
+/** Calls `action` once, `delayMs` after the log first matches `pattern`. */
+function onceLogged(pattern: RegExp, delayMs: number, action: () => void): (log: string) => void {
+  let fired = false;
+  return (log) => {
+    if (fired || !pattern.test(log)) return;
+    fired = true;
+    setTimeout(action, delayMs);
+  };
+}
+
+/** The seed's service with a slower container start, so that a fault lands inside the Ready wait. */
+function slowStartingService(startup: string): string {
+  const doc = yaml.load(readFileSync("examples/helloworld-service.yaml", "utf8")) as {
+    spec: { template: { metadata: { annotations: Record<string, string> } } };
+  };
+  doc.spec.template.metadata.annotations["sim.knative-perf-gate.dev/startup-time"] = startup;
+  const file = join(workDir(), "service.yaml");
+  writeFileSync(file, yaml.dump(doc));
+  return file;
+}
+
+interface PodObject {
+  metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+const isServing = (p: PodObject) =>
+  !p.metadata.deletionTimestamp &&
+  !p.metadata.name.includes("-deployment-reserve-") &&
+  (p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false);
+
+/** The simulator's own count of ready serving pods, sampled every 100 ms: the truth to compare with. */
+function sampleTruth(service: string): { max(): number; stop(): void } {
+  let max = 0;
+  const timer = setInterval(() => {
+    const pods = sim.store.list("/pods", undefined, {
+      labelSelector: `serving.knative.dev/service=${service}`,
+    }).items as unknown as PodObject[];
+    max = Math.max(max, pods.filter(isServing).length);
+  }, 100);
+  return { max: () => max, stop: () => clearInterval(timer) };
+}
+
+function countOf(entries: Awaited<ReturnType<typeof auditLog>>, verb: string, resource: string): number {
+  return entries.filter((e) => e.verb === verb && e.resource === resource).length;
+}
+
+const isWatchOf = (resource: string) => (info: { kind: string; verb?: string; type?: { plural: string } }) =>
+  info.kind === "resource" && info.verb === "watch" && info.type?.plural === resource;
+
+describe("the API server restarts", () => {
+  it("during the Ready wait: the watch comes back and the run passes", async () => {
+    await clearAudit(sim);
+    let restarted = false;
+    sim.api.setRequestHook((info) => {
+      if (restarted || !isWatchOf("services")(info as never)) return;
+      restarted = true;
+      setTimeout(() => void sim.api.restart({ downMs: 600 }), 150);
+    });
+    const run = await gate([
+      "--service-name=restart-ready",
+      `--service-file=${slowStartingService("15s")}`,
+      "--thresholds=errors < 1%",
+    ]);
+    expect(restarted).toBe(true);
+    expect(run.stderr).toMatch(/watch services: .*retrying in \d+ ms/);
+    expect(run.code).toBe(0);
+    expect(run.doc!.service.revision).toBe("restart-ready-00001");
+    const seen = await auditLog(sim);
+    expect(countOf(seen, "watch", "services")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("during the load: the pod watch re-lists, counts stay within the simulator's, the load is unharmed", async () => {
+    await clearAudit(sim);
+    const truth = sampleTruth("restart-load");
+    let restarted = false;
+    const run = await gate(
+      ["--service-name=restart-load", "--connections=20", "--duration=2s", "--thresholds=errors < 1%"],
+      onceLogged(/==> Load/, 500, () => {
+        restarted = true;
+        void sim.api.restart({ downMs: 500 });
+      }),
+    );
+    truth.stop();
+    expect(restarted).toBe(true);
+    expect(run.code).toBe(0);
+    const pods = run.doc!.pods!;
+    expect(pods.max.serving).toBeGreaterThanOrEqual(1);
+    expect(pods.max.serving).toBeLessThanOrEqual(truth.max());
+    for (const sample of pods.timeline) expect(sample.serving).toBeLessThanOrEqual(truth.max());
+    expect(run.doc!.load!.errors.total).toBe(0);
+    expect(countOf(await auditLog(sim), "list", "pods")).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("watch history expires (410 Gone)", () => {
+  it("during the Ready wait: re-list and carry on", async () => {
+    await clearAudit(sim);
+    let expired = false;
+    sim.api.setRequestHook((info) => {
+      if (expired || !isWatchOf("services")(info as never)) return;
+      expired = true;
+      setTimeout(() => sim.api.expireWatches(), 150);
+    });
+    const run = await gate(["--service-name=gone-ready", `--service-file=${slowStartingService("15s")}`]);
+    expect(expired).toBe(true);
+    expect(run.code).toBe(0);
+    expect(countOf(await auditLog(sim), "list", "services")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("during the load: re-list without double counting", async () => {
+    await clearAudit(sim);
+    const truth = sampleTruth("gone-load");
+    const run = await gate(
+      ["--service-name=gone-load", "--connections=20", "--duration=2s"],
+      onceLogged(/==> Load/, 500, () => sim.api.expireWatches()),
+    );
+    truth.stop();
+    expect(run.code).toBe(0);
+    expect(countOf(await auditLog(sim), "list", "pods")).toBeGreaterThanOrEqual(2);
+    for (const sample of run.doc!.pods!.timeline) expect(sample.serving).toBeLessThanOrEqual(truth.max());
+  });
+});
+
+describe("5xx bursts from the API server", () => {
+  it("on the watches' lists and watches: retried with backoff, the run passes", async () => {
+    await clearAudit(sim);
+    sim.api.setFaults({ failRate: 1, failCount: 4, verbs: ["list", "watch"], failStatus: 503 });
+    const run = await gate(["--service-name=burst-watch"]);
+    expect(sim.api.faultState().injected).toBe(4);
+    expect(run.stderr).toMatch(/retrying in \d+ ms/);
+    expect(run.code).toBe(0);
+    const failed = (await auditLog(sim)).filter((e) => e.status === 503);
+    expect(failed).toHaveLength(4);
+  });
+
+  // Each single read or write of a run meets one 500 (or 503, 429): a bounded retry must absorb it.
+  it.each([
+    [
+      "the reachability check (GET /version)",
+      { verbs: ["get"], includeDiscovery: true, resources: ["none"] },
+    ],
+    ["reading the Service before the apply", { verbs: ["get"], resources: ["services"] }],
+    ["the server-side apply (PATCH)", { verbs: ["patch"], resources: ["services"] }],
+    ["creating the namespace", { verbs: ["create"], resources: ["namespaces"], failStatus: 503 }],
+    ["reading eci-profile", { verbs: ["get"], resources: ["configmaps"] }],
+    ["updating eci-profile", { verbs: ["update"], resources: ["configmaps"], failStatus: 429 }],
+    ["deleting the Service at cleanup", { verbs: ["delete"], resources: ["services"], failStatus: 503 }],
+  ])("one failure of %s is retried", async (_what, faults) => {
+    await clearAudit(sim);
+    sim.api.setFaults({ failRate: 1, failCount: 1, ...faults });
+    const run = await gate(["--service-name=burst-single", "--private-zone=enable", "--duration=1s"]);
+    expect(sim.api.faultState().injected).toBe(1);
+    expect(run.stderr).not.toMatch(/^error: /m);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/cleanup: .* failed/);
+    const ns = run.doc!.service.namespace;
+    expect(
+      (await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${ns}/services/burst-single`)).status,
+    ).toBe(404);
+    const cm = await getJson<{ data: Record<string, string> }>(
+      sim,
+      "/api/v1/namespaces/kube-system/configmaps/eci-profile",
+    );
+    expect(cm.body.data.enablePrivateZone).toBe("false");
+  });
+
+  it("an eci-profile update that went through but whose answer was lost is still restored at cleanup", async () => {
+    let lost = false;
+    sim.api.setRequestHook(async (info) => {
+      if (lost || info.kind !== "resource" || info.verb !== "update" || info.type.plural !== "configmaps")
+        return;
+      lost = true;
+      // The write lands (as the gate asked: "true"), then the connection to the client fails.
+      const res = await fetch(`${sim.apiServer}/api/v1/namespaces/kube-system/configmaps/eci-profile`, {
+        method: "PATCH",
+        headers: { "content-type": "application/merge-patch+json" },
+        body: JSON.stringify({ data: { enablePrivateZone: "true" } }),
+      });
+      expect(res.status).toBe(200);
+      return StatusError.forCode(500, "etcd leader changed after the write");
+    });
+    const run = await gate(["--service-name=lost-answer", "--private-zone=enable", "--duration=1s"]);
+    expect(lost).toBe(true);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/enablePrivateZone: "false" -> "true" \(restored at cleanup\)/);
+    expect(run.stderr).toMatch(/enablePrivateZone restored to "false"/);
+    const cm = await getJson<{ data: Record<string, string> }>(
+      sim,
+      "/api/v1/namespaces/kube-system/configmaps/eci-profile",
+    );
+    expect(cm.body.data.enablePrivateZone).toBe("false");
+  });
+
+  it("a persistent 500 on the apply: a bounded number of tries, then exit 3 naming the HTTP status", async () => {
+    await clearAudit(sim);
+    sim.api.setFaults({ failRate: 1, verbs: ["patch"], resources: ["services"] });
+    const run = await gate(["--service-name=burst-always"]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: cannot apply service .*burst-always: .*\(HTTP 500\)/m);
+    const patches = countOf(await auditLog(sim), "patch", "services");
+    expect(patches).toBe(DEFAULT_RETRY.attempts);
+    expect(run.ms).toBeLessThan(20_000);
+  });
+});
+
+describe("the service misbehaves under load", () => {
+  it("a pod dies mid-load: its failed requests are counted, the run completes, the pod is replaced", async () => {
+    let killed = "";
+    const run = await gate(
+      ["--service-name=crash-load", "--connections=10", "--duration=2s", "--request-timeout=2s"],
+      onceLogged(/==> Load/, 600, () => {
+        const pods = sim.store.list("/pods", undefined, {
+          labelSelector: "serving.knative.dev/service=crash-load",
+        }).items as unknown as Array<PodObject & { metadata: { namespace: string } }>;
+        const victim = pods.find(isServing);
+        if (victim && sim.killPod(victim.metadata.namespace, victim.metadata.name))
+          killed = victim.metadata.name;
+      }),
+    );
+    expect(killed).not.toBe("");
+    expect(run.doc!.load).not.toBeNull();
+    const { errors, requests } = run.doc!.load!;
+    expect(requests).toBeGreaterThan(0);
+    expect(errors.total).toBeGreaterThan(0);
+    const byStatus = Object.values(errors.byStatus).reduce((a, b) => a + b, 0);
+    expect(errors.total).toBe(byStatus + errors.timeouts + errors.connectionErrors);
+    expect([0, 1]).toContain(run.code);
+    expect(run.doc!.error).toBeNull();
+    // The replacement pod served by the end.
+    expect(run.doc!.pods!.final.serving).toBeGreaterThanOrEqual(1);
+  });
+});
+
+/**
+ * A TCP proxy in front of the gateway that, counting requests across keep-alive connections, resets the
+ * connection on every `resetEvery`-th request and leaves every `hangEvery`-th one unanswered; the rest pass.
+ */
+async function faultyGateway(opts: { resetEvery: number; hangEvery: number }) {
+  const target = new URL(sim.gateway);
+  const sockets = new Set<Socket>();
+  const counts = { requests: 0, resets: 0, hangs: 0 };
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {});
+    }
+    upstream.on("close", () => client.destroy());
+    upstream.pipe(client);
+    let hung = false;
+    // One chunk is one request: the load engine sends small requests and waits for each answer.
+    client.on("data", (chunk: Buffer) => {
+      if (hung) return;
+      const n = ++counts.requests;
+      if (n % opts.hangEvery === 0) {
+        counts.hangs++;
+        hung = true;
+      } else if (n % opts.resetEvery === 0) {
+        counts.resets++;
+        upstream.unpipe(client);
+        client.resetAndDestroy();
+        upstream.destroy();
+      } else {
+        upstream.write(chunk);
+      }
+    });
+    client.on("close", () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    address: `http://127.0.0.1:${port}`,
+    counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("the gateway resets connections and leaves requests unanswered", () => {
+  it("counts resets as connection errors and silences as timeouts, and the run completes", async () => {
+    const proxy = await faultyGateway({ resetEvery: 20, hangEvery: 50 });
+    try {
+      const run = await gate([
+        "--service-name=flaky-gateway",
+        `--gateway=${proxy.address}`,
+        "--connections=4",
+        "--duration=2s",
+        "--request-timeout=300ms",
+        "--thresholds=errors < 1%",
+      ]);
+      expect(proxy.counts.resets).toBeGreaterThan(0);
+      expect(proxy.counts.hangs).toBeGreaterThan(0);
+      const { errors, requests } = run.doc!.load!;
+      expect(requests).toBeGreaterThan(0);
+      // Every reset is one connection error; every silence is one timeout, except those still waiting when
+      // the load ended (at most one per connection).
+      expect(errors.connectionErrors).toBe(proxy.counts.resets);
+      expect(errors.timeouts).toBeGreaterThan(0);
+      expect(errors.timeouts).toBeLessThanOrEqual(proxy.counts.hangs);
+      expect(errors.timeouts).toBeGreaterThanOrEqual(proxy.counts.hangs - 4);
+      const byStatus = Object.values(errors.byStatus).reduce((a, b) => a + b, 0);
+      expect(errors.total).toBe(byStatus + errors.timeouts + errors.connectionErrors);
+      expect(errors.rate).toBeGreaterThan(0.01);
+      // A flaky network fails the gate on its error threshold; it is not a crashed run.
+      expect(run.code).toBe(1);
+      expect(run.doc!.error).toBeNull();
+      expect(run.doc!.thresholds[0]).toMatchObject({ metric: "errors", passed: false });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
