@@ -55,6 +55,8 @@ export interface ClusterLoadOptions {
   onNames?: (names: ClusterLoadNames) => void;
   /** How often a progress line is logged; 5 s unless set. */
   progressIntervalMs?: number;
+  /** Appended to each progress line, e.g. the Service's pod counts. */
+  progressExtra?: () => string;
   /** Workers also report every latency they measured (for tests). */
   samples?: boolean;
 }
@@ -259,11 +261,12 @@ function waitForWorkers(
       const state = judge();
       const running = state.kind === "waiting" ? state.running : 0;
       const elapsed = (Date.now() - spec.startAt) / 1000;
-      log(
+      const extra = options.progressExtra?.();
+      const line =
         elapsed < 0
           ? `[load] cluster: ${running}/${spec.workers} workers running; start in ${seconds(-elapsed * 1000)} s`
-          : `[load] cluster: ${Math.min(Math.round(elapsed), total)}s/${total}s  ${running}/${spec.workers} workers running`,
-      );
+          : `[load] cluster: ${Math.min(Math.round(elapsed), total)}s/${total}s  ${running}/${spec.workers} workers running`;
+      log(extra ? `${line}  ${extra}` : line);
     }, options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
   });
 }
