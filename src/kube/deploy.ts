@@ -1,12 +1,18 @@
 // Puts the user's Knative Service on the cluster with server-side apply, and records what we created so that
 // cleanup removes exactly that: a Service is ours only if this tool created it (it then carries our
 // managed-by label); a user's Service is updated only with update-existing and never deleted.
-import { PatchStrategy } from "@kubernetes/client-node";
+import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import type { KnativeServiceManifest } from "../config/settings.js";
 import type { Cluster } from "./cluster.js";
 import { ClusterError, describeApiError, isNotFound, statusCodeOf } from "./errors.js";
 import { withRetries } from "./retry.js";
-import { FIELD_MANAGER, type KnativeObject, MANAGED_BY, MANAGED_BY_LABEL } from "./knative.js";
+import {
+  FIELD_MANAGER,
+  type KnativeObject,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  SERVING_API_VERSION,
+} from "./knative.js";
 
 export interface AppliedService {
   /** True when the Service did not exist before this run, or was left by an earlier run of this tool. */
@@ -116,7 +122,27 @@ export async function deleteService(cluster: Cluster, namespace: string, name: s
   }
 }
 
+/**
+ * Deletes a namespace this run created, unless Knative Services of others live in it by now (another pull
+ * request's run deploying into the same namespace): deleting the namespace would delete them too.
+ */
 export async function deleteNamespace(cluster: Cluster, name: string): Promise<boolean> {
+  let others: string[];
+  try {
+    const services = await withRetries(() =>
+      cluster.objects.list<KubernetesObject>(SERVING_API_VERSION, "Service", name),
+    );
+    others = services.items.filter((s) => !s.metadata?.deletionTimestamp).map((s) => s.metadata?.name ?? "");
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw new ClusterError(`cannot list the services of namespace ${name}: ${describeApiError(error)}`);
+  }
+  if (others.length > 0) {
+    throw new ClusterError(
+      `namespace ${name} was created by this run but now also holds service ${others.join(", ")}; ` +
+        "left in place so as not to delete them",
+    );
+  }
   try {
     await withRetries(() => cluster.core.deleteNamespace({ name }));
     return true;
