@@ -21,6 +21,8 @@ import {
   workerConfig,
 } from "../../src/load/cluster/plan.js";
 import { judgeWorkers } from "../../src/load/cluster/workers.js";
+import * as protocol from "../../src/load/cluster/protocol.js";
+import * as worker from "../../src/load/cluster/worker.mjs";
 import { countsIndex, Histogram, RESULT_MARKER, type WorkerResult } from "../../src/load/cluster/worker.mjs";
 
 /** A deterministic pseudo-random source (mulberry32), so failures reproduce. */
@@ -57,6 +59,14 @@ function workerHistogram(values: number[]): Histogram {
 }
 
 const PERCENTILES = [0, 1, 25, 50, 75, 90, 99, 99.9, 99.99, 100];
+
+test("the worker and the action agree on the result line and the histogram range", () => {
+  expect([worker.RESULT_MARKER, worker.RESULT_VERSION, worker.HIGHEST_TRACKABLE_VALUE]).toEqual([
+    protocol.RESULT_MARKER,
+    protocol.RESULT_VERSION,
+    protocol.HIGHEST_TRACKABLE_VALUE,
+  ]);
+});
 
 describe("worker histogram encoding", () => {
   test("uses HdrHistogram's bucket layout (1 µs, 3 significant digits)", () => {

@@ -7,7 +7,7 @@
 // workers: a decoded histogram knows only their buckets.
 import * as hdr from "hdr-histogram-js";
 import type { ErrorSummary, LatencySummary, LoadSample, LoadSummary } from "../../results.js";
-import { HIGHEST_TRACKABLE_VALUE, RESULT_MARKER, RESULT_VERSION, type WorkerResult } from "./worker.mjs";
+import { HIGHEST_TRACKABLE_VALUE, RESULT_MARKER, RESULT_VERSION, type WorkerResult } from "./protocol.js";
 
 type Histogram = ReturnType<typeof hdr.build>;
 

@@ -9,7 +9,7 @@ import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
 import type { LoadSettings, RequestSettings } from "../../config/settings.js";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../kube/knative.js";
 import { resolveTarget } from "../target.js";
-import type { WorkerConfig, WorkerShare } from "./worker.mjs";
+import type { WorkerConfig, WorkerShare } from "./protocol.js";
 
 export const DEFAULT_WORKER_IMAGE = "node:24-alpine";
 /** How far ahead of the Job's creation the common start lies: time to schedule pods and pull the image. */
