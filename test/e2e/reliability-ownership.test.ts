@@ -86,7 +86,9 @@ describe("a Service with the same name that the user deployed", () => {
     expect(writes.filter((e) => e.resource !== "namespaces")).toEqual([]);
     expect(writes.filter((e) => e.status < 300)).toEqual([]);
     const after = await readService(namespace);
-    expect(after?.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    // Knative's controllers keep writing its status; its spec is the user's, untouched.
+    expect(after?.metadata.generation).toBe(before.metadata.generation);
+    expect(after?.spec.template.spec.containers[0].image).toBe(USER_IMAGE);
     expect(after?.metadata.labels).toEqual({ team: "payments" });
   });
 
