@@ -77,7 +77,7 @@ const throughput = await section("throughput", ["wrk", "hey", "nginx"], () =>
   }),
 );
 const latency = await section("latency", ["wrk", "hey"], () =>
-  benchLatency({ child, durationS: quick ? 3 : 10, rounds: quick ? 1 : 3, coDurationS: quick ? 5 : 10, log }),
+  benchLatency({ child, durationS: quick ? 3 : 10, rounds: quick ? 2 : 3, coDurationS: quick ? 5 : 10, log }),
 );
 const footprint = await section("footprint", ["nginx"], () =>
   benchFootprint({

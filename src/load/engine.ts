@@ -23,6 +23,8 @@ interface ClientInternals {
   _resetConnection(): void;
   destroy(): void;
   pipelinedRequests: { size(): number; clear(): void };
+  /** Request timeout in ms; read after setupClient, when the timeout timer is created. */
+  timeout: number;
   timeoutTicker: { reschedule(ms: number): void };
   on(event: "response", listener: (status: number, bytes: number) => void): this;
   on(event: "headers", listener: (info: { shouldKeepAlive?: boolean }) => void): this;
@@ -61,7 +63,10 @@ export interface PassResult {
   endedBy: PassEnd;
 }
 
-/** autocannon's smallest request timeout is one second (it takes seconds and rejects values below 1). */
+/**
+ * autocannon takes its timeout in seconds and rejects values below 1; a shorter one is set on each client in
+ * setupClient, which runs before the client creates its timeout timer.
+ */
 const MIN_TIMEOUT_MS = 1000;
 /** Reconnect delay after consecutive connection failures: 1, 2, 4 … ms, at most this. */
 const MAX_RECONNECT_BACKOFF_MS = 250;
@@ -111,6 +116,7 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     const client = publicClient as ClientInternals;
     const index = clients.length;
     clients.push(client);
+    client.timeout = options.timeoutMs;
     const send = client._doRequest.bind(client);
     const connect = client._connect.bind(client);
     let intendedAt = 0;
@@ -140,7 +146,7 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
       const wait = due - performance.now();
       if (wait <= 0) return sendNow(due);
       // Keep autocannon's per-request timeout from firing while we wait for the slot.
-      client.timeoutTicker.reschedule(wait + Math.max(options.timeoutMs, MIN_TIMEOUT_MS));
+      client.timeoutTicker.reschedule(wait + client.timeout);
       sendTimer = setTimeout(() => {
         sendTimer = undefined;
         if (!client.destroyed && !reconnectTimer) sendNow(due);

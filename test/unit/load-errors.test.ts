@@ -31,21 +31,23 @@ test("non-2xx/3xx answers are split by status code; 2xx and 3xx are not errors",
   expect(summary.timeline.reduce((sum, s) => sum + s.errors, 0)).toBe(60);
 });
 
-test("a target that never answers produces timeouts, one per request", async () => {
+test("a target that never answers produces timeouts, one per request, also below one second", async () => {
   let connections = 0;
   server = await startRawServer(() => void connections++);
   const summary = await runLoad({
     url: server.url,
-    request: request({ timeoutMs: 1000 }),
-    load: load({ durationMs: 1600, connections: 2 }),
+    request: request({ timeoutMs: 300 }),
+    load: load({ durationMs: 1000, connections: 2 }),
   });
   expect(summary.requests).toBe(0);
-  expect(summary.errors.timeouts).toBe(2);
+  // Each connection times out at about 300, 600 and 900 ms; a loaded machine may lose the last one.
+  expect(summary.errors.timeouts).toBeGreaterThanOrEqual(4);
+  expect(summary.errors.timeouts).toBeLessThanOrEqual(6);
   expect(summary.errors.connectionErrors).toBe(0);
-  expect(summary.errors.total).toBe(2);
+  expect(summary.errors.total).toBe(summary.errors.timeouts);
   expect(summary.errors.rate).toBe(1);
-  // autocannon reconnects after a timeout.
-  expect(connections).toBe(4);
+  // autocannon reconnects after each timeout.
+  expect(connections).toBe(summary.errors.timeouts + 2);
 });
 
 test("a target that resets connections produces connection errors, with backoff instead of a busy loop", async () => {

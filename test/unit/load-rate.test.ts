@@ -64,3 +64,18 @@ test("a 1 s stall shows in p90 and p99, measured from when each request should h
   expect(summary.latency.max).toBeLessThan(1200);
   expect(summary.requests).toBeGreaterThan(300);
 });
+
+test("a request cap at a fixed rate ends the run once the capped requests have gone out on schedule", async () => {
+  server = await startServer();
+  const started = performance.now();
+  const summary = await runLoad({
+    url: server.url,
+    request: request(),
+    load: load({ durationMs: 5000, connections: 4, rate: 100, requests: 60 }),
+  });
+  // 60 requests at 100/s: the last is due at about 0.6 s.
+  expect(summary.requests).toBe(60);
+  expect(server.seen).toHaveLength(60);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(550);
+  expect(performance.now() - started).toBeLessThan(1500);
+});

@@ -1,6 +1,6 @@
 // runLoad against real HTTP servers on loopback: what the engine reports must match what the server saw.
 import { performance } from "node:perf_hooks";
-import { runLoad } from "../../src/load/index.js";
+import { measureFirstRequest, runLoad } from "../../src/load/index.js";
 import { load, request, sleep, startServer, type TestServer } from "./load-servers.js";
 
 let server: TestServer | undefined;
@@ -188,4 +188,16 @@ test("a server that closes each connection after answering (Connection: close) c
   expect(summary.requests).toBe(100);
   expect(summary.errors.total).toBe(0);
   expect(server.seen).toHaveLength(100);
+});
+
+test("an https target with a self-signed certificate, through a gateway address with the service's Host", async () => {
+  server = await startServer(undefined, { tls: true });
+  const host = "hello.default.example.com";
+  const summary = await runLoad({ url: server.url, host, request: request(), load: load({ requests: 40 }) });
+  expect(summary.requests).toBe(40);
+  expect(summary.errors.total).toBe(0);
+  const first = await measureFirstRequest({ url: server.url, host, request: request() });
+  expect(first.status).toBe(200);
+  expect(server.seen).toHaveLength(41);
+  expect(new Set(server.seen.map((r) => r.headers.host))).toEqual(new Set([host]));
 });
