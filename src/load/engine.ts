@@ -3,11 +3,12 @@
 // pacer.ts for why latency and fixed-rate pacing are ours. Worker threads (`workers`) are not used: the bundle
 // is ESM and autocannon's worker entry is CommonJS, and on two cores they gained nothing.
 //
-// The hook reaches into three internals of autocannon 8's Client (lib/httpClient.js): `_doRequest` (to send
-// on our schedule and note the send time), `_connect` (to drop a request the server closed on, which autocannon
-// would otherwise leave queued and pair with the next response, and to back off from a refusing target instead
-// of reconnecting in a busy loop), and `_resetConnection` (to honour `Connection: close`, which autocannon
-// ignores, so the next request is not written to a socket the server is closing).
+// The hook reaches into internals of autocannon 8's Client (lib/httpClient.js): `_doRequest` (to send on our
+// schedule and note the send time), `_connect` (to drop a request the server closed on, which autocannon would
+// otherwise leave queued and pair with the next response, and to back off from a refusing target instead of
+// reconnecting in a busy loop), `_resetConnection` (to honour `Connection: close`, which autocannon ignores, so
+// the next request is not written to a socket the server is closing) and `timeout` (autocannon accepts whole
+// seconds only).
 import type autocannon from "autocannon";
 import { performance } from "node:perf_hooks";
 import { RateSchedule } from "./pacer.js";
