@@ -233,6 +233,18 @@ test("cancelling stops the run and removes the Job", async () => {
   expect(leftovers(names as ClusterLoadNames)).toEqual([]);
 }, 60_000);
 
+test("API 503s on every other request are retried: the run completes and cleans up", async () => {
+  api.setFaults({ failRate: 0.5, failStatus: 503, verbs: ["create", "get", "list", "delete"] });
+  try {
+    const result = await runClusterLoad(options({ durationMs: 1000 }));
+    expect(result.summary.requests).toBe(result.workers.reduce((n, w) => n + w.requests, 0));
+    expect(api.faultState().injected).toBeGreaterThanOrEqual(4);
+    expect(leftovers(result.names)).toEqual([]);
+  } finally {
+    api.clearFaults();
+  }
+}, 60_000);
+
 test("more workers than connections is refused before anything is created", async () => {
   const since = new Date().toISOString();
   await expect(runClusterLoad(options({ connections: 2 }))).rejects.toThrow(

@@ -2,6 +2,7 @@
 // Idempotent, so the run itself and the post step after a cancelled run can both call it.
 import type { Cluster } from "../../kube/cluster.js";
 import { ClusterError, describeApiError, isNotFound } from "../../kube/errors.js";
+import { withRetries } from "../../kube/retry.js";
 import type { ClusterLoadNames } from "./plan.js";
 
 export interface ClusterLoadDeletion {
@@ -17,7 +18,7 @@ export async function deleteClusterLoad(
   const { namespace } = names;
   const remove = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
     try {
-      await call();
+      await withRetries(call);
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;

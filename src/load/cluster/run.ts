@@ -8,6 +8,7 @@ import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { LoadSettings, RequestSettings } from "../../config/settings.js";
 import type { Cluster } from "../../kube/cluster.js";
 import { ClusterError, describeApiError } from "../../kube/errors.js";
+import { withRetries } from "../../kube/retry.js";
 import { resilientWatch } from "../../kube/watch.js";
 import type { LoadSummary } from "../../results.js";
 import { deleteClusterLoad } from "./cleanup.js";
@@ -150,8 +151,12 @@ async function createWorkers(
 ): Promise<void> {
   let job: V1Job;
   try {
-    job = await cluster.objects.create(
-      loadJob(spec, names, Date.now()) as V1Job & { metadata: { name: string } },
+    // Creates are retried only on answers that say nothing was written (429, 5xx): a lost answer to a create
+    // that did happen would come back as 409 on the retry.
+    job = await withRetries(
+      () =>
+        cluster.objects.create(loadJob(spec, names, Date.now()) as V1Job & { metadata: { name: string } }),
+      { transport: false },
     );
   } catch (error) {
     throw new ClusterError(
@@ -161,9 +166,9 @@ async function createWorkers(
   }
   const owner = { name: names.job, uid: job.metadata?.uid ?? "" };
   try {
-    await cluster.core.createNamespacedConfigMap({
-      namespace: names.namespace,
-      body: loadConfigMap(spec, names, workerScript(), owner.uid ? owner : undefined),
+    const body = loadConfigMap(spec, names, workerScript(), owner.uid ? owner : undefined);
+    await withRetries(() => cluster.core.createNamespacedConfigMap({ namespace: names.namespace, body }), {
+      transport: false,
     });
   } catch (error) {
     throw new ClusterError(
@@ -307,12 +312,15 @@ async function describeFailure(
   const terminated = pod?.status?.containerStatuses?.some((c) => c.state?.terminated);
   if (!pod?.metadata?.name || !terminated) return message;
   try {
-    const tail = await cluster.core.readNamespacedPodLog({
-      name: pod.metadata.name,
-      namespace: names.namespace,
-      container: WORKER_CONTAINER,
-      tailLines: LOG_TAIL_LINES,
-    });
+    const name = pod.metadata.name;
+    const tail = await withRetries(() =>
+      cluster.core.readNamespacedPodLog({
+        name,
+        namespace: names.namespace,
+        container: WORKER_CONTAINER,
+        tailLines: LOG_TAIL_LINES,
+      }),
+    );
     // Not every API server honours tailLines.
     const lines = tail.trim().split("\n").slice(-LOG_TAIL_LINES).join("\n");
     return lines && !message.includes(lines)
@@ -332,11 +340,9 @@ async function readReport(
   const name = pod.metadata?.name ?? "";
   let log: string;
   try {
-    log = await cluster.core.readNamespacedPodLog({
-      name,
-      namespace: names.namespace,
-      container: WORKER_CONTAINER,
-    });
+    log = await withRetries(() =>
+      cluster.core.readNamespacedPodLog({ name, namespace: names.namespace, container: WORKER_CONTAINER }),
+    );
   } catch (error) {
     throw new ClusterError(
       `cluster load: cannot read the log of worker ${index} (pod ${name}): ${describeApiError(error)} ` +
