@@ -3,21 +3,21 @@
 //   --only a,b            sections: throughput, latency, footprint, gate
 //   --profile             also profile our engine's throughput run (always on in full mode)
 // Writes bench/results/<mode>.json and the summary block of bench/README.md (from the full results when they
-// exist, else the quick ones). Every figure is a ratio or comparison taken side by side in this one run.
+// exist, else the quick ones); a run of some sections writes bench/results/<mode>-<sections>.json only. Every figure is a ratio or comparison taken side by side in this one run.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { benchFootprint } from "./footprint.js";
-import { benchApiEconomy, benchGateOverhead } from "./gate.js";
+import { benchApiEconomy, benchGateOverhead, type GateWiring } from "./gate.js";
 import { gateWiring } from "./gate-wiring.js";
 import { benchLatency } from "./latency.js";
 import { NGINX } from "./lib/nginx.js";
 import { prepareEngineChild } from "./lib/tools.js";
 import { buildTable, readResults, updateReadme, type BenchResults, type Skipped } from "./report.js";
 import { benchThroughput } from "./throughput.js";
-import { execFileSync } from "node:child_process";
 
 const SECTIONS = ["throughput", "latency", "footprint", "gate"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -87,17 +87,18 @@ const footprint = await section("footprint", ["nginx"], () =>
     log,
   }),
 );
-const notWired = { skipped: "needs the simulator and the pipeline: wire bench/gate-wiring.ts" };
-const gateOverhead = gateWiring
-  ? await section("gate", [], () => benchGateOverhead(gateWiring!, quick ? 2 : 10, quick ? 2 : 5, log))
-  : only.has("gate")
-    ? notWired
-    : { skipped: "not selected (--only)" };
-const apiEconomy = gateWiring
-  ? await section("gate", [], () => benchApiEconomy(gateWiring!, log))
-  : only.has("gate")
-    ? notWired
-    : { skipped: "not selected (--only)" };
+// Figures 3 and 4 run once bench/gate-wiring.ts exports a wiring.
+const wiring: GateWiring | undefined = gateWiring;
+const gateSection = <T>(body: (w: GateWiring) => Promise<T>): Promise<T | Skipped> =>
+  wiring
+    ? section("gate", [], () => body(wiring))
+    : Promise.resolve({
+        skipped: only.has("gate")
+          ? "needs the simulator and the pipeline: wire bench/gate-wiring.ts"
+          : "not selected (--only)",
+      });
+const gateOverhead = await gateSection((w) => benchGateOverhead(w, quick ? 2 : 10, quick ? 2 : 5, log));
+const apiEconomy = await gateSection((w) => benchApiEconomy(w, log));
 
 const cpu = cpus();
 const partial: Omit<BenchResults, "table"> = {
@@ -125,22 +126,25 @@ const partial: Omit<BenchResults, "table"> = {
 };
 const results: BenchResults = { ...partial, table: buildTable(partial) };
 
+// A run of some sections only (--only) is kept apart and leaves the README alone.
+const partialRun = SECTIONS.some((name) => !only.has(name));
 const dir = fileURLToPath(new URL("./results/", import.meta.url));
 mkdirSync(dir, { recursive: true });
-const file = `${dir}${results.mode}.json`;
+const file = `${dir}${results.mode}${partialRun ? `-${[...only].join("-")}` : ""}.json`;
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 log(`results: ${file} (free memory ${Math.round(freemem() / 1e9)} GB)`);
 
-const full = results.mode === "full" ? results : readResults(`${dir}full.json`);
-const shown = full ?? results;
-const other = shown === results ? undefined : results;
-await updateReadme(
-  fileURLToPath(new URL("./README.md", import.meta.url)),
-  shown,
-  other
-    ? `The latest quick run (${other.date}) is in results/quick.json; this table is the full run.`
-    : `Raw figures: results/${shown.mode}.json.`,
-);
+if (!partialRun) {
+  const full = results.mode === "full" ? results : readResults(`${dir}full.json`);
+  const shown = full ?? results;
+  await updateReadme(
+    fileURLToPath(new URL("./README.md", import.meta.url)),
+    shown,
+    shown === results
+      ? `Raw figures: results/${shown.mode}.json.`
+      : `The latest quick run (${results.date}) is in results/quick.json; this table is the full run.`,
+  );
+}
 for (const row of results.table) {
   console.log(
     `${row.met === null ? "  " : row.met ? "✓ " : "✗ "}${row.figure}: ours ${row.ours} · ${row.ratio} (target ${row.target})`,
