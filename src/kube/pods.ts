@@ -49,6 +49,8 @@ export interface PodTracker {
   /** Milliseconds (epoch) when a ready serving pod was first seen after `since`, if any. */
   firstServingReadyAfter(since: number): number | undefined;
   stats: WatchStats;
+  /** Why the pods cannot be watched (the API server refused: RBAC), if so; the counts are then unknown, not 0. */
+  failure(): string | undefined;
   stop(): void;
 }
 
@@ -65,6 +67,7 @@ export function trackPods(
   const readySince = new Map<string, number>();
 
   const waiters = new Set<() => void>();
+  let refused: string | undefined;
   const changed = () => waiters.forEach((check) => check());
 
   const remember = (pod: V1Pod) => {
@@ -92,6 +95,11 @@ export function trackPods(
         changed();
       },
       onRetry: options.log,
+      onRefused: (message) => {
+        refused = message;
+        options.log?.(`cannot watch the pods of ${service}: ${message}; pod counts are unknown`);
+        changed();
+      },
     },
   );
 
@@ -116,7 +124,8 @@ export function trackPods(
           resolve(result);
         };
         const check = () => {
-          if (predicate(countPods(pods.values()))) done(true);
+          if (refused !== undefined) done(false);
+          else if (predicate(countPods(pods.values()))) done(true);
         };
         const onAbort = () => done(false);
         const timer = setTimeout(() => done(false), timeoutMs);
@@ -126,6 +135,7 @@ export function trackPods(
         void watch.synced.then(check);
       });
     },
+    failure: () => refused,
     firstServingReadyAfter(since) {
       const times = [...readySince.values()].filter((t) => t >= since);
       return times.length ? Math.min(...times) : undefined;

@@ -100,6 +100,10 @@ export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<R
             );
         },
         onRetry: log,
+        onRefused: (message) =>
+          finish(() =>
+            reject(new ClusterError(`cannot wait for service ${options.name} to be Ready: ${message}`)),
+          ),
       },
     );
     const timeout = setTimeout(() => {

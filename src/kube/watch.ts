@@ -2,7 +2,7 @@
 // watch again from the last version seen; when that version has expired (410 Gone) or the server cannot be
 // reached, list again. Consumers keep state keyed by object identity, so a re-list never double-counts.
 import type { Cluster } from "./cluster.js";
-import { describeApiError } from "./errors.js";
+import { describeApiError, statusCodeOf } from "./errors.js";
 
 export interface WatchedKind {
   apiVersion: string;
@@ -27,6 +27,11 @@ export interface ResilientWatchHandlers<T extends WatchedObject> {
   onEvent(type: "ADDED" | "MODIFIED" | "DELETED", object: T): void;
   /** A transient problem that the watch will retry; for logs. */
   onRetry?(message: string): void;
+  /**
+   * A refusal that no retry can change (401 Unauthorized, 403 Forbidden): the watch has stopped. Without
+   * this handler the watch retries forever, blind.
+   */
+  onRefused?(message: string): void;
 }
 
 export interface WatchStats {
@@ -122,9 +127,12 @@ export function resilientWatch<T extends WatchedObject>(
   async function loop(): Promise<void> {
     let backoff = MIN_BACKOFF_MS;
     let rv: string | undefined;
+    let verb = "list";
     while (!stopped) {
       try {
+        verb = "list";
         if (rv === undefined) rv = await list();
+        verb = "watch";
         const started = Date.now();
         const outcome = await watchFrom(rv, (version) => (rv = version));
         if (outcome === "gone") rv = undefined;
@@ -137,6 +145,12 @@ export function resilientWatch<T extends WatchedObject>(
         }
       } catch (error) {
         if (stopped) break;
+        const status = statusCodeOf(error) ?? (error as { statusCode?: number } | undefined)?.statusCode;
+        if ((status === 401 || status === 403) && handlers.onRefused) {
+          stopped = true;
+          handlers.onRefused(refusal(verb, kind, status, error));
+          break;
+        }
         handlers.onRetry?.(`watch ${kind.plural}: ${describeApiError(error)}; retrying in ${backoff} ms`);
         rv = undefined;
         await sleep(backoff);
@@ -160,4 +174,17 @@ export function resilientWatch<T extends WatchedObject>(
 function isAbort(error: unknown): boolean {
   const name = (error as { name?: string })?.name;
   return name === "AbortError";
+}
+
+/**
+ * The API server's own message when it sent one (a list); a watch reports only the status, so name the verb,
+ * the resource and where.
+ */
+function refusal(verb: string, kind: WatchedKind, status: number, error: unknown): string {
+  if (statusCodeOf(error) !== undefined) return describeApiError(error);
+  const group = kind.apiVersion.includes("/") ? kind.apiVersion.split("/")[0] : "";
+  return (
+    `cannot ${verb} resource "${kind.plural}" in API group "${group}" in the namespace "${kind.namespace}": ` +
+    `${status === 401 ? "Unauthorized" : "Forbidden"} (HTTP ${status})`
+  );
 }
