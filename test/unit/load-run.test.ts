@@ -69,23 +69,25 @@ test("method, path, headers and body arrive as configured", async () => {
 });
 
 test("warm-up requests are counted apart and left out of every figure", async () => {
-  // Slow (100 ms) while warming up, fast afterwards: measured latencies must not contain the slow ones.
+  // Slow (300 ms) while warming up, fast afterwards. Had the 8 or so warm-up requests been kept, they would be
+  // more than 10% of all: p90 would be 300 ms.
   let fast = false;
-  server = await startServer((_req, res) => (fast ? res.end("ok") : setTimeout(() => res.end("ok"), 100)));
+  server = await startServer((_req, res) => (fast ? res.end("ok") : setTimeout(() => res.end("ok"), 300)));
   const summary = await runLoad({
     url: server.url,
     request: request(),
-    load: load({ warmupMs: 500, requests: 200 }),
+    load: load({ warmupMs: 700, requests: 40 }),
     log: (line) => {
       if (line.includes("warm-up")) fast = true;
     },
   });
-  expect(summary.warmupRequests).toBeGreaterThanOrEqual(8);
-  expect(summary.requests).toBe(200);
-  expect(summary.latency.max).toBeLessThan(50);
+  expect(summary.warmupRequests).toBeGreaterThanOrEqual(4);
+  expect(summary.requests).toBe(40);
+  expect(summary.latency.p90).toBeLessThan(150);
+  expect(summary.timeline.reduce((sum, s) => sum + s.requests, 0)).toBe(40);
   // Up to one request per connection may be cut off in flight when the warm-up ends.
-  expect(server.seen.length).toBeGreaterThanOrEqual(200 + summary.warmupRequests);
-  expect(server.seen.length).toBeLessThanOrEqual(200 + summary.warmupRequests + 4);
+  expect(server.seen.length).toBeGreaterThanOrEqual(40 + summary.warmupRequests);
+  expect(server.seen.length).toBeLessThanOrEqual(40 + summary.warmupRequests + 4);
 });
 
 test("a 20 ms service time gives p50 within 2 ms of what the server measured", async () => {
@@ -116,8 +118,11 @@ test("the duration bounds the run and the timeline has one sample per second", a
   const elapsed = performance.now() - started;
   expect(elapsed).toBeGreaterThanOrEqual(2000);
   expect(elapsed).toBeLessThan(2600);
-  expect(summary.durationSeconds).toBeCloseTo(2, 1);
-  expect(summary.timeline.map((s) => Math.round(s.t))).toEqual([0, 1]);
+  expect(summary.durationSeconds).toBeGreaterThanOrEqual(2);
+  expect(summary.durationSeconds).toBeLessThan(2.3);
+  // Two full seconds, and a sliver of a third if the second timer fired just before the end.
+  expect(summary.timeline.slice(0, 2).map((s) => Math.round(s.t))).toEqual([0, 1]);
+  expect(summary.timeline.length).toBeLessThanOrEqual(3);
   expect(summary.timeline.reduce((sum, s) => sum + s.requests, 0)).toBe(summary.requests);
   // Requests cut off when the duration ends are not reported; at most one per connection.
   expect(server.seen.length - summary.requests).toBeLessThanOrEqual(4);
