@@ -129,6 +129,30 @@ const INPUT_TABLE = [
     description: "A request not answered within this time counts as a timeout error.",
   },
   {
+    name: "load-from",
+    default: "runner",
+    description:
+      "Where the load comes from: runner (this machine) or cluster (load-workers pods of a Job in the Service's namespace), sent to url or gateway if set, else to the Service's status.address.url.",
+  },
+  {
+    name: "load-workers",
+    default: "1",
+    description:
+      "With load-from: cluster, how many worker pods share the connections, rate and requests (1 to 100, at most connections).",
+  },
+  {
+    name: "load-worker-image",
+    default: "node:24-alpine",
+    description:
+      "With load-from: cluster, the workers' image: any image with Node 18 or later on its PATH, e.g. a mirror in your registry.",
+  },
+  {
+    name: "load-start-delay",
+    default: "15s",
+    description:
+      "With load-from: cluster, how long after the Job is created all workers start together: time to schedule the pods and pull the image (1s to 10m).",
+  },
+  {
     name: "cold-start",
     boolean: true,
     default: "false",

@@ -24,8 +24,9 @@ import {
   parsePath,
   parseTargetUrl,
 } from "./values.js";
+import { MAX_WORKERS, workersProblem } from "../load/cluster/limits.js";
 import { metricValue } from "../verdict/evaluate.js";
-import type { PrivateZone, Settings, Teardown } from "./settings.js";
+import type { LoadFrom, PrivateZone, Settings, Teardown } from "./settings.js";
 
 export interface ParseContext extends RunIdentity {
   /** Reads a file named by an input (service-file, baseline, kubeconfig-file), relative to the working directory. */
@@ -42,11 +43,14 @@ export const LIMITS = {
   connections: { min: 1, max: 10_000 },
   rate: { min: 1, max: 1_000_000 },
   requests: { min: 1, max: 100_000_000 },
+  loadWorkers: { min: 1, max: MAX_WORKERS },
+  loadStartDelay: { minMs: 1000, maxMs: 600_000 },
   bodyBytes: 1024 * 1024,
 } as const;
 
 export const TEARDOWN_CHOICES: readonly Teardown[] = ["always", "on-success", "never"];
 export const PRIVATE_ZONE_CHOICES: readonly PrivateZone[] = ["keep", "enable", "disable"];
+export const LOAD_FROM_CHOICES: readonly LoadFrom[] = ["runner", "cluster"];
 
 export function parseSettings(raw: Record<string, string | undefined>, ctx: ParseContext): Settings {
   const errors = new ErrorCollector();
@@ -93,6 +97,32 @@ export function parseSettings(raw: Record<string, string | undefined>, ctx: Pars
   const connections = check(() => parseInteger("connections", value("connections"), LIMITS.connections));
   const rate = optional("rate", (text) => parseInteger("rate", text.replace(/\s*\/s$/, ""), LIMITS.rate));
   const requests = optional("requests", (text) => parseInteger("requests", text, LIMITS.requests));
+
+  const loadFrom = check(() => parseEnum("load-from", value("load-from"), LOAD_FROM_CHOICES));
+  const loadWorkers = check(() => parseInteger("load-workers", value("load-workers"), LIMITS.loadWorkers));
+  const loadStartDelayMs = check(() =>
+    parseDuration("load-start-delay", value("load-start-delay"), LIMITS.loadStartDelay),
+  );
+  const loadWorkerImage = check(() => {
+    const problem = imageProblem(value("load-worker-image"));
+    if (problem) {
+      throw new InputError("load-worker-image", problem, {
+        hint: "any image with node on its PATH, e.g. node:24-alpine or registry.example.com/mirror/node:24",
+      });
+    }
+    return value("load-worker-image");
+  });
+  if (loadFrom === "runner" && loadWorkers !== undefined && loadWorkers > 1) {
+    errors.add(
+      new InputError("load-workers", `${loadWorkers} workers need load-from: cluster`, {
+        hint: "the runner is one client; set load-from: cluster, or remove load-workers",
+      }),
+    );
+  }
+  if (loadFrom === "cluster" && loadWorkers !== undefined && connections !== undefined) {
+    const problem = workersProblem(loadWorkers, { connections, requests });
+    if (problem) errors.add(new InputError("load-workers", problem));
+  }
 
   const url = optional("url", (text) => parseTargetUrl("url", text));
   const gateway = optional("gateway", (text) => parseGateway("gateway", text));
@@ -236,6 +266,10 @@ export function parseSettings(raw: Record<string, string | undefined>, ctx: Pars
     gateway,
     request: { path: path!, method: method!, headers: headers!, body, timeoutMs: timeoutMs! },
     load: { durationMs: durationMs!, connections: connections!, rate, requests, warmupMs: warmupMs! },
+    loadFrom: loadFrom!,
+    loadWorkers: loadWorkers!,
+    loadWorkerImage: loadWorkerImage!,
+    loadStartDelayMs: loadStartDelayMs!,
     coldStart: coldStart!,
     coldStartTimeoutMs: coldStartTimeoutMs!,
     thresholds: thresholds!,

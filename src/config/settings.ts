@@ -5,6 +5,8 @@ import type { ThresholdRule } from "../verdict/rules.js";
 
 export type Teardown = "always" | "on-success" | "never";
 export type PrivateZone = "keep" | "enable" | "disable";
+/** Where the load comes from: the runner itself, or worker pods of a Job in the cluster. */
+export type LoadFrom = "runner" | "cluster";
 
 /** A Knative Service manifest after validation and overrides (name, namespace, image). */
 export interface KnativeServiceManifest {
@@ -67,6 +69,12 @@ export interface Settings {
   gateway?: string;
   request: RequestSettings;
   load: LoadSettings;
+  loadFrom: LoadFrom;
+  /** Worker pods sharing the load (always 1 from the runner). */
+  loadWorkers: number;
+  loadWorkerImage: string;
+  /** From creating the workers' Job to their common start: time to schedule the pods and pull the image. */
+  loadStartDelayMs: number;
   coldStart: boolean;
   /** Upper bound on waiting for the revision to scale to zero before a cold-start probe. */
   coldStartTimeoutMs: number;

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { InputError, InputErrors } from "../../src/config/errors.js";
 import { INPUTS, effectiveDefault } from "../../src/config/inputs.js";
 import { parseSettings, type ParseContext } from "../../src/config/parse.js";
+import { DEFAULT_START_DELAY_MS, DEFAULT_WORKER_IMAGE } from "../../src/load/cluster/limits.js";
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION } from "../../src/results.js";
 
 const SERVICE = `apiVersion: serving.knative.dev/v1
@@ -97,6 +98,10 @@ describe("parseSettings: defaults and good inputs", () => {
       gateway: undefined,
       request: { path: "/", method: "GET", headers: {}, body: undefined, timeoutMs: 10_000 },
       load: { durationMs: 30_000, connections: 50, rate: undefined, requests: undefined, warmupMs: 5000 },
+      loadFrom: "runner",
+      loadWorkers: 1,
+      loadWorkerImage: DEFAULT_WORKER_IMAGE,
+      loadStartDelayMs: DEFAULT_START_DELAY_MS,
       coldStart: false,
       coldStartTimeoutMs: 180_000,
       thresholds: [{ source: "errors < 1%", line: 1, metric: "errors", operator: "<", limit: 0.01 }],
@@ -146,6 +151,10 @@ describe("parseSettings: defaults and good inputs", () => {
         requests: "5000",
         warmup: "0s",
         "request-timeout": "1500ms",
+        "load-from": "cluster",
+        "load-workers": "4",
+        "load-worker-image": "registry.example.com/mirror/node:24",
+        "load-start-delay": "1m",
         "cold-start": "True",
         "cold-start-timeout": "2m",
         thresholds: "p99 < 200ms\nrps >= 100; cold-start < 5s",
@@ -179,6 +188,10 @@ describe("parseSettings: defaults and good inputs", () => {
         timeoutMs: 1500,
       },
       load: { durationMs: 60_000, connections: 8, rate: 200, requests: 5000, warmupMs: 0 },
+      loadFrom: "cluster",
+      loadWorkers: 4,
+      loadWorkerImage: "registry.example.com/mirror/node:24",
+      loadStartDelayMs: 60_000,
       coldStart: true,
       coldStartTimeoutMs: 120_000,
       baseline: "prev.json",
@@ -294,6 +307,26 @@ describe("parseSettings: bad inputs name the input", () => {
     bad("requests", { requests: "1000000000" }, /out of range/),
     bad("warmup", { warmup: "forever" }, /is not a duration/),
     bad("request-timeout", { "request-timeout": "0s" }, /out of range; use a duration from 1ms to 10m/),
+    bad("load-from", { "load-from": "pods" }, /"pods" is not a valid choice; valid choices: runner, cluster/),
+    bad("load-from", { "load-from": "clsuter" }, /did you mean "cluster"\?/),
+    bad("load-workers", { "load-workers": "0" }, /out of range; use a whole number from 1 to 100/),
+    bad("load-workers", { "load-workers": "101" }, /out of range; use a whole number from 1 to 100/),
+    bad("load-workers", { "load-workers": "2.5" }, /is not a whole number/),
+    bad("load-workers", { "load-workers": "4" }, /^load-workers: 4 workers need load-from: cluster; /),
+    bad(
+      "load-workers",
+      { "load-from": "cluster", "load-workers": "8", connections: "4" },
+      /8 workers need at least 8 connections \(one each\), but connections is 4/,
+    ),
+    bad(
+      "load-workers",
+      { "load-from": "cluster", "load-workers": "4", requests: "3" },
+      /4 workers cannot share a cap of 3 requests/,
+    ),
+    bad("load-worker-image", { "load-worker-image": "Node:24" }, /is not a valid image reference/),
+    bad("load-worker-image", { "load-worker-image": "node 24" }, /is not a valid image reference/),
+    bad("load-start-delay", { "load-start-delay": "0s" }, /out of range; use a duration from 1s to 10m/),
+    bad("load-start-delay", { "load-start-delay": "15" }, /has no unit/),
     bad("cold-start", { "cold-start": "on" }, /is not a boolean/),
     bad("cold-start-timeout", { "cold-start-timeout": "3" }, /has no unit/),
     bad("thresholds", { thresholds: "p99 <" }, /expected a value after "<"/, 1, 6),

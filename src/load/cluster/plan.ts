@@ -11,9 +11,8 @@ import { MANAGED_BY, MANAGED_BY_LABEL } from "../../kube/knative.js";
 import { resolveTarget } from "../target.js";
 import type { WorkerConfig, WorkerShare } from "./protocol.js";
 
-export const DEFAULT_WORKER_IMAGE = "node:24-alpine";
-/** How far ahead of the Job's creation the common start lies: time to schedule pods and pull the image. */
-export const DEFAULT_START_DELAY_MS = 15_000;
+export { checkWorkers, DEFAULT_START_DELAY_MS, DEFAULT_WORKER_IMAGE } from "./limits.js";
+
 /** Where the ConfigMap is mounted in the worker container. */
 export const WORKER_DIR = "/etc/knative-perf-gate";
 export const WORKER_SCRIPT_KEY = "worker.mjs";
@@ -50,25 +49,6 @@ export interface ClusterLoadSpec {
   service?: string;
   /** Passed to the workers: report every latency too (tests). */
   samples?: boolean;
-}
-
-const MAX_WORKERS = 100;
-
-/** Problems with the worker count against the load settings, as messages naming the inputs. */
-export function checkWorkers(workers: number, load: LoadSettings): string | undefined {
-  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-    return `load-workers: must be a whole number from 1 to ${MAX_WORKERS}, got ${workers}`;
-  }
-  if (load.connections < workers) {
-    return (
-      `load-workers: ${workers} workers need at least ${workers} connections (one each), ` +
-      `but connections is ${load.connections}; raise connections or lower load-workers`
-    );
-  }
-  if (load.requests !== undefined && load.requests < workers) {
-    return `load-workers: ${workers} workers cannot share a cap of ${load.requests} requests; raise requests or lower load-workers`;
-  }
-  return undefined;
 }
 
 /** Splits an integer as evenly as possible: the first `total % parts` shares get one more. */
