@@ -47,6 +47,7 @@ async function readProfile(cluster: Cluster): Promise<V1ConfigMap> {
 async function updateKey(
   cluster: Cluster,
   decide: (current: string | undefined) => { value: string | undefined } | "skip",
+  beforeWrite?: (current: string | undefined) => void,
 ): Promise<{ before: string | undefined; written: boolean }> {
   let unsure: { before: string | undefined; value: string | undefined } | undefined;
   let conflicts = 0;
@@ -61,6 +62,7 @@ async function updateKey(
     const data = { ...cm.data };
     if (decision.value === undefined) delete data[ECI_PROFILE.key];
     else data[ECI_PROFILE.key] = decision.value;
+    beforeWrite?.(current);
     try {
       await cluster.core.replaceNamespacedConfigMap({
         name: ECI_PROFILE.name,
@@ -82,14 +84,22 @@ async function updateKey(
   }
 }
 
-/** Sets the flag; returns the change to undo, or undefined when it already had the wanted value. */
+/**
+ * Sets the flag; returns the change to undo, or undefined when it already had the wanted value.
+ * `beforeWrite` gets the change before each write, so that the cleanup plan can be saved first: a run killed
+ * between the write and its answer still knows what to restore (restoring a change that never landed is a
+ * no-op: the flag does not hold the value we would have written).
+ */
 export async function setPrivateZone(
   cluster: Cluster,
   enable: boolean,
+  options: { beforeWrite?: (change: PrivateZoneChange) => void } = {},
 ): Promise<PrivateZoneChange | undefined> {
   const applied = enable ? "true" : "false";
-  const { before, written } = await updateKey(cluster, (current) =>
-    current === applied ? "skip" : { value: applied },
+  const { before, written } = await updateKey(
+    cluster,
+    (current) => (current === applied ? "skip" : { value: applied }),
+    (current) => options.beforeWrite?.({ previous: current, applied }),
   );
   return written ? { previous: before, applied } : undefined;
 }
