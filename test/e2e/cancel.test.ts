@@ -5,8 +5,9 @@
 // line that opens it. Then cleanup itself: idempotent, finishing an interrupted cleanup from the state file,
 // and never clobbering a ConfigMap someone else changed during the run.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import * as yaml from "js-yaml";
 import type { RequestInfo } from "../sim/api/request-info.js";
 import {
   auditLog,
@@ -15,6 +16,7 @@ import {
   freshNamespace,
   gateArgs,
   getJson,
+  runDist,
   startSim,
   workDir,
   WRITE_VERBS,
@@ -308,5 +310,61 @@ describe("cleanup is idempotent and careful", () => {
     expect(cm.body.data).toMatchObject({ enablePrivateZone: "false", securityGroupId: "sg-operator-edit" });
     const puts = (await auditLog(sim)).filter((e) => e.resource === "configmaps" && e.verb === "update");
     expect(puts.map((e) => e.status)).toEqual([200, 409, 200]);
+  });
+});
+
+describe("the runner's SIGKILL (a cancelled job past its grace period)", () => {
+  it("while the eci-profile update is in flight: the post step still restores PrivateZone", async () => {
+    const dir = workDir();
+    const files = {
+      GITHUB_OUTPUT: join(dir, "output"),
+      GITHUB_STATE: join(dir, "state"),
+      GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+    };
+    for (const path of Object.values(files)) writeFileSync(path, "");
+    const action = yaml.load(readFileSync("action.yml", "utf8")) as {
+      inputs: Record<string, { default?: string }>;
+    };
+    const inputs: Record<string, string> = {
+      "service-file": "examples/helloworld-service.yaml",
+      namespace: freshNamespace(),
+      "create-namespace": "true",
+      kubeconfig: readFileSync(sim.kubeconfig, "utf8"),
+      gateway: sim.gateway,
+      duration: "1s",
+      "private-zone": "enable",
+      "results-file": join(dir, "results.json"),
+      comment: "false",
+    };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "", ...files };
+    for (const [name, spec] of Object.entries(action.inputs)) {
+      env[`INPUT_${name.toUpperCase()}`] =
+        inputs[name] ?? (spec.default?.includes("${{") ? "" : (spec.default ?? ""));
+    }
+    const child = spawn(process.execPath, ["dist/main.js"], { env });
+    child.stdout.resume();
+    child.stderr.resume();
+    let killed = false;
+    sim.api.setRequestHook(async (info) => {
+      if (killed || info.kind !== "resource" || info.verb !== "update" || info.type.plural !== "configmaps")
+        return;
+      killed = true;
+      // The update is committed, and the step is killed before its answer arrives (an API server closes a
+      // request whose client went away, so the hook commits it on the step's behalf).
+      await setPrivateZone("true");
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.on("exit", resolve));
+    });
+    await new Promise((resolve) => child.on("exit", resolve));
+    expect(killed).toBe(true);
+    expect(await privateZone()).toBe("true");
+
+    const state = readFileSync(files.GITHUB_STATE, "utf8");
+    const stateEnv: Record<string, string> = {};
+    for (const match of state.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm))
+      stateEnv[`STATE_${match[1]}`] = match[3];
+    const post = await runDist("dist/post.js", [], { ...env, ...stateEnv });
+    expect(post.code).toBe(0);
+    expect(await privateZone()).toBe("false");
   });
 });
