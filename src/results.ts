@@ -50,6 +50,23 @@ export interface LoadSummary {
   timeline: LoadSample[];
   /** Requests made during the discarded warm-up. */
   warmupRequests: number;
+  /** Load from the cluster (`load-from: cluster`): each worker pod's own figures, next to the merged ones. */
+  workers?: ClusterWorkerSummary[];
+}
+
+/** One worker pod of a cluster load: its own figures, for spotting a slow node or a late pod. */
+export interface ClusterWorkerSummary {
+  /** The pod's JOB_COMPLETION_INDEX. */
+  index: number;
+  pod: string;
+  node?: string;
+  requests: number;
+  rps: number;
+  errors: number;
+  /** Milliseconds. */
+  latency: { p50: number; p99: number; max: number };
+  /** How long after the common start its measured phase began, ms (0 when on time). */
+  lateMs: number;
 }
 
 /** Pods of the service at one second of the run. */
@@ -155,6 +172,9 @@ export interface ResultsDocument {
     maxRegression: string[];
     privateZone: string;
     teardown: string;
+    /** Where the load came from: the runner, or `loadWorkers` pods in the cluster (absent in older files). */
+    loadFrom?: "runner" | "cluster";
+    loadWorkers?: number;
   };
   /** GitHub context when run as an action: where the report belongs. */
   context?: { repository?: string; sha?: string; ref?: string; pr?: number; runId?: string };

@@ -136,6 +136,58 @@ function throughputSection(load: LoadSummary): string[] {
   return out;
 }
 
+/** Load from the cluster: each worker pod's own figures, to spot a slow node or a pod that started late. */
+function workersSection(load: LoadSummary): string[] {
+  const workers = load.workers ?? [];
+  if (!workers.length) return [];
+  const nodes = workers.some((w) => w.node);
+  const rows = workers.map((w) => [
+    num(w.index),
+    code(w.pod, { table: true, max: 100 }),
+    ...(nodes ? [w.node ? code(w.node, { table: true, max: 100 }) : "—"] : []),
+    num(w.requests),
+    rps(w.rps),
+    ms(w.latency.p50),
+    ms(w.latency.p99),
+    ms(w.latency.max),
+    num(w.errors),
+    w.lateMs > 0 ? ms(w.lateMs) : "on time",
+  ]);
+  const header = [
+    "Worker",
+    "Pod",
+    ...(nodes ? ["Node"] : []),
+    "Requests",
+    "Throughput",
+    "p50",
+    "p99",
+    "max",
+    "Errors",
+    "Started late",
+  ];
+  const align: ("l" | "r")[] = [
+    "r",
+    "l",
+    ...(nodes ? ["l" as const] : []),
+    "r",
+    "r",
+    "r",
+    "r",
+    "r",
+    "r",
+    "r",
+  ];
+  return [
+    `#### Load workers (${num(workers.length)} pods in the cluster)`,
+    "",
+    table(header, rows, align),
+    "",
+    "The figures above are merged from these workers' HDR histograms (percentiles of every request, not " +
+      "averages of the workers' percentiles).",
+    "",
+  ];
+}
+
 function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
   const out = [
     "#### Pods",
@@ -297,6 +349,18 @@ function baselineSection(doc: ResultsDocument): string[] {
   ];
 }
 
+/** Where the load came from; documents written before load-from existed say nothing (the runner). */
+function loadFromRow(s: ResultsDocument["settings"]): [string, string][] {
+  if (s.loadFrom === "cluster") {
+    const workers = s.loadWorkers ?? 1;
+    return [
+      ["Load from", `the cluster: ${num(workers)} worker ${workers === 1 ? "pod" : "pods"} (an Indexed Job)`],
+    ];
+  }
+  if (s.loadFrom === "runner") return [["Load from", "the runner"]];
+  return [];
+}
+
 function settingsSection(doc: ResultsDocument): string[] {
   const s = doc.settings;
   const list = (items: string[]) => items.map((item) => code(item, { table: true })).join("<br>") || "none";
@@ -304,6 +368,7 @@ function settingsSection(doc: ResultsDocument): string[] {
     ["Service file", code(s.serviceFile, { table: true, max: 200 })],
     ["Image", code(doc.service.image, { table: true, max: 200 }) || "—"],
     ["Request", code(`${s.method} ${s.path}`, { table: true, max: 200 })],
+    ...loadFromRow(s),
     ["Connections", num(s.connections)],
     ["Duration", seconds(s.durationSeconds)],
     ["Rate", s.rate === null ? "closed loop (as fast as answers come)" : rps(s.rate)],
@@ -347,7 +412,9 @@ export function renderReport(doc: ResultsDocument, opts: RenderOptions = {}): st
     ...headline(doc),
     ...errorSection(doc),
     ...thresholdsSection(doc),
-    ...(doc.load ? [...latencySection(doc.load), ...throughputSection(doc.load)] : []),
+    ...(doc.load
+      ? [...latencySection(doc.load), ...throughputSection(doc.load), ...workersSection(doc.load)]
+      : []),
     ...(doc.pods ? podsSection(doc, doc.pods) : []),
     ...coldStartSection(doc),
     ...chartsSection(doc),

@@ -2,6 +2,7 @@ import { describe, expect, test } from "@jest/globals";
 import * as prettier from "prettier";
 import { renderReport } from "../../src/report/markdown.js";
 import {
+  clusterLoadDoc,
   coldStartDoc,
   deployFailureDoc,
   failingDoc,
@@ -45,6 +46,7 @@ describe("renderReport snapshots", () => {
     ["cold start", coldStartDoc],
     ["baseline regression", regressionDoc],
     ["deploy failure", deployFailureDoc],
+    ["load from the cluster", clusterLoadDoc],
   ])("%s", (_name, build) => {
     expect(renderReport(build(), { marker: MARKER })).toMatchSnapshot();
   });
@@ -78,6 +80,27 @@ describe("renderReport content", () => {
     expect(md).toContain("#### Cold start");
     expect(md).toContain("| 2,418 ms | 2,130 ms | 200 | 63.5 s |");
     expect(renderReport(passingDoc())).not.toContain("#### Cold start");
+  });
+
+  test("load from the cluster: one row per worker pod, and the origin in the run settings", () => {
+    const md = renderReport(clusterLoadDoc());
+    expect(md).toContain("#### Load workers (4 pods in the cluster)");
+    expect(md).toContain(
+      "| Worker | Pod | Node | Requests | Throughput | p50 | p99 | max | Errors | Started late |",
+    );
+    expect(md).toContain(
+      "| 0 | `kpg-load-helloworld-go-x7k2p-0-q4bzn` | `cn-hangzhou.192.168.0.11` | 6,018 | 200.6 rps | 50.2 ms | 151 ms | 402 ms | 0 | on time |",
+    );
+    expect(md).toContain("| 3 | `kpg-load-helloworld-go-x7k2p-3-v8sjl` | `cn-hangzhou.192.168.0.12` |");
+    expect(md).toMatch(/\| 166 ms \| 505 ms \| 0 \| 240 ms \|$/m);
+    expect(md).toContain("| Load from | the cluster: 4 worker pods (an Indexed Job) |");
+    expect(md).toContain("Target `http://helloworld-go.demo.svc.cluster.local`.");
+    // A runner run has no workers section; one from before load-from existed has no origin row either.
+    const runner = passingDoc();
+    runner.settings.loadFrom = "runner";
+    expect(renderReport(runner)).toContain("| Load from | the runner |");
+    expect(renderReport(runner)).not.toContain("Load workers");
+    expect(renderReport(passingDoc())).not.toContain("Load from");
   });
 
   test("baseline deltas carry ▲/▼ for the value's direction and say which way is worse", () => {

@@ -6,24 +6,18 @@
 // so a cluster run and a runner run report percentiles the same way. The exact min and max come from the
 // workers: a decoded histogram knows only their buckets.
 import * as hdr from "hdr-histogram-js";
-import type { ErrorSummary, LatencySummary, LoadSample, LoadSummary } from "../../results.js";
+import type {
+  ClusterWorkerSummary,
+  ErrorSummary,
+  LatencySummary,
+  LoadSample,
+  LoadSummary,
+} from "../../results.js";
 import { HIGHEST_TRACKABLE_VALUE, RESULT_MARKER, RESULT_VERSION, type WorkerResult } from "./protocol.js";
 
 type Histogram = ReturnType<typeof hdr.build>;
 
-/** One worker's own figures, next to the merged ones (for spotting a slow node or a late pod). */
-export interface ClusterWorkerSummary {
-  index: number;
-  pod: string;
-  node?: string;
-  requests: number;
-  rps: number;
-  errors: number;
-  /** Milliseconds. */
-  latency: { p50: number; p99: number; max: number };
-  /** How long after the common start its measured phase began, ms (0 when on time). */
-  lateMs: number;
-}
+export type { ClusterWorkerSummary };
 
 export interface WorkerReport {
   result: WorkerResult;
