@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { parseCliArgs } from "./config/cli-args.js";
 import { InputErrors } from "./config/errors.js";
 import { parseSettings } from "./config/parse.js";
-import { connect, loadKubeConfig } from "./kube/cluster.js";
+import { openCluster } from "./kube/cluster.js";
 import { runCleanup } from "./pipeline/cleanup.js";
 import { errorMessage } from "./pipeline/errors.js";
 import { streamLog } from "./pipeline/log.js";
@@ -42,7 +42,7 @@ export async function runCli(
         return EXIT.passed;
       }
       const kubeconfig = args.raw.kubeconfig || (args.kubeconfigPath && readFileSync(args.kubeconfigPath, "utf8"));
-      await runCleanup(connect(loadKubeConfig(kubeconfig || undefined)), plan, state, log);
+      await runCleanup(await openCluster(kubeconfig || undefined), plan, state, log);
       return EXIT.passed;
     }
     const settings = parseSettings(args.raw, {

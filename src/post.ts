@@ -1,7 +1,7 @@
 // The action's post step: runs only what the main step's cleanup plan still has open (a failed, cancelled
 // or crashed main step). It warns instead of failing: the job's outcome is already decided.
 import * as core from "@actions/core";
-import { connect, loadKubeConfig } from "./kube/cluster.js";
+import { openCluster } from "./kube/cluster.js";
 import { actionLog } from "./main.js";
 import { runCleanup } from "./pipeline/cleanup.js";
 import { errorMessage } from "./pipeline/errors.js";
@@ -16,7 +16,7 @@ export async function runPost(): Promise<void> {
     }
     const kubeconfig = core.getInput("kubeconfig");
     if (kubeconfig) core.setSecret(kubeconfig);
-    await runCleanup(connect(loadKubeConfig(kubeconfig || undefined)), plan, actionState, actionLog);
+    await runCleanup(await openCluster(kubeconfig || undefined), plan, actionState, actionLog);
   } catch (error) {
     core.warning(`cleanup: ${errorMessage(error)}`);
   }

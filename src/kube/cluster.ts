@@ -1,12 +1,10 @@
 // The connection to a cluster: one KubeConfig and the API clients the gate uses, made once per run.
-import {
+import type {
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
-  Observable,
-  VersionApi,
+  ObservableMiddleware,
   Watch,
-  type ObservableMiddleware,
 } from "@kubernetes/client-node";
 import { ClusterError, describeApiError } from "./errors.js";
 import { withRetries } from "./retry.js";
@@ -24,12 +22,25 @@ export interface Cluster {
 // the server's own watch timeout and our re-watch on close still bound a stuck connection.
 const WATCH_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
+type ClientNode = typeof import("@kubernetes/client-node");
+let clientNodeModule: Promise<ClientNode> | undefined;
+
 /**
- * Loads the kubeconfig: the given content (the `kubeconfig` input), else the client's defaults
+ * client-node is most of the bundle: loading it only when a cluster is contacted keeps the action's start (and
+ * every input error, which needs no cluster) fast.
+ */
+function clientNode(): Promise<ClientNode> {
+  clientNodeModule ??= import("@kubernetes/client-node");
+  return clientNodeModule;
+}
+
+/**
+ * Connects with the given kubeconfig content (the `kubeconfig` input), else the client's defaults
  * (KUBECONFIG, ~/.kube/config, in-cluster service account).
  */
-export function loadKubeConfig(content?: string): KubeConfig {
-  const kc = new KubeConfig();
+export async function openCluster(content?: string): Promise<Cluster> {
+  const k8s = await clientNode();
+  const kc = new k8s.KubeConfig();
   try {
     if (content) kc.loadFromString(content);
     else kc.loadFromDefault();
@@ -41,17 +52,13 @@ export function loadKubeConfig(content?: string): KubeConfig {
       "kubeconfig: no current cluster (set the kubeconfig input, KUBECONFIG, or run inside a cluster)",
     );
   }
-  return kc;
-}
-
-export function connect(kc: KubeConfig): Cluster {
-  const watch = new Watch(kc);
+  const watch = new k8s.Watch(kc);
   (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_IDLE_TIMEOUT_MS;
   return {
     kc,
     server: kc.getCurrentCluster()?.server ?? "",
-    core: kc.makeApiClient(CoreV1Api),
-    objects: KubernetesObjectApi.makeApiClient(kc),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
     watch,
   };
 }
@@ -65,8 +72,12 @@ export async function checkReachable(cluster: Cluster, timeoutMs = REACHABLE_TIM
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
   try {
-    const api = cluster.kc.makeApiClient(VersionApi);
-    const options = { middleware: [abortWith(deadline.signal)], middlewareMergeStrategy: "append" as const };
+    const k8s = await clientNode();
+    const api = cluster.kc.makeApiClient(k8s.VersionApi);
+    const options = {
+      middleware: [abortWith(k8s, deadline.signal)],
+      middlewareMergeStrategy: "append" as const,
+    };
     // A 5xx or 429 is retried; a refused connection is an answer here (a wrong address), not a blip.
     const version = await withRetries(() => api.getCode({}, options), { transport: false });
     return version.gitVersion;
@@ -81,12 +92,12 @@ export async function checkReachable(cluster: Cluster, timeoutMs = REACHABLE_TIM
 }
 
 /** Gives a request the signal that aborts it (client-node's per-call middleware). */
-function abortWith(signal: AbortSignal): ObservableMiddleware {
+function abortWith(k8s: ClientNode, signal: AbortSignal): ObservableMiddleware {
   return {
     pre: (request) => {
       request.setSignal(signal);
-      return new Observable(Promise.resolve(request));
+      return new k8s.Observable(Promise.resolve(request));
     },
-    post: (response) => new Observable(Promise.resolve(response)),
+    post: (response) => new k8s.Observable(Promise.resolve(response)),
   };
 }

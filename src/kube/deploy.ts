@@ -1,7 +1,7 @@
 // Puts the user's Knative Service on the cluster with server-side apply, and records what we created so that
 // cleanup removes exactly that: a Service is ours only if this tool created it (it then carries our
 // managed-by label); a user's Service is updated only with update-existing and never deleted.
-import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject, PatchStrategy } from "@kubernetes/client-node";
 import type { KnativeServiceManifest } from "../config/settings.js";
 import type { Cluster } from "./cluster.js";
 import { ClusterError, describeApiError, isNotFound, statusCodeOf } from "./errors.js";
@@ -14,6 +14,8 @@ import {
   SERVING_API_VERSION,
 } from "./knative.js";
 
+/** client-node's PatchStrategy.ServerSideApply, spelled out so this module needs only its types. */
+const SERVER_SIDE_APPLY: PatchStrategy = "application/apply-patch+yaml";
 export interface AppliedService {
   /** True when the Service did not exist before this run, or was left by an earlier run of this tool. */
   owned: boolean;
@@ -96,7 +98,7 @@ export async function applyService(
         undefined,
         FIELD_MANAGER,
         true,
-        PatchStrategy.ServerSideApply,
+        SERVER_SIDE_APPLY,
       ),
     );
     return { owned, created: !existing, service };

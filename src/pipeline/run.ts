@@ -1,13 +1,14 @@
-// The gate, phase by phase: connect, flip PrivateZone, deploy, wait for Ready, (cold start), load while
-// watching pods, judge, clean up. The entry points (action main, CLI) only adapt inputs and outputs to it.
+// The gate, phase by phase: connect, flip PrivateZone, deploy, wait for Ready, (cold start), load (from the
+// runner, or from worker pods in the cluster) while watching pods, judge, clean up. The entry points (action main, CLI) only adapt inputs and outputs to it.
 import type { Settings } from "../config/settings.js";
 import { autoscalingOf } from "../kube/autoscaling.js";
-import { checkReachable, connect, loadKubeConfig, type Cluster } from "../kube/cluster.js";
+import { checkReachable, openCluster, type Cluster } from "../kube/cluster.js";
 import { applyService, createNamespace } from "../kube/deploy.js";
 import { ClusterError } from "../kube/errors.js";
 import { trackPods, type PodTracker } from "../kube/pods.js";
 import { setPrivateZone } from "../kube/private-zone.js";
 import { waitForReady, type ReadyService } from "../kube/ready.js";
+import { runClusterLoad } from "../load/cluster/index.js";
 import { measureFirstRequest, runLoad } from "../load/index.js";
 import {
   RESULTS_SCHEMA,
@@ -22,7 +23,7 @@ import { compareToBaseline } from "../verdict/regression.js";
 import { runCleanup } from "./cleanup.js";
 import type { Log } from "./log.js";
 import type { CleanupPlan, StateStore } from "./state.js";
-import { resolveTarget, type LoadTarget } from "./target.js";
+import { resolveClusterTarget, resolveTarget, type LoadTarget } from "./target.js";
 import { TOOL } from "./tool.js";
 
 export interface GateContext {
@@ -55,7 +56,7 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
   let pods: PodTracker | undefined;
   try {
     cluster = await log.group("Connect to the cluster", async () => {
-      const c = connect(loadKubeConfig(settings.kubeconfig));
+      const c = await openCluster(settings.kubeconfig);
       const version = await checkReachable(c);
       log.info(`API server ${c.server} (Kubernetes ${version})`);
       return c;
@@ -114,22 +115,50 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
     const target = resolveTarget(settings, ready.url);
     const tracker = pods as unknown as PodTracker;
     if (settings.coldStart) {
+      // From the runner even with load-from: cluster: one request, timed where the gate runs.
       doc.coldStart = await log.group("Cold start", () => measureColdStart(settings, target, tracker, ctx));
     }
-    doc.load = await log.group(`Load: ${describeLoad(settings, target)}`, () =>
-      runLoad({
-        url: target.url,
-        host: target.host,
-        request: settings.request,
-        load: settings.load,
-        signal: ctx.signal,
-        log: log.info,
-        progressExtra: () => {
-          const c = tracker.counts();
-          return `pods ${c.serving}${c.reserve ? ` (+${c.reserve} reserve)` : ""}`;
-        },
-      }),
-    );
+    const podCounts = () => {
+      const c = tracker.counts();
+      return `pods ${c.serving}${c.reserve ? ` (+${c.reserve} reserve)` : ""}`;
+    };
+    if (settings.loadFrom === "cluster") {
+      const inCluster = resolveClusterTarget(settings, ready.url, addressUrl(ready));
+      doc.load = await log.group(`Load: ${describeLoad(settings, inCluster)}`, async () => {
+        const result = await runClusterLoad({
+          cluster: connected,
+          namespace: settings.namespace,
+          url: inCluster.url,
+          host: inCluster.host,
+          request: settings.request,
+          load: settings.load,
+          workers: settings.loadWorkers,
+          image: settings.loadWorkerImage,
+          startDelayMs: settings.loadStartDelayMs,
+          service: settings.serviceName,
+          signal: ctx.signal,
+          log: log.info,
+          onNames: (names) => {
+            plan.clusterLoad = names;
+            ctx.state.save(plan);
+          },
+          progressExtra: podCounts,
+        });
+        return { ...result.summary, workers: result.workers };
+      });
+    } else {
+      doc.load = await log.group(`Load: ${describeLoad(settings, target)}`, () =>
+        runLoad({
+          url: target.url,
+          host: target.host,
+          request: settings.request,
+          load: settings.load,
+          signal: ctx.signal,
+          log: log.info,
+          progressExtra: podCounts,
+        }),
+      );
+    }
     if (ctx.signal.aborted) throw new ClusterError("cancelled during the load test");
     pods = undefined;
     tracker.stop();
@@ -235,10 +264,20 @@ function serviceFacts(
   };
 }
 
+/** The Service's cluster-local address (status.address.url), where pods in the cluster reach it. */
+function addressUrl(ready: ReadyService): string | undefined {
+  const address = ready.service.status?.address as { url?: unknown } | undefined;
+  return typeof address?.url === "string" && address.url !== "" ? address.url : undefined;
+}
+
 function describeLoad(settings: Settings, target: LoadTarget): string {
   const { load } = settings;
   const shape = load.rate ? `${load.rate} req/s` : "closed loop";
-  return `${load.connections} connections, ${load.durationMs / 1000} s, ${shape} -> ${target.url}${target.host ? ` (Host: ${target.host})` : ""}`;
+  const origin =
+    settings.loadFrom === "cluster"
+      ? `from ${settings.loadWorkers} worker pod${settings.loadWorkers === 1 ? "" : "s"} in the cluster, `
+      : "";
+  return `${origin}${load.connections} connections, ${load.durationMs / 1000} s, ${shape} -> ${target.url}${target.host ? ` (Host: ${target.host})` : ""}`;
 }
 
 function emptyDocument(
@@ -267,6 +306,8 @@ function emptyDocument(
       maxRegression: settings.maxRegression.map((r) => `${r.metric}: ${r.percent}%`),
       privateZone: settings.privateZone,
       teardown: settings.teardown,
+      loadFrom: settings.loadFrom,
+      loadWorkers: settings.loadWorkers,
     },
     context: github,
     service: {

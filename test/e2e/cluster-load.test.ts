@@ -6,7 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as hdr from "hdr-histogram-js";
 import type { LoadSettings, RequestSettings } from "../../src/config/settings.js";
-import { connect, loadKubeConfig, type Cluster } from "../../src/kube/cluster.js";
+import { openCluster, type Cluster } from "../../src/kube/cluster.js";
 import {
   deleteClusterLoad,
   runClusterLoad,
@@ -73,7 +73,7 @@ beforeAll(async () => {
       bindings: { ci: [{ namespace: NAMESPACE, rules: CLUSTER_LOAD_RULES }] },
     },
   });
-  cluster = connect(loadKubeConfig(kubeconfigYaml(api.url, { token: "ci-token" })));
+  cluster = await openCluster(kubeconfigYaml(api.url, { token: "ci-token" }));
 });
 
 afterAll(async () => {

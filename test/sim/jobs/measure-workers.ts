@@ -13,7 +13,7 @@
 //
 // The worker pods run in a second, Knative-less store with its own API server: the simulator's Knative
 // kubelet runs every pod of its store as a Knative pod, so the Job controller gets a store of its own here.
-import { connect, loadKubeConfig } from "../../../src/kube/cluster.js";
+import { openCluster } from "../../../src/kube/cluster.js";
 import { runClusterLoad } from "../../../src/load/cluster/index.js";
 import { runLoad } from "../../../src/load/index.js";
 import type { LoadSummary } from "../../../src/results.js";
@@ -33,7 +33,7 @@ const sim = await startSimulator();
 const jobStore = new Store();
 const jobs = startJobController(jobStore, { clusterAddress: new URL(sim.gateway).host });
 const api = await startApiServer({ store: jobStore, podLog: (ns, name, c) => jobs.logs(ns, name, c) ?? "" });
-const cluster = connect(loadKubeConfig(kubeconfigYaml(api.url)));
+const cluster = await openCluster(kubeconfigYaml(api.url));
 const request = { path: "/", method: "GET", headers: {}, timeoutMs: 10_000 };
 
 interface Case {
