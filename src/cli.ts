@@ -41,7 +41,8 @@ export async function runCli(
         log.info("nothing to clean up");
         return EXIT.passed;
       }
-      const kubeconfig = args.raw.kubeconfig || (args.kubeconfigPath && readFileSync(args.kubeconfigPath, "utf8"));
+      const kubeconfig =
+        args.raw.kubeconfig || (args.kubeconfigPath && readFileSync(args.kubeconfigPath, "utf8"));
       await runCleanup(await openCluster(kubeconfig || undefined), plan, state, log);
       return EXIT.passed;
     }
