@@ -64,20 +64,30 @@ async function runIn(
   argv: string[],
   env: Record<string, string | undefined> = {},
 ): Promise<Outcome> {
-  const saved = { cwd: process.cwd(), env: { ...process.env } };
+  const applied: Record<string, string | undefined> = {
+    KUBECONFIG: sim.kubeconfig,
+    GITHUB_TOKEN: undefined,
+    ...env,
+  };
+  const saved = Object.fromEntries(Object.keys(applied).map((key) => [key, process.env[key]]));
+  const setEnv = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  const previousCwd = process.cwd();
   let stdout = "";
   let stderr = "";
   process.chdir(cwd);
-  Object.assign(process.env, { KUBECONFIG: sim.kubeconfig, GITHUB_TOKEN: undefined, ...env });
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
-  delete process.env.GITHUB_TOKEN;
+  setEnv(applied);
   const started = Date.now();
   try {
     const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
     return { code, stdout, stderr, ms: Date.now() - started };
   } finally {
-    process.chdir(saved.cwd);
-    process.env = saved.env;
+    process.chdir(previousCwd);
+    setEnv(saved);
   }
 }
 

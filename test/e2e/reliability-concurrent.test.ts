@@ -16,10 +16,14 @@ import {
 } from "./harness.js";
 
 let sim: Sim;
+const savedKubeconfig = process.env.KUBECONFIG;
 beforeAll(async () => {
   sim = await startSim({ profile: "ask" });
+  process.env.KUBECONFIG = sim.kubeconfig;
 });
 afterAll(async () => {
+  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+  else process.env.KUBECONFIG = savedKubeconfig;
   await sim?.stop();
 });
 
@@ -31,23 +35,21 @@ interface Run {
 
 /**
  * Starts the CLI in this process as if in the workflow of pull request `pr`. Inputs, placeholders included,
- * are parsed before runCli first awaits, so concurrent runs each keep their own GITHUB_REF.
+ * are parsed before runCli first awaits, so concurrent runs each keep their own GITHUB_REF; KUBECONFIG is
+ * read later, so it is set for the whole file.
  */
 function startRun(extra: string[], pr?: number): Promise<Run> {
   let stdout = "";
   let stderr = "";
-  const saved = { KUBECONFIG: process.env.KUBECONFIG, GITHUB_REF: process.env.GITHUB_REF };
-  process.env.KUBECONFIG = sim.kubeconfig;
+  const saved = process.env.GITHUB_REF;
   if (pr === undefined) delete process.env.GITHUB_REF;
   else process.env.GITHUB_REF = `refs/pull/${pr}/merge`;
   const running = runCli(gateArgs(sim, workDir(), extra), {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
   });
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  if (saved === undefined) delete process.env.GITHUB_REF;
+  else process.env.GITHUB_REF = saved;
   return running.then((code) => {
     let doc: ResultsDocument | undefined;
     try {
