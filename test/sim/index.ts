@@ -1,6 +1,7 @@
 // The Knative simulator in one call: the store, the Kubernetes API server on loopback (real kubectl and
-// client-node work against it), Knative Serving's controllers, the KPA, and the gateway with the activator
-// and pods as real HTTP servers. `stop()` closes every socket, timer and pod server.
+// client-node work against it), Knative Serving's controllers, the KPA, the gateway with the activator and
+// pods as real HTTP servers, and the Job controller running Job pods as local node processes (whose
+// cluster-local names reach the gateway). `stop()` closes every socket, timer, pod server and process.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import * as yaml from "js-yaml";
 import { startApiServer, type ApiServer } from "./api/server.js";
 import { kubeconfigYaml } from "./api/kubeconfig.js";
 import { Store } from "./store.js";
+import { startJobController, type JobController } from "./jobs/controller.js";
 import type { Profile } from "./knative/context.js";
 import { Knative } from "./knative/knative.js";
 
@@ -42,6 +44,8 @@ export interface Simulator {
   api: ApiServer;
   /** The Knative side: gateway, kubelet, autoscaler (decisions per revision). */
   knative: Knative;
+  /** batch/v1 Jobs: their pods run as local processes (logs, kill). */
+  jobs: JobController;
   /** Fault knob: the pod dies on the spot (connections reset); its ReplicaSet replaces it. */
   killPod(namespace: string, name: string): boolean;
   stop(): Promise<void>;
@@ -62,14 +66,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     networkLatencyMs: options.networkLatencyMs,
     log: options.log,
   });
+  // Not time-scaled: Job pods run their load in real time, and a scaled activeDeadlineSeconds (which the
+  // action derives from the load's duration) would end a 30 s load after a few seconds at timeScale 0.1.
+  const jobs = startJobController(store, {
+    clusterAddress: new URL(knative.gatewayUrl).host,
+    log: options.log,
+  });
   let api: ApiServer;
   try {
     api = await startApiServer({
       store,
       port: options.port,
-      podLog: (ns, name, container) => knative.kubelet.logs(ns, name, container),
+      podLog: (ns, name, container) =>
+        jobs.logs(ns, name, container) ?? knative.kubelet.logs(ns, name, container),
     });
   } catch (err) {
+    await jobs.stop();
     await knative.stop();
     throw err;
   }
@@ -88,11 +100,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     store,
     api,
     knative,
+    jobs,
     killPod: (ns, name) => knative.killPod(ns, name),
     async stop() {
       if (stopped) return;
       stopped = true;
       await api.close();
+      await jobs.stop();
       await knative.stop();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },

@@ -2,7 +2,8 @@
 // real kubelet would (Pending → Running → Ready after the startup time; CrashLoopBackOff with the last
 // termination for a crashing image; Running but never Ready for one that fails its probe), and terminates
 // deleted pods gracefully: out of the endpoints at once, Terminating while the queue-proxy drains (upstream's
-// 30 s drain sleep, scaled), then gone. It also keeps each revision's routable pods in the gateway.
+// 30 s drain sleep, scaled), then gone. It also keeps each revision's routable pods in the gateway. Pods of a
+// batch/v1 Job are left to the Job controller (test/sim/jobs), which runs them as processes.
 import type { K8sObject, Store } from "../store.js";
 import { RES, scaled, type SimContext } from "./context.js";
 import { recordEvent } from "./events.js";
@@ -85,6 +86,15 @@ class PodRuntime {
   }
 }
 
+/** A pod a batch/v1 Job controls: the Job controller (test/sim/jobs) runs it as a process, not this kubelet. */
+export function isJobPod(pod: K8sObject): boolean {
+  return (
+    pod.metadata.ownerReferences?.some(
+      (r) => r.controller && r.kind === "Job" && r.apiVersion === "batch/v1",
+    ) ?? false
+  );
+}
+
 export class Kubelet {
   private readonly pods = new Map<string, PodRuntime>();
   private stopped = false;
@@ -101,7 +111,7 @@ export class Kubelet {
 
   /** Reacts to a pod change from the store. */
   observe(type: "ADDED" | "MODIFIED" | "DELETED", pod: K8sObject): void {
-    if (this.stopped) return;
+    if (this.stopped || isJobPod(pod)) return;
     const key = podKey(pod);
     const rt = this.pods.get(key);
     if (type === "DELETED") {
