@@ -1,10 +1,11 @@
-// Undoes what a run changed, exactly once: the Service if it is ours (per the teardown policy), the namespace
-// if we created it, and the PrivateZone flag. Every step is idempotent, so the post step after a cancelled
+// Undoes what a run changed, exactly once: the load workers' Job and ConfigMap (always), the Service if it is
+// ours (per the teardown policy), the namespace if we created it, and the PrivateZone flag. Every step is idempotent, so the post step after a cancelled
 // main step, or a second call, is safe.
 import type { Cluster } from "../kube/cluster.js";
 import { deleteNamespace, deleteService } from "../kube/deploy.js";
 import { describeApiError } from "../kube/errors.js";
 import { restorePrivateZone } from "../kube/private-zone.js";
+import { deleteClusterLoad } from "../load/cluster/index.js";
 import type { Log } from "./log.js";
 import type { CleanupPlan, StateStore } from "./state.js";
 
@@ -38,6 +39,16 @@ export async function runCleanup(
       log.warn(`cleanup: ${what} failed: ${describeApiError(error)}`);
     }
   };
+  if (plan.clusterLoad) {
+    // Whatever the teardown policy: the workers are load generators, not the thing under test, and a Job
+    // left behind would keep running pods. Deleted before the Service, so no worker outlives its target.
+    const names = plan.clusterLoad;
+    await attempt(`delete load Job ${names.namespace}/${names.job}`, async () => {
+      const deleted = await deleteClusterLoad(cluster, names);
+      if (deleted.job || deleted.configMap)
+        log.info(`deleted load Job and ConfigMap ${names.namespace}/${names.job}`);
+    });
+  }
   if (shouldTearDown(plan)) {
     if (plan.deleteService) {
       await attempt(`delete service ${namespace}/${service}`, async () => {

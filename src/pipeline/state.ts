@@ -5,6 +5,7 @@ import * as core from "@actions/core";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { Teardown } from "../config/settings.js";
 import type { PrivateZoneChange } from "../kube/private-zone.js";
+import type { ClusterLoadNames } from "../load/cluster/index.js";
 
 export interface CleanupPlan {
   namespace: string;
@@ -15,6 +16,8 @@ export interface CleanupPlan {
   /** This run created the namespace. */
   deleteNamespace: boolean;
   privateZone?: PrivateZoneChange;
+  /** The load workers' Job and ConfigMap (load-from: cluster), named before they are created. */
+  clusterLoad?: ClusterLoadNames;
   /** Set once the gate finished and judged; on-success teardown needs it. */
   passed?: boolean;
   /** Cleanup has run: the post step then does nothing. */

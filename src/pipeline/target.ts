@@ -1,5 +1,6 @@
 // Where the load goes: the `url` input, else through the `gateway` with the service's Host header, else
-// straight at status.url (which a runner outside the cluster can reach only with a real domain).
+// straight at status.url (which a runner outside the cluster can reach only with a real domain), or, for load
+// from inside the cluster, the Service's cluster-local address.
 import type { Settings } from "../config/settings.js";
 
 export interface LoadTarget {
@@ -16,4 +17,18 @@ export function resolveTarget(settings: Pick<Settings, "url" | "gateway">, statu
     return { url: gateway, host: new URL(statusUrl).host };
   }
   return { url: statusUrl };
+}
+
+/**
+ * Where load from inside the cluster goes: `url` or `gateway` as for the runner, else the Service's cluster-local
+ * address (status.address.url), which every pod reaches without an ingress or a public domain. Without an
+ * address (an older Knative), status.url.
+ */
+export function resolveClusterTarget(
+  settings: Pick<Settings, "url" | "gateway">,
+  statusUrl: string,
+  addressUrl: string | undefined,
+): LoadTarget {
+  if (settings.url || settings.gateway || !addressUrl) return resolveTarget(settings, statusUrl);
+  return { url: addressUrl };
 }
