@@ -2,9 +2,11 @@
 // holding only the RBAC the README documents; the simulator's Job controller runs each worker pod as a local
 // `node` process executing the very worker.mjs the action ships in the ConfigMap; cluster-local names reach a
 // loopback target the way a Service's name reaches the gateway.
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as hdr from "hdr-histogram-js";
+import * as yaml from "js-yaml";
 import type { LoadSettings, RequestSettings } from "../../src/config/settings.js";
 import { openCluster, type Cluster } from "../../src/kube/cluster.js";
 import {
@@ -22,12 +24,24 @@ import { Store } from "../sim/store.js";
 const NAMESPACE = "perf";
 const URL_IN_CLUSTER = "http://hello.perf.svc.cluster.local";
 
-/** What the README asks users to grant for `load-from: cluster`, and nothing else. */
+/** The rules of the `load-from-cluster` Role of examples/rbac.yaml, as users apply them. */
+function loadFromClusterRules(): PolicyRule[] {
+  const manifests = yaml.loadAll(readFileSync("examples/rbac.yaml", "utf8")) as {
+    kind: string;
+    metadata: { name: string };
+    rules?: PolicyRule[];
+  }[];
+  const role = manifests.find(
+    (m) => m.kind === "Role" && m.metadata.name === "knative-perf-gate-load-from-cluster",
+  );
+  if (!role?.rules) throw new Error("examples/rbac.yaml has no Role knative-perf-gate-load-from-cluster");
+  return role.rules;
+}
+
+/** What examples/rbac.yaml grants for `load-from: cluster`, plus the list/watch on pods of the gate's Role. */
 const CLUSTER_LOAD_RULES: PolicyRule[] = [
-  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "delete"] },
-  { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "delete"] },
+  ...loadFromClusterRules(),
   { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
-  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
 ];
 
 /** The Knative Service stand-in: answers after a little work and counts what arrives, by Host. */
