@@ -1,5 +1,6 @@
 // The gate, phase by phase: connect, flip PrivateZone, deploy, wait for Ready, (cold start), load (from the
-// runner, or from worker pods in the cluster) while watching pods, judge, clean up. The entry points (action main, CLI) only adapt inputs and outputs to it.
+// runner, or from worker pods in the cluster) while watching pods, judge, clean up. The entry points (action
+// main, CLI) only adapt inputs and outputs to it.
 import type { Settings } from "../config/settings.js";
 import { autoscalingOf } from "../kube/autoscaling.js";
 import { checkReachable, openCluster, type Cluster } from "../kube/cluster.js";
