@@ -11,17 +11,13 @@
 // `rounds` times, interleaved, and the median is reported: on a shared machine one run can be several times
 // slower than the next.
 //
-// The worker pods run in a second, Knative-less store with its own API server: the simulator's Knative
-// kubelet runs every pod of its store as a Knative pod, so the Job controller gets a store of its own here.
+// The worker pods are Job pods of the simulator itself: its Job controller runs them as local processes.
+import { readFileSync } from "node:fs";
 import { openCluster } from "../../../src/kube/cluster.js";
 import { runClusterLoad } from "../../../src/load/cluster/index.js";
 import { runLoad } from "../../../src/load/index.js";
 import type { LoadSummary } from "../../../src/results.js";
-import { kubeconfigYaml } from "../api/kubeconfig.js";
-import { startApiServer } from "../api/server.js";
 import { startSimulator } from "../index.js";
-import { Store } from "../store.js";
-import { startJobController } from "./controller.js";
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 3);
@@ -30,10 +26,7 @@ const FIXED_TOTAL = 32;
 const WORKERS = [1, 2, 4];
 
 const sim = await startSimulator();
-const jobStore = new Store();
-const jobs = startJobController(jobStore, { clusterAddress: new URL(sim.gateway).host });
-const api = await startApiServer({ store: jobStore, podLog: (ns, name, c) => jobs.logs(ns, name, c) ?? "" });
-const cluster = await openCluster(kubeconfigYaml(api.url));
+const cluster = await openCluster(readFileSync(sim.kubeconfig, "utf8"));
 const request = { path: "/", method: "GET", headers: {}, timeoutMs: 10_000 };
 
 interface Case {
@@ -102,8 +95,6 @@ try {
     }
   }
 } finally {
-  await jobs.stop();
-  await api.close();
   await sim.stop();
 }
 
