@@ -3,7 +3,7 @@
 // 3 deploy or cluster error.
 import { readFileSync } from "node:fs";
 import { parseCliArgs } from "./config/cli-args.js";
-import { InputErrors } from "./config/errors.js";
+import { inputErrorsOf } from "./config/errors.js";
 import { parseSettings } from "./config/parse.js";
 import { openCluster } from "./kube/cluster.js";
 import { runCleanup } from "./pipeline/cleanup.js";
@@ -70,7 +70,7 @@ export async function runCli(
   } catch (error) {
     io.stderr(`error: ${errorMessage(error)}\n`);
     // Anything but bad input happened while talking to the cluster (connect, deploy, cleanup).
-    return error instanceof InputErrors ? EXIT.invalidInput : EXIT.clusterError;
+    return inputErrorsOf(error).length > 0 ? EXIT.invalidInput : EXIT.clusterError;
   }
 }
 

@@ -9,13 +9,16 @@ import { withRetries } from "./retry.js";
 import {
   FIELD_MANAGER,
   type KnativeObject,
+  LEASE_ANNOTATION,
   MANAGED_BY,
   MANAGED_BY_LABEL,
+  RUN_ANNOTATION,
   SERVING_API_VERSION,
 } from "./knative.js";
 
 /** client-node's PatchStrategy.ServerSideApply, spelled out so this module needs only its types. */
 const SERVER_SIDE_APPLY: PatchStrategy = "application/apply-patch+yaml";
+
 export interface AppliedService {
   /** True when the Service did not exist before this run, or was left by an earlier run of this tool. */
   owned: boolean;
@@ -60,11 +63,33 @@ export async function readService(
   }
 }
 
+/** A gate run's claim on a Service it manages: its id and when the claim lapses (a crashed run's never ends). */
+export interface RunLease {
+  id: string;
+  until: Date;
+}
+
+function leaseOf(service: KnativeObject): RunLease | undefined {
+  const id = service.metadata.annotations?.[RUN_ANNOTATION];
+  const until = Date.parse(service.metadata.annotations?.[LEASE_ANNOTATION] ?? "");
+  return id && Number.isFinite(until) ? { id, until: new Date(until) } : undefined;
+}
+
+function inUse(namespace: string, name: string, holder?: RunLease): ClusterError {
+  const by = holder ? ` (run ${holder.id}, until ${holder.until.toISOString()})` : "";
+  return new ClusterError(
+    `service ${namespace}/${name} is in use by another knative-perf-gate run${by}; give each run its own ` +
+      "service-name (e.g. app-pr-{pr} or app-{run}) or serialize the runs with a concurrency group",
+    "InUse",
+  );
+}
+
 export async function applyService(
   cluster: Cluster,
   manifest: KnativeServiceManifest,
   options: {
     updateExisting: boolean;
+    lease: RunLease;
     /** Called before the write with whether the Service is ours, so the cleanup plan is saved first. */
     beforeWrite?: (owned: boolean) => void;
   },
@@ -78,6 +103,10 @@ export async function applyService(
         "set update-existing: true to load-test it anyway (it is never deleted), or choose another service-name",
     );
   }
+  const holder = existing && leaseOf(existing);
+  if (holder && holder.id !== options.lease.id && holder.until.getTime() > Date.now()) {
+    throw inUse(namespace, name, holder);
+  }
   const body: KnativeServiceManifest = owned
     ? {
         ...manifest,
@@ -85,10 +114,27 @@ export async function applyService(
           ...manifest.metadata,
           namespace,
           labels: { ...manifest.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY },
+          annotations: {
+            ...manifest.metadata.annotations,
+            [RUN_ANNOTATION]: options.lease.id,
+            [LEASE_ANNOTATION]: options.lease.until.toISOString(),
+          },
         },
       }
     : { ...manifest, metadata: { ...manifest.metadata, namespace } };
   options.beforeWrite?.(owned);
+  if (!existing) {
+    // Create, not apply: of two runs that both found no Service, exactly one creates it; the other gets 409.
+    try {
+      const service = await withRetries(() =>
+        cluster.objects.create(body as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER),
+      );
+      return { owned, created: true, service: service as KnativeObject };
+    } catch (error) {
+      if (statusCodeOf(error) === 409) throw inUse(namespace, name);
+      throw new ClusterError(`cannot create service ${namespace}/${name}: ${describeApiError(error)}`);
+    }
+  }
   try {
     // Server-side apply is idempotent: repeating it after a failure that did apply changes nothing.
     const service = await withRetries(() =>
@@ -101,26 +147,48 @@ export async function applyService(
         SERVER_SIDE_APPLY,
       ),
     );
-    return { owned, created: !existing, service };
+    return { owned, created: false, service };
   } catch (error) {
     throw new ClusterError(`cannot apply service ${namespace}/${name}: ${describeApiError(error)}`);
   }
 }
 
-/** Deletes a Service; a Service that is already gone is fine. */
-export async function deleteService(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
-  try {
-    await withRetries(() =>
-      cluster.objects.delete({
-        apiVersion: "serving.knative.dev/v1",
-        kind: "Service",
-        metadata: { name, namespace },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw new ClusterError(`cannot delete service ${namespace}/${name}: ${describeApiError(error)}`);
+const MAX_DELETE_ATTEMPTS = 3;
+
+/**
+ * Deletes a Service; one that is already gone is fine. With `runId`, only while the Service still names this run:
+ * another run that took it over (after our lease lapsed) keeps it. The delete is conditional on the version we
+ * checked, so a takeover between the read and the delete is not missed.
+ */
+export async function deleteService(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  runId?: string,
+): Promise<"deleted" | "gone" | "held-by-another-run"> {
+  for (let attempt = 1; ; attempt++) {
+    const service = await readService(cluster, namespace, name);
+    if (!service) return "gone";
+    const holder = leaseOf(service);
+    if (runId && holder && holder.id !== runId) return "held-by-another-run";
+    try {
+      await withRetries(() =>
+        cluster.objects.delete(
+          { apiVersion: SERVING_API_VERSION, kind: "Service", metadata: { name, namespace } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          { preconditions: { resourceVersion: service.metadata.resourceVersion } },
+        ),
+      );
+      return "deleted";
+    } catch (error) {
+      if (isNotFound(error)) return "gone";
+      if (statusCodeOf(error) === 409 && attempt < MAX_DELETE_ATTEMPTS) continue;
+      throw new ClusterError(`cannot delete service ${namespace}/${name}: ${describeApiError(error)}`);
+    }
   }
 }
 

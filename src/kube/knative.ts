@@ -10,6 +10,9 @@ export const LABEL_REVISION = "serving.knative.dev/revision";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = "knative-perf-gate";
 export const FIELD_MANAGER = "knative-perf-gate";
+/** Which gate run holds a Service we manage, and until when: a second run on the same name must not share it. */
+export const RUN_ANNOTATION = "knative-perf-gate.dev/run";
+export const LEASE_ANNOTATION = "knative-perf-gate.dev/lease-until";
 
 export interface Condition {
   type: string;

@@ -52,11 +52,13 @@ export async function runCleanup(
   if (shouldTearDown(plan)) {
     if (plan.deleteService) {
       await attempt(`delete service ${namespace}/${service}`, async () => {
-        const deleted = await deleteService(cluster, namespace, service);
+        const outcome = await deleteService(cluster, namespace, service, plan.runId);
         log.info(
-          deleted
-            ? `deleted service ${namespace}/${service}`
-            : `service ${namespace}/${service} was already gone`,
+          {
+            deleted: `deleted service ${namespace}/${service}`,
+            gone: `service ${namespace}/${service} was already gone`,
+            "held-by-another-run": `service ${namespace}/${service} is held by another run now; leaving it`,
+          }[outcome],
         );
       });
     }

@@ -4,7 +4,8 @@
 import type { Settings } from "../config/settings.js";
 import { autoscalingOf } from "../kube/autoscaling.js";
 import { checkReachable, openCluster, type Cluster } from "../kube/cluster.js";
-import { applyService, createNamespace } from "../kube/deploy.js";
+import { randomUUID } from "node:crypto";
+import { applyService, createNamespace, type RunLease } from "../kube/deploy.js";
 import { ClusterError } from "../kube/errors.js";
 import { trackPods, type PodTracker } from "../kube/pods.js";
 import { setPrivateZone } from "../kube/private-zone.js";
@@ -45,12 +46,14 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
   const { log } = ctx;
   const startedAt = new Date();
   const doc = emptyDocument(settings, startedAt, ctx.github);
+  const lease = runLease(settings, startedAt);
   const plan: CleanupPlan = {
     namespace: settings.namespace,
     service: settings.serviceName,
     teardown: settings.teardown,
     deleteService: false,
     deleteNamespace: false,
+    runId: lease.id,
     done: false,
   };
   let cluster: Cluster | undefined;
@@ -67,10 +70,17 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
 
     if (settings.privateZone !== "keep") {
       await log.group("PrivateZone", async () => {
-        const change = await setPrivateZone(connected, settings.privateZone === "enable");
+        const change = await setPrivateZone(connected, settings.privateZone === "enable", {
+          // Saved before the write: a run killed while it is in flight must still restore the flag.
+          beforeWrite: (pending) => {
+            plan.privateZone = pending;
+            ctx.state.save(plan);
+          },
+        });
+        // A conflict re-read may find the flag already as wanted: then there is nothing of ours to restore.
+        plan.privateZone = change;
+        ctx.state.save(plan);
         if (change) {
-          plan.privateZone = change;
-          ctx.state.save(plan);
           log.info(
             `enablePrivateZone: "${change.previous ?? "(unset)"}" -> "${change.applied}" (restored at cleanup)`,
           );
@@ -92,6 +102,7 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
       }
       const applied = await applyService(connected, settings.manifest, {
         updateExisting: settings.updateExisting,
+        lease,
         beforeWrite: (owned) => {
           plan.deleteService = owned;
           ctx.state.save(plan);
@@ -163,6 +174,9 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
     if (ctx.signal.aborted) throw new ClusterError("cancelled during the load test");
     pods = undefined;
     tracker.stop();
+    // Without the pod watch the counts would be zeros that pass `pods.max` rules on no data.
+    const podFailure = tracker.failure();
+    if (podFailure) throw new ClusterError(podFailure);
     doc.pods = podSummary(tracker, settings);
 
     judge(doc, settings);
@@ -238,6 +252,19 @@ function judge(doc: ResultsDocument, settings: Settings): void {
   }
   doc.passed =
     doc.thresholds.every((v) => v.passed) && (doc.regression?.verdicts.every((v) => v.passed) ?? true);
+}
+
+// Past the lease a Service left by a run that died without cleanup can be taken over by the next run.
+const LEASE_MARGIN_MS = 5 * 60 * 1000;
+
+/** This run's claim on its Service: long enough for every phase at its configured bound. */
+function runLease(settings: Settings, startedAt: Date): RunLease {
+  const phases =
+    settings.readyTimeoutMs +
+    (settings.coldStart ? settings.coldStartTimeoutMs : 0) +
+    settings.load.warmupMs +
+    settings.load.durationMs;
+  return { id: randomUUID(), until: new Date(startedAt.getTime() + phases + LEASE_MARGIN_MS) };
 }
 
 function podSummary(tracker: PodTracker, settings: Settings): PodSummary {

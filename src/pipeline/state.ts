@@ -13,6 +13,8 @@ export interface CleanupPlan {
   teardown: Teardown;
   /** The Service is ours (created by this tool), so teardown may delete it. */
   deleteService: boolean;
+  /** This run's id, written on the Service: teardown deletes it only while it still names this run. */
+  runId?: string;
   /** This run created the namespace. */
   deleteNamespace: boolean;
   privateZone?: PrivateZoneChange;
