@@ -131,8 +131,13 @@ export async function applyService(
       );
       return { owned, created: true, service: service as KnativeObject };
     } catch (error) {
-      if (statusCodeOf(error) === 409) throw inUse(namespace, name);
-      throw new ClusterError(`cannot create service ${namespace}/${name}: ${describeApiError(error)}`);
+      if (statusCodeOf(error) !== 409) {
+        throw new ClusterError(`cannot create service ${namespace}/${name}: ${describeApiError(error)}`);
+      }
+      // Our own create may have landed with its answer lost, and the retry met it: then it is ours.
+      const found = await readService(cluster, namespace, name);
+      if (found && leaseOf(found)?.id === options.lease.id) return { owned, created: true, service: found };
+      throw inUse(namespace, name, found && leaseOf(found));
     }
   }
   try {

@@ -10,6 +10,8 @@ export interface ReadyOptions {
   namespace: string;
   name: string;
   timeoutMs: number;
+  /** Epoch ms that readyMs counts from: when the deploy was sent (default: when the wait starts). */
+  since?: number;
   /** How long Ready=False may last before it counts as a failure (kn's --wait-window, 2 s by default). */
   errorWindowMs?: number;
   signal?: AbortSignal;
@@ -27,7 +29,7 @@ export interface ReadyService {
 export const DEFAULT_ERROR_WINDOW_MS = 2000;
 
 export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<ReadyService> {
-  const started = Date.now();
+  const started = options.since ?? Date.now();
   const errorWindowMs = options.errorWindowMs ?? DEFAULT_ERROR_WINDOW_MS;
   const log = options.log ?? (() => {});
   let last: KnativeObject | undefined;

@@ -100,6 +100,8 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
             : `namespace ${settings.namespace} exists`,
         );
       }
+      // ready-seconds counts from the request that deploys, as a user timing `kubectl apply` + wait would.
+      const deployedAt = Date.now();
       const applied = await applyService(connected, settings.manifest, {
         updateExisting: settings.updateExisting,
         lease,
@@ -117,6 +119,7 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
         namespace: settings.namespace,
         name: settings.serviceName,
         timeoutMs: settings.readyTimeoutMs,
+        since: deployedAt,
         signal: ctx.signal,
         log: log.info,
       });

@@ -202,7 +202,7 @@ describe("5xx bursts from the API server", () => {
       { verbs: ["get"], includeDiscovery: true, resources: ["none"] },
     ],
     ["reading the Service before the apply", { verbs: ["get"], resources: ["services"] }],
-    ["the server-side apply (PATCH)", { verbs: ["patch"], resources: ["services"] }],
+    ["creating the Service (POST)", { verbs: ["create"], resources: ["services"] }],
     ["creating the namespace", { verbs: ["create"], resources: ["namespaces"], failStatus: 503 }],
     ["reading eci-profile", { verbs: ["get"], resources: ["configmaps"] }],
     ["updating eci-profile", { verbs: ["update"], resources: ["configmaps"], failStatus: 429 }],
@@ -253,14 +253,14 @@ describe("5xx bursts from the API server", () => {
     expect(cm.body.data.enablePrivateZone).toBe("false");
   });
 
-  it("a persistent 500 on the apply: a bounded number of tries, then exit 3 naming the HTTP status", async () => {
+  it("a persistent 500 on the create: a bounded number of tries, then exit 3 naming the HTTP status", async () => {
     await clearAudit(sim);
-    sim.api.setFaults({ failRate: 1, verbs: ["patch"], resources: ["services"] });
+    sim.api.setFaults({ failRate: 1, verbs: ["create"], resources: ["services"] });
     const run = await gate(["--service-name=burst-always"]);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^error: cannot apply service .*burst-always: .*\(HTTP 500\)/m);
-    const patches = countOf(await auditLog(sim), "patch", "services");
-    expect(patches).toBe(DEFAULT_RETRY.attempts);
+    expect(run.stderr).toMatch(/^error: cannot create service .*burst-always: .*\(HTTP 500\)/m);
+    const creates = countOf(await auditLog(sim), "create", "services");
+    expect(creates).toBe(DEFAULT_RETRY.attempts);
     expect(run.ms).toBeLessThan(20_000);
   });
 });
