@@ -168,7 +168,7 @@ const PHASES: Array<[string, Omit<Interruption, "signal">, string[]]> = [
   ["connect (the /version request)", { onRequest: isVersion }, NEVER_READY],
   ["PrivateZone (reading eci-profile)", { onRequest: is("get", "configmaps") }, NEVER_READY],
   ["PrivateZone (the update in flight)", { onRequest: is("update", "configmaps") }, NEVER_READY],
-  ["deploy (the server-side apply in flight)", { onRequest: is("patch", "services") }, NEVER_READY],
+  ["deploy (the create in flight)", { onRequest: is("create", "services") }, NEVER_READY],
   ["the Ready wait (the watch)", { onRequest: is("watch", "services") }, NEVER_READY],
   [
     "the cold-start wait",
@@ -197,9 +197,10 @@ describe("PrivateZone's original value comes back, whatever it was", () => {
     await setPrivateZone("true");
     await clearAudit(sim);
     const run = await runInterrupted(
-      [{ signal: "SIGTERM", onRequest: is("patch", "services") }],
+      [{ signal: "SIGTERM", onRequest: is("create", "services") }],
       NEVER_READY,
     );
+    expect(run.sent).toBe(1);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/enablePrivateZone already "true"; nothing to change/);
     await expectNothingLeft(run.namespace, run.stateFile, "true");
