@@ -1,9 +1,9 @@
 // The bundled action run the GitHub way: INPUT_* variables (with action.yml's defaults, as the runner sets
 // them), GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, then the post entry with the saved state.
 // Also the CLI bundle interrupted by SIGTERM during the load.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as yaml from "js-yaml";
+import { action, inputEnv, parseFileCommands, postStateEnv, runnerFiles } from "./github-runner.js";
 import { freshNamespace, getJson, runDist, startSim, workDir, type Sim } from "./harness.js";
 
 let sim: Sim;
@@ -14,30 +14,6 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-interface ActionYaml {
-  inputs: Record<string, { default?: string }>;
-  outputs: Record<string, unknown>;
-}
-const action = yaml.load(readFileSync("action.yml", "utf8")) as ActionYaml;
-
-/** The runner's environment for a step: every input's default, then the step's `with:`. */
-function inputEnv(inputs: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(action.inputs)) {
-    const value = inputs[name] ?? (spec.default?.includes("${{") ? "" : (spec.default ?? ""));
-    env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
-  }
-  return env;
-}
-
-/** GitHub's file command format: `name<<DELIMITER\nvalue\nDELIMITER`. */
-function parseFileCommands(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const pattern = /^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm;
-  for (const match of text.matchAll(pattern)) values[match[1]] = match[3];
-  return values;
-}
-
 async function ecoProfile(): Promise<string | undefined> {
   const cm = await getJson<{ data?: Record<string, string> }>(
     sim,
@@ -46,20 +22,10 @@ async function ecoProfile(): Promise<string | undefined> {
   return cm.body.data?.enablePrivateZone;
 }
 
-function githubFiles(dir: string) {
-  const files = {
-    GITHUB_OUTPUT: join(dir, "output"),
-    GITHUB_STATE: join(dir, "state"),
-    GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
-  };
-  for (const path of Object.values(files)) writeFileSync(path, "");
-  return files;
-}
-
 describe("dist/main.js and dist/post.js, the GitHub way", () => {
   it("writes every output, the summary and the results file, and leaves no service behind", async () => {
     const dir = workDir();
-    const files = githubFiles(dir);
+    const files = runnerFiles(dir);
     const namespace = freshNamespace();
     const env = {
       ...inputEnv({
@@ -100,16 +66,14 @@ describe("dist/main.js and dist/post.js, the GitHub way", () => {
         .status,
     ).toBe(404);
 
-    const state = parseFileCommands(readFileSync(files.GITHUB_STATE, "utf8"));
-    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
-    const post = await runDist("dist/post.js", [], { ...env, ...stateEnv });
+    const post = await runDist("dist/post.js", [], { ...env, ...postStateEnv(files) });
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(/cleanup already done/);
   });
 
   it("post cleans up after a main step that was killed mid-run", async () => {
     const dir = workDir();
-    const files = githubFiles(dir);
+    const files = runnerFiles(dir);
     const namespace = freshNamespace();
     const env = {
       ...inputEnv({
@@ -135,9 +99,7 @@ describe("dist/main.js and dist/post.js, the GitHub way", () => {
     const path = `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/helloworld-go`;
     expect((await getJson(sim, path)).status).toBe(200);
 
-    const state = parseFileCommands(readFileSync(files.GITHUB_STATE, "utf8"));
-    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
-    const post = await runDist("dist/post.js", [], { ...env, ...stateEnv });
+    const post = await runDist("dist/post.js", [], { ...env, ...postStateEnv(files) });
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(/deleted service/);
     expect((await getJson(sim, path)).status).toBe(404);

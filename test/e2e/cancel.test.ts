@@ -5,10 +5,11 @@
 // line that opens it. Then cleanup itself: idempotent, finishing an interrupted cleanup from the state file,
 // and never clobbering a ConfigMap someone else changed during the run.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as yaml from "js-yaml";
 import type { RequestInfo } from "../sim/api/request-info.js";
+import { inputEnv, postStateEnv, runnerFiles } from "./github-runner.js";
+
 import {
   auditLog,
   clearAudit,
@@ -317,15 +318,7 @@ describe("cleanup is idempotent and careful", () => {
 describe("the runner's SIGKILL (a cancelled job past its grace period)", () => {
   it("while the eci-profile update is in flight: the post step still restores PrivateZone", async () => {
     const dir = workDir();
-    const files = {
-      GITHUB_OUTPUT: join(dir, "output"),
-      GITHUB_STATE: join(dir, "state"),
-      GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
-    };
-    for (const path of Object.values(files)) writeFileSync(path, "");
-    const action = yaml.load(readFileSync("action.yml", "utf8")) as {
-      inputs: Record<string, { default?: string }>;
-    };
+    const files = runnerFiles(dir);
     const inputs: Record<string, string> = {
       "service-file": "examples/helloworld-service.yaml",
       namespace: freshNamespace(),
@@ -337,11 +330,7 @@ describe("the runner's SIGKILL (a cancelled job past its grace period)", () => {
       "results-file": join(dir, "results.json"),
       comment: "false",
     };
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "", ...files };
-    for (const [name, spec] of Object.entries(action.inputs)) {
-      env[`INPUT_${name.toUpperCase()}`] =
-        inputs[name] ?? (spec.default?.includes("${{") ? "" : (spec.default ?? ""));
-    }
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "", ...files, ...inputEnv(inputs) };
     const child = spawn(process.execPath, ["dist/main.js"], { env });
     child.stdout.resume();
     child.stderr.resume();
@@ -360,11 +349,7 @@ describe("the runner's SIGKILL (a cancelled job past its grace period)", () => {
     expect(killed).toBe(true);
     expect(await privateZone()).toBe("true");
 
-    const state = readFileSync(files.GITHUB_STATE, "utf8");
-    const stateEnv: Record<string, string> = {};
-    for (const match of state.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm))
-      stateEnv[`STATE_${match[1]}`] = match[3];
-    const post = await runDist("dist/post.js", [], { ...env, ...stateEnv });
+    const post = await runDist("dist/post.js", [], { ...env, ...postStateEnv(files) });
     expect(post.code).toBe(0);
     expect(await privateZone()).toBe("false");
   });

@@ -5,11 +5,11 @@
 // read-only token: the step still succeeds.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as yaml from "js-yaml";
 import { publishResults, type PublishOptions } from "../../src/report/publish.js";
 import type { ResultsDocument } from "../../src/results.js";
 import { SECONDARY_RATE_LIMIT_MESSAGE, startFakeGitHub, type FakeGitHub } from "../fakes/github-server.js";
 import { cli, freshNamespace, gateArgs, runDist, startSim, workDir, type Sim } from "./harness.js";
+import { inputEnv, runnerFiles } from "./github-runner.js";
 
 let sim: Sim;
 let doc: ResultsDocument;
@@ -149,17 +149,9 @@ describe("the bundled action with a read-only token", () => {
     gh.readOnly();
     const work = workDir();
     mkdirSync(work, { recursive: true });
-    const files = {
-      GITHUB_OUTPUT: join(work, "output"),
-      GITHUB_STATE: join(work, "state"),
-      GITHUB_STEP_SUMMARY: join(work, "summary.md"),
-    };
-    for (const path of Object.values(files)) writeFileSync(path, "");
+    const files = runnerFiles(work);
     const eventPath = join(work, "event.json");
     writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 42, head: { sha: "abc" } } }));
-    const action = yaml.load(readFileSync("action.yml", "utf8")) as {
-      inputs: Record<string, { default?: string }>;
-    };
     const inputs: Record<string, string> = {
       "service-file": "examples/helloworld-service.yaml",
       namespace: freshNamespace(),
@@ -173,11 +165,7 @@ describe("the bundled action with a read-only token", () => {
       comment: "true",
       "github-token": "ghs_fake_token_for_tests",
     };
-    const env: Record<string, string> = { ...files };
-    for (const [name, spec] of Object.entries(action.inputs)) {
-      env[`INPUT_${name.toUpperCase()}`] =
-        inputs[name] ?? (spec.default?.includes("${{") ? "" : (spec.default ?? ""));
-    }
+    const env: Record<string, string> = { ...files, ...inputEnv(inputs) };
     Object.assign(env, {
       GITHUB_REPOSITORY: "acme/app",
       GITHUB_EVENT_NAME: "pull_request",

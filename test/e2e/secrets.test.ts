@@ -6,10 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as yaml from "js-yaml";
 import { runCli } from "../../src/cli.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/github-server.js";
 import { kubeconfigYaml } from "../sim/api/kubeconfig.js";
+import { inputEnv, parseFileCommands, runnerFiles } from "./github-runner.js";
 import { freshNamespace, runDist, startSim, workDir, type Sim } from "./harness.js";
 
 const KUBE_TOKEN = `kpg-kube-token-${randomBytes(16).toString("hex")}`;
@@ -68,26 +68,6 @@ function filesUnder(dir: string): Record<string, string> {
   return out;
 }
 
-interface ActionYaml {
-  inputs: Record<string, { default?: string }>;
-}
-
-function inputEnv(inputs: Record<string, string>): Record<string, string> {
-  const action = yaml.load(readFileSync("action.yml", "utf8")) as ActionYaml;
-  const env: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(action.inputs)) {
-    const value = inputs[name] ?? (spec.default?.includes("${{") ? "" : (spec.default ?? ""));
-    env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
-  }
-  return env;
-}
-
-function parseFileCommands(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const match of text.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)) values[match[1]] = match[3];
-  return values;
-}
-
 /** What the runner shows: the log minus the ::add-mask:: commands themselves (it swallows those lines). */
 const visibleLog = (text: string) =>
   text
@@ -98,12 +78,7 @@ const visibleLog = (text: string) =>
 describe("the action, the GitHub way, with a token kubeconfig and a github-token", () => {
   it("masks both and leaves neither in any log, output, state, summary, results file, comment or request", async () => {
     const dir = workDir();
-    const files = {
-      GITHUB_OUTPUT: join(dir, "output"),
-      GITHUB_STATE: join(dir, "state"),
-      GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
-    };
-    for (const path of Object.values(files)) writeFileSync(path, "");
+    const files = runnerFiles(dir);
     const eventPath = join(dir, "event.json");
     writeFileSync(
       eventPath,
