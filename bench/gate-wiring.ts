@@ -1,9 +1,118 @@
 // How the benchmark runs the gate and the manual flow on the Knative simulator (figures 3 and 4, bench/gate.ts).
-// Not wired yet: the simulator and the pipeline are built alongside the benchmark. To wire it, export a
-// GateWiring whose runGate starts the simulator (or reuses one), runs the pipeline with the given load duration
-// against examples/helloworld-service.yaml and returns its wall time, load time and the simulator's API request
-// count for the run (`/sim/requests`); and whose runManual does kubectl apply, kubectl wait
-// --for=condition=Ready, hey for the same duration and kubectl delete against the same simulator.
+// The simulator runs in its own process (`tsx test/sim/cli.ts`); the gate is the bundled CLI (dist/cli.js), the
+// manual flow is the seed's commands: kubectl apply, kubectl wait --for=condition=Ready, hey, kubectl delete.
+// Both deploy the seed's service under a name of their own per round, in one namespace, through the gateway.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import type { GateWiring } from "./gate.js";
+import { run, startService, type Service } from "./lib/process.js";
 
-export const gateWiring: GateWiring | undefined = undefined;
+const MANIFEST = "examples/helloworld-service.yaml";
+const NAMESPACE = "bench";
+const CONNECTIONS = 10;
+const DEADLINE_MS = 15 * 60 * 1000;
+
+interface Sim {
+  apiServer: string;
+  gateway: string;
+  kubeconfig: string;
+  service: Service;
+}
+
+const work = mkdtempSync(join(tmpdir(), "kpg-bench-gate-"));
+let simulator: Promise<Sim> | undefined;
+let rounds = 0;
+
+/** One simulator for every round, started on first use and stopped when the benchmark exits. */
+function sim(): Promise<Sim> {
+  simulator ??= (async () => {
+    const kubeconfig = join(work, "kubeconfig");
+    const service = await startService(
+      "node_modules/.bin/tsx",
+      ["test/sim/cli.ts", `--kubeconfig=${kubeconfig}`],
+      /^\{"apiServer"/,
+      30_000,
+    );
+    const { apiServer, gateway } = JSON.parse(service.ready) as { apiServer: string; gateway: string };
+    service.child.unref();
+    process.once("exit", () => service.child.kill("SIGTERM"));
+    await kubectl(kubeconfig, ["create", "namespace", NAMESPACE]);
+    return { apiServer, gateway, kubeconfig, service };
+  })();
+  return simulator;
+}
+
+function kubectl(kubeconfig: string, args: string[]) {
+  return run("kubectl", [`--kubeconfig=${kubeconfig}`, ...args], DEADLINE_MS);
+}
+
+async function apiRequestCount(s: Sim): Promise<number> {
+  const res = await fetch(`${s.apiServer}/sim/requests`);
+  const entries = (await res.json()) as unknown[] | { items: unknown[] };
+  return Array.isArray(entries) ? entries.length : entries.items.length;
+}
+
+/** The seed's manifest under another name, so rounds never meet a previous round's terminating pods. */
+function manifestNamed(name: string): string {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, readFileSync(MANIFEST, "utf8").replace(/name: helloworld-go\n/, `name: ${name}\n`));
+  return file;
+}
+
+export const gateWiring: GateWiring = {
+  economyDurationsS: process.argv.includes("--quick") ? [2, 10, 30] : [10, 60, 300],
+
+  async runGate(loadDurationS) {
+    const s = await sim();
+    const name = `gate-${++rounds}`;
+    await fetch(`${s.apiServer}/sim/requests`, { method: "DELETE" });
+    const started = performance.now();
+    await run(
+      process.execPath,
+      [
+        "dist/cli.js",
+        "run",
+        `--service-file=${MANIFEST}`,
+        `--service-name=${name}`,
+        `--namespace=${NAMESPACE}`,
+        `--gateway=${s.gateway}`,
+        `--duration=${loadDurationS}s`,
+        `--connections=${CONNECTIONS}`,
+        "--warmup=0s",
+        `--kubeconfig-file=${s.kubeconfig}`,
+        `--results-file=${join(work, `${name}.json`)}`,
+        `--state-file=${join(work, `${name}.state.json`)}`,
+        "--no-comment",
+      ],
+      DEADLINE_MS,
+    );
+    const wallMs = performance.now() - started;
+    return { wallMs, loadMs: loadDurationS * 1000, apiRequests: await apiRequestCount(s) };
+  },
+
+  async runManual(loadDurationS) {
+    const s = await sim();
+    const name = `manual-${++rounds}`;
+    const file = manifestNamed(name);
+    const started = performance.now();
+    await kubectl(s.kubeconfig, ["apply", "-n", NAMESPACE, "-f", file]);
+    await kubectl(s.kubeconfig, [
+      "wait",
+      "-n",
+      NAMESPACE,
+      "--for=condition=Ready",
+      `ksvc/${name}`,
+      "--timeout=300s",
+    ]);
+    const host = `${name}.${NAMESPACE}.svc.cluster.local`;
+    await run(
+      "hey",
+      ["-z", `${loadDurationS}s`, "-c", String(CONNECTIONS), "-host", host, `${s.gateway}/`],
+      DEADLINE_MS,
+    );
+    await kubectl(s.kubeconfig, ["delete", "-n", NAMESPACE, "ksvc", name]);
+    return { wallMs: performance.now() - started, loadMs: loadDurationS * 1000 };
+  },
+};
