@@ -110,7 +110,14 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     instance?.stop();
   };
   const onAbort = (): void => finish("aborted");
-  const durationTimer = setTimeout(() => finish("duration"), options.durationMs);
+  // libuv's timer clock is coarser than performance.now(): a timer can fire a millisecond early, and the
+  // measured pass must last at least the duration asked for, so wait out any remainder.
+  const endOfDuration = (): void => {
+    const remaining = startedAt + options.durationMs - performance.now();
+    if (remaining > 0) durationTimer = setTimeout(endOfDuration, Math.ceil(remaining));
+    else finish("duration");
+  };
+  let durationTimer = setTimeout(endOfDuration, options.durationMs);
   signal?.addEventListener("abort", onAbort, { once: true });
 
   const setupClient = (publicClient: unknown): void => {

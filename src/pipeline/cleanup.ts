@@ -64,8 +64,12 @@ export async function runCleanup(
     }
     if (plan.deleteNamespace) {
       await attempt(`delete namespace ${namespace}`, async () => {
-        await deleteNamespace(cluster, namespace);
-        log.info(`deleted namespace ${namespace} (created by this run)`);
+        const deleted = await deleteNamespace(cluster, namespace);
+        log.info(
+          deleted
+            ? `deleted namespace ${namespace} (created by this run)`
+            : `namespace ${namespace} was already gone`,
+        );
       });
     }
   } else if (plan.deleteService) {

@@ -69,15 +69,12 @@ describe("two runs at once in one namespace", () => {
   it("PR-isolated names ({pr}): each run measures and deletes only its own Service", async () => {
     const namespace = freshNamespace();
     await clearAudit(sim);
-    const shared = [
-      `--namespace=${namespace}`,
-      "--service-name=hello-pr-{pr}",
-      "--duration=2s",
-      "--thresholds=errors < 1%",
-    ];
-    const first = startRun(shared, 11);
+    const shared = [`--namespace=${namespace}`, "--service-name=hello-pr-{pr}", "--thresholds=errors < 1%"];
+    // Long enough loads that the second run's Service exists when the first run (the namespace's creator)
+    // cleans up, even on a busy machine where a run takes a second or two to start.
+    const first = startRun([...shared, "--duration=4s"], 11);
     await sleep(1000);
-    const second = startRun(shared, 12);
+    const second = startRun([...shared, "--duration=4s"], 12);
     const [a, b] = await Promise.all([first, second]);
     expect(a.doc!.service.name).toBe("hello-pr-11");
     expect(b.doc!.service.name).toBe("hello-pr-12");
