@@ -2,15 +2,7 @@
 // a running simulator as the default cluster: each must exit 2 (or 3 when the cluster cannot be reached) with
 // a message naming the input, and the simulator must not see a single request, let alone a write. Then the
 // ways a cluster can be unreachable or refuse us, which must end in exit 3 with a clear message, never a hang.
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  existsSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,26 +10,10 @@ import { dirname, join, resolve } from "node:path";
 import { runCli } from "../../src/cli.js";
 import { kubeconfigYaml } from "../sim/api/kubeconfig.js";
 import { auditLog, clearAudit, startSim, workDir, type AuditEntry, type Sim } from "./harness.js";
+import { corpusCases, type CorpusCase } from "../corpus/cases.js";
 
-interface CorpusCase {
-  description: string;
-  inputs: Record<string, string>;
-  files: Record<string, string>;
-  expect: { exitCode: 2 | 3; input?: string; message: string };
-}
-
-const CORPUS = resolve("test/corpus");
 const SERVICE = resolve("examples/helloworld-service.yaml");
-const cases = readdirSync(CORPUS)
-  .filter((file) => file.endsWith(".json"))
-  .sort()
-  .map(
-    (file) =>
-      [
-        file.replace(/\.json$/, ""),
-        JSON.parse(readFileSync(join(CORPUS, file), "utf8")) as CorpusCase,
-      ] as const,
-  );
+const cases = corpusCases;
 
 let sim: Sim;
 beforeAll(async () => {

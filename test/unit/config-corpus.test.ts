@@ -1,29 +1,13 @@
 // Replays every case of test/corpus/ (malformed inputs) through parseSettings: each must be refused with an
 // error that names the expected input, at the expected line and column, and no error may blame another input.
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { InputErrors } from "../../src/config/errors.js";
 import { parseSettings } from "../../src/config/parse.js";
+import { corpusCases, type CorpusCase } from "../corpus/cases.js";
 
-interface CorpusCase {
-  description: string;
-  inputs: Record<string, string>;
-  files: Record<string, string>;
-  expect: { exitCode: 2 | 3; input?: string; line?: number; column?: number; message: string };
-}
-
-const CORPUS = resolve("test/corpus");
-const cases = readdirSync(CORPUS)
-  .filter((file) => file.endsWith(".json"))
-  .sort()
-  .map(
-    (file) =>
-      [
-        file.replace(/\.json$/, ""),
-        JSON.parse(readFileSync(join(CORPUS, file), "utf8")) as CorpusCase,
-      ] as const,
-  );
+const cases = corpusCases;
 
 function replay(testCase: CorpusCase): () => unknown {
   const dir = mkdtempSync(join(tmpdir(), "kpg-corpus-"));
