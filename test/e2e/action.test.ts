@@ -22,30 +22,37 @@ async function ecoProfile(): Promise<string | undefined> {
   return cm.body.data?.enablePrivateZone;
 }
 
+/** A step of the seed's service through the simulator's gateway, with PrivateZone flipped; `inputs` add to it. */
+function step(inputs: Record<string, string>) {
+  const dir = workDir();
+  const files = runnerFiles(dir);
+  const namespace = freshNamespace();
+  const env: Record<string, string> = {
+    ...inputEnv({
+      "service-file": "examples/helloworld-service.yaml",
+      namespace,
+      "create-namespace": "true",
+      kubeconfig: readFileSync(sim.kubeconfig, "utf8"),
+      gateway: sim.gateway,
+      warmup: "0s",
+      "private-zone": "enable",
+      "results-file": join(dir, "results.json"),
+      comment: "false",
+      ...inputs,
+    }),
+    ...files,
+  };
+  return { files, namespace, env };
+}
+
 describe("dist/main.js and dist/post.js, the GitHub way", () => {
   it("writes every output, the summary and the results file, and leaves no service behind", async () => {
-    const dir = workDir();
-    const files = runnerFiles(dir);
-    const namespace = freshNamespace();
-    const env = {
-      ...inputEnv({
-        "service-file": "examples/helloworld-service.yaml",
-        namespace,
-        "create-namespace": "true",
-        kubeconfig: readFileSync(sim.kubeconfig, "utf8"),
-        gateway: sim.gateway,
-        duration: "2s",
-        connections: "10",
-        warmup: "0s",
-        thresholds: "errors < 1%\np99 < 5s",
-        "private-zone": "enable",
-        "results-file": join(dir, "results.json"),
-        comment: "false",
-      }),
-      ...files,
-      GITHUB_REPOSITORY: "example/app",
-      GITHUB_EVENT_NAME: "push",
-    };
+    const { files, namespace, env } = step({
+      duration: "2s",
+      connections: "10",
+      thresholds: "errors < 1%\np99 < 5s",
+    });
+    Object.assign(env, { GITHUB_REPOSITORY: "example/app", GITHUB_EVENT_NAME: "push" });
     const main = await runDist("dist/main.js", [], env);
     expect(main.stdout).not.toMatch(/::error::/);
     expect(main.code).toBe(0);
@@ -72,25 +79,7 @@ describe("dist/main.js and dist/post.js, the GitHub way", () => {
   });
 
   it("post cleans up after a main step that was killed mid-run", async () => {
-    const dir = workDir();
-    const files = runnerFiles(dir);
-    const namespace = freshNamespace();
-    const env = {
-      ...inputEnv({
-        "service-file": "examples/helloworld-service.yaml",
-        namespace,
-        "create-namespace": "true",
-        kubeconfig: readFileSync(sim.kubeconfig, "utf8"),
-        gateway: sim.gateway,
-        duration: "60s",
-        connections: "5",
-        warmup: "0s",
-        "private-zone": "enable",
-        "results-file": join(dir, "results.json"),
-        comment: "false",
-      }),
-      ...files,
-    };
+    const { files, namespace, env } = step({ duration: "60s", connections: "5" });
     const main = await runDist("dist/main.js", [], env, (chunk, child) => {
       if (/::group::Load/.test(chunk)) child.kill("SIGKILL");
     });
