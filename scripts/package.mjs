@@ -1,11 +1,13 @@
 // Bundles the action and CLI into dist/ with ncc. One bundle (dist/index.js) holds all code, so
 // @kubernetes/client-node ships once; main.js, post.js and cli.js are two-line entry files that call into it.
 // Modules loaded on first use (client-node, autocannon) become chunks (<id>.index.js) that ncc does not minify;
-// esbuild minifies them (client-node: 19 MB -> 4 MB).
+// esbuild minifies them (client-node: 19 MB -> 4 MB). The build goes to a scratch folder that replaces dist/
+// only when complete, so an interrupted build never leaves dist/ half written or missing.
 import { execFileSync } from "node:child_process";
-import { rmSync, writeFileSync, chmodSync, readdirSync } from "node:fs";
+import { chmodSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 
-rmSync("dist", { recursive: true, force: true });
+const out = "dist.build";
+rmSync(out, { recursive: true, force: true });
 execFileSync(
   process.execPath,
   [
@@ -13,7 +15,7 @@ execFileSync(
     "build",
     "src/index.ts",
     "-o",
-    "dist",
+    out,
     "--minify",
     "--license",
     "licenses.txt",
@@ -22,26 +24,29 @@ execFileSync(
   { stdio: "inherit" },
 );
 
-const entries = {
-  "main.js": 'import { runMain } from "./index.js";\n\nawait runMain();\n',
-  "post.js": 'import { runPost } from "./index.js";\n\nawait runPost();\n',
-  "cli.js":
-    '#!/usr/bin/env node\nimport { runCli } from "./index.js";\n\nprocess.exitCode = await runCli(process.argv.slice(2));\n',
-};
-for (const chunk of readdirSync("dist").filter((file) => /^\d+\.index\.js$/.test(file))) {
+for (const chunk of readdirSync(out).filter((file) => /^\d+\.index\.js$/.test(file))) {
   execFileSync(
     "node_modules/.bin/esbuild",
     [
-      `dist/${chunk}`,
+      `${out}/${chunk}`,
       "--minify",
       "--legal-comments=none",
-      `--outfile=dist/${chunk}`,
+      `--outfile=${out}/${chunk}`,
       "--allow-overwrite",
       "--log-level=warning",
     ],
     { stdio: "inherit" },
   );
 }
-for (const [file, text] of Object.entries(entries)) writeFileSync(`dist/${file}`, text);
-chmodSync("dist/cli.js", 0o755);
+const entries = {
+  "main.js": 'import { runMain } from "./index.js";\n\nawait runMain();\n',
+  "post.js": 'import { runPost } from "./index.js";\n\nawait runPost();\n',
+  "cli.js":
+    '#!/usr/bin/env node\nimport { runCli } from "./index.js";\n\nprocess.exitCode = await runCli(process.argv.slice(2));\n',
+};
+for (const [file, text] of Object.entries(entries)) writeFileSync(`${out}/${file}`, text);
+chmodSync(`${out}/cli.js`, 0o755);
+
+rmSync("dist", { recursive: true, force: true });
+renameSync(out, "dist");
 console.log(`dist/: ${readdirSync("dist").sort().join(", ")}`);
