@@ -105,7 +105,7 @@ export function retryDecision(
   return { retry: false };
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * Retries every request of `octokit` (pagination included) per `policy`. Failures that are not retried reach

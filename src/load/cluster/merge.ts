@@ -79,14 +79,18 @@ const ms = (micros: number): number => round(micros / 1000, 3);
 
 export function latencySummary(h: Histogram, exact?: { min: number; max: number }): LatencySummary {
   if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  const max = exact?.max ?? h.maxValue;
+  // A percentile is its bucket's highest equivalent value, which can lie above the exact max; cap it there, as
+  // the runner's recorder does, so p99 <= max always holds.
+  const at = (percentile: number): number => ms(Math.min(h.getValueAtPercentile(percentile), max));
   return {
     min: ms(exact?.min ?? h.minNonZeroValue),
     mean: ms(h.mean),
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(exact?.max ?? h.maxValue),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: ms(max),
   };
 }
 
