@@ -1,8 +1,8 @@
 // The baseline input: a results file from an earlier run, checked before any cluster call; and max-regression.
-import { InputError, InputErrors } from "../../src/config/errors.js";
 import { parseBaseline, readBaseline } from "../../src/config/baseline.js";
 import { parseMaxRegression } from "../../src/config/max-regression.js";
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION } from "../../src/results.js";
+import { errorOf } from "./input-errors.js";
 
 const baseline = {
   schema: RESULTS_SCHEMA,
@@ -19,17 +19,6 @@ const baseline = {
   coldStart: null,
   error: null,
 };
-
-function errorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    if (error instanceof InputErrors) return error.errors[0];
-    throw error;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("baseline", () => {
   it("reads a results file", () => {

@@ -1,5 +1,5 @@
 // Single-value parsers: what each accepts (and normalizes to) and what it refuses, with the input named.
-import { InputError, InputErrors } from "../../src/config/errors.js";
+import type { InputErrors } from "../../src/config/errors.js";
 import {
   formatDurationMs,
   parseBoolean,
@@ -13,19 +13,9 @@ import {
   parsePercent,
   parseTargetUrl,
 } from "../../src/config/values.js";
+import { errorOf } from "./input-errors.js";
 
 const ANY = { minMs: 0, maxMs: 86_400_000 };
-
-function errorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    if (error instanceof InputErrors) return error.errors[0];
-    throw error;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("parseDuration", () => {
   it.each([
