@@ -1,22 +1,20 @@
 // The CLI: `knative-perf-gate run --service-file ... [--json]` (flags mirror the action's inputs) and
-// `knative-perf-gate cleanup --state-file FILE`. Exit codes: 0 passed, 1 gate failed, 2 invalid input,
-// 3 deploy or cluster error.
+// `knative-perf-gate cleanup --state-file FILE`. Exit codes (pipeline/outcome.ts): 0 passed, 1 gate failed,
+// 2 invalid input, 3 the run could not finish (cluster, Ready, cancelled), 4 internal error.
 import { readFileSync } from "node:fs";
 import { parseCliArgs } from "./config/cli-args.js";
-import { inputErrorsOf } from "./config/errors.js";
 import { parseSettings } from "./config/parse.js";
 import { openCluster } from "./kube/cluster.js";
 import { runCleanup } from "./pipeline/cleanup.js";
-import { errorMessage } from "./pipeline/errors.js";
 import { streamLog } from "./pipeline/log.js";
+import { decide, decideError, EXIT } from "./pipeline/outcome.js";
 import { runGate } from "./pipeline/run.js";
 import { abortOnSignals } from "./pipeline/signals.js";
 import { fileState } from "./pipeline/state.js";
 import { renderReport } from "./report/markdown.js";
 import { writeResultsFile } from "./report/results-file.js";
-import { failureSummary } from "./verdict/summary.js";
 
-export const EXIT = { passed: 0, gateFailed: 1, invalidInput: 2, clusterError: 3 } as const;
+export { EXIT } from "./pipeline/outcome.js";
 
 const DEFAULT_STATE_FILE = ".knative-perf-gate-state.json";
 
@@ -52,25 +50,24 @@ export async function runCli(
     });
     const signals = abortOnSignals((signal) => log.warn(`${signal}: stopping the run and cleaning up`));
     try {
-      const { doc, failure } = await runGate(settings, { log, state, signal: signals.signal });
+      const outcome = await runGate(settings, { log, state, signal: signals.signal });
+      const { doc } = outcome;
       writeResultsFile(settings.resultsFile, doc);
       io.stdout(args.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderReport(doc)}\n`);
-      if (failure === "cluster") {
-        io.stderr(`error: ${doc.error}\n`);
-        return EXIT.clusterError;
+      const decision = decide(outcome, settings.failOnThreshold);
+      if (decision.level !== "ok") {
+        // A failed gate's summary stands alone; a run that could not finish is an error.
+        io.stderr(outcome.failure === "gate" ? `${decision.message}\n` : `error: ${decision.message}\n`);
       }
-      if (failure === "gate") {
-        io.stderr(`${failureSummary(doc)}\n`);
-        return settings.failOnThreshold ? EXIT.gateFailed : EXIT.passed;
-      }
-      return EXIT.passed;
+      return decision.exit;
     } finally {
       signals.dispose();
     }
   } catch (error) {
-    io.stderr(`error: ${errorMessage(error)}\n`);
-    // Anything but bad input happened while talking to the cluster (connect, deploy, cleanup).
-    return inputErrorsOf(error).length > 0 ? EXIT.invalidInput : EXIT.clusterError;
+    const decision = decideError(error);
+    if (error instanceof Error && error.stack) log.debug(error.stack);
+    io.stderr(`error: ${decision.message}\n`);
+    return decision.exit;
   }
 }
 

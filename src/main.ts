@@ -3,19 +3,12 @@ import * as core from "@actions/core";
 import { actionContext, readActionInputs } from "./config/action-inputs.js";
 import { parseSettings } from "./config/parse.js";
 import { readFileSync } from "node:fs";
-import { errorMessage } from "./pipeline/errors.js";
-import type { Log } from "./pipeline/log.js";
+import { actionLog } from "./pipeline/log.js";
+import { decide, decideError } from "./pipeline/outcome.js";
 import { runGate } from "./pipeline/run.js";
 import { abortOnSignals } from "./pipeline/signals.js";
 import { actionState } from "./pipeline/state.js";
 import { publishResults } from "./report/publish.js";
-import { failureSummary } from "./verdict/summary.js";
-
-export const actionLog: Log = {
-  info: (line) => core.info(line),
-  warn: (line) => core.warning(line),
-  group: (title, phase) => core.group(title, phase),
-};
 
 export async function runMain(): Promise<void> {
   const signals = abortOnSignals((signal) => core.warning(`${signal}: stopping the run and cleaning up`));
@@ -25,23 +18,24 @@ export async function runMain(): Promise<void> {
       ...context,
       readFile: (path) => readFileSync(path, "utf8"),
     });
-    const { doc, failure } = await runGate(settings, {
+    const outcome = await runGate(settings, {
       log: actionLog,
       state: actionState,
       signal: signals.signal,
       github: context.results,
     });
-    await publishResults(doc, {
+    await publishResults(outcome.doc, {
       resultsFile: settings.resultsFile,
       comment: settings.comment,
       token: settings.githubToken,
       log: actionLog,
     });
-    if (failure === "cluster") core.setFailed(doc.error ?? "the run did not finish");
-    else if (failure === "gate" && settings.failOnThreshold) core.setFailed(failureSummary(doc));
-    else if (failure === "gate") core.warning(`${failureSummary(doc)} (fail-on-threshold: false)`);
+    const decision = decide(outcome, settings.failOnThreshold);
+    if (decision.level === "fail") core.setFailed(decision.message);
+    else if (decision.level === "warn") core.warning(decision.message);
   } catch (error) {
-    core.setFailed(errorMessage(error));
+    if (error instanceof Error && error.stack) core.debug(error.stack);
+    core.setFailed(decideError(error).message);
   } finally {
     signals.dispose();
   }

@@ -2,9 +2,9 @@
 // or crashed main step). It warns instead of failing: the job's outcome is already decided.
 import * as core from "@actions/core";
 import { openCluster } from "./kube/cluster.js";
-import { actionLog } from "./main.js";
 import { runCleanup } from "./pipeline/cleanup.js";
 import { errorMessage } from "./pipeline/errors.js";
+import { actionLog } from "./pipeline/log.js";
 import { actionState } from "./pipeline/state.js";
 
 export async function runPost(): Promise<void> {

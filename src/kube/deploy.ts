@@ -2,6 +2,7 @@
 // cleanup removes exactly that: a Service is ours only if this tool created it (it then carries our
 // managed-by label); a user's Service is updated only with update-existing and never deleted.
 import type { KubernetesObject, PatchStrategy } from "@kubernetes/client-node";
+import { InputError } from "../config/errors.js";
 import type { KnativeServiceManifest } from "../config/settings.js";
 import type { Cluster } from "./cluster.js";
 import { ClusterError, describeApiError, isNotFound, statusCodeOf } from "./errors.js";
@@ -131,9 +132,7 @@ export async function applyService(
       );
       return { owned, created: true, service: service as KnativeObject };
     } catch (error) {
-      if (statusCodeOf(error) !== 409) {
-        throw new ClusterError(`cannot create service ${namespace}/${name}: ${describeApiError(error)}`);
-      }
+      if (statusCodeOf(error) !== 409) throw writeError("create", namespace, name, error);
       // Our own create may have landed with its answer lost, and the retry met it: then it is ours.
       const found = await readService(cluster, namespace, name);
       if (found && leaseOf(found)?.id === options.lease.id) return { owned, created: true, service: found };
@@ -154,8 +153,22 @@ export async function applyService(
     );
     return { owned, created: false, service };
   } catch (error) {
-    throw new ClusterError(`cannot apply service ${namespace}/${name}: ${describeApiError(error)}`);
+    throw writeError("apply", namespace, name, error);
   }
+}
+
+/**
+ * A write the cluster refused. Knative's admission webhook answers 400 for a manifest it finds invalid: that is
+ * the user's input, not the cluster, so it is reported as an input error (exit 2) naming service-file.
+ */
+function writeError(verb: string, namespace: string, name: string, error: unknown): Error {
+  const why = describeApiError(error);
+  if (statusCodeOf(error) === 400 && /admission webhook/.test(why)) {
+    return new InputError("service-file", `rejected by the cluster's Knative webhook: ${why}`, {
+      hint: "fix the manifest (the webhook's message names the field)",
+    });
+  }
+  return new ClusterError(`cannot ${verb} service ${namespace}/${name}: ${why}`);
 }
 
 const MAX_DELETE_ATTEMPTS = 3;

@@ -54,3 +54,11 @@ export function isNotFound(error: unknown): boolean {
 export function isConflict(error: unknown): boolean {
   return statusCodeOf(error) === 409;
 }
+
+/** The run was cancelled (SIGINT/SIGTERM): not the cluster's fault, and not a bug. */
+export class CancelledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CancelledError";
+  }
+}

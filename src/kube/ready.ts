@@ -20,7 +20,10 @@ export interface ReadyOptions {
 
 export interface ReadyService {
   service: KnativeObject;
+  /** status.url */
   url: string;
+  /** status.address.url: the cluster-local address, where pods in the cluster reach the Service. */
+  addressUrl?: string;
   revision: string;
   generation: number;
   readyMs: number;
@@ -64,6 +67,7 @@ export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<R
           resolve({
             service: svc,
             url: svc.status?.url ?? "",
+            addressUrl: addressUrlOf(svc),
             revision: svc.status?.latestReadyRevisionName ?? "",
             generation: svc.metadata.generation ?? 0,
             readyMs: Date.now() - started,
@@ -150,4 +154,9 @@ async function describeFailure(
     text += `\n(revision ${revision} could not be read: ${describeApiError(error)})`;
   }
   return text;
+}
+
+function addressUrlOf(svc: KnativeObject): string | undefined {
+  const address = svc.status?.address as { url?: unknown } | undefined;
+  return typeof address?.url === "string" && address.url !== "" ? address.url : undefined;
 }

@@ -12,7 +12,7 @@
 import type autocannon from "autocannon";
 import { performance } from "node:perf_hooks";
 import { RateSchedule } from "./pacer.js";
-import type { Target } from "./target.js";
+import type { HttpRequestTarget } from "./target.js";
 
 /** The parts of autocannon 8's Client this module relies on (not in its public types). */
 interface ClientInternals {
@@ -41,7 +41,7 @@ export interface PassObserver {
 }
 
 export interface PassOptions {
-  target: Target;
+  target: HttpRequestTarget;
   method: string;
   body?: string;
   timeoutMs: number;

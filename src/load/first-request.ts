@@ -4,11 +4,9 @@ import http from "node:http";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
 import type { RequestSettings } from "../config/settings.js";
-import { resolveTarget } from "./target.js";
+import { requestFor, type LoadTarget } from "./target.js";
 
-export interface FirstRequestOptions {
-  url: string;
-  host?: string;
+export interface FirstRequestOptions extends LoadTarget {
   request: RequestSettings;
   /** Default: the larger of the request timeout and 5 minutes (Knative's default revision timeout). */
   timeoutMs?: number;
@@ -27,7 +25,7 @@ const COLD_START_TIMEOUT_MS = 300_000;
 
 export function measureFirstRequest(options: FirstRequestOptions): Promise<FirstResponse> {
   const { request } = options;
-  const target = resolveTarget(options.url, request.path, request.headers, options.host);
+  const target = requestFor(options, request);
   const timeoutMs = options.timeoutMs ?? Math.max(request.timeoutMs, COLD_START_TIMEOUT_MS);
   const url = new URL(target.url);
   const client = url.protocol === "https:" ? https : http;

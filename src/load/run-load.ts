@@ -7,13 +7,10 @@ import type { LoadSummary } from "../results.js";
 import { loadEngine, runPass, type PassOptions } from "./engine.js";
 import { formatProgress } from "./progress.js";
 import { LoadRecorder } from "./recorder.js";
-import { resolveTarget } from "./target.js";
+import { requestFor, type LoadTarget } from "./target.js";
 
-export interface RunLoadOptions {
-  /** A full URL (the Service's status.url or the `url` input), or a gateway base URL when `host` is set. */
-  url: string;
-  /** Host header for a gateway address (Knative routes on it). */
-  host?: string;
+/** The target's url and host: a full URL, or a gateway base URL when `host` is set. */
+export interface RunLoadOptions extends LoadTarget {
   request: RequestSettings;
   load: LoadSettings;
   signal?: AbortSignal;
@@ -28,7 +25,7 @@ const PROGRESS_INTERVAL_MS = 5000;
 
 export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   const { request, load, signal, log = () => {} } = options;
-  const target = resolveTarget(options.url, request.path, request.headers, options.host);
+  const target = requestFor(options, request);
   const reported: LoadSummary["target"] = options.host
     ? { url: options.url, host: options.host }
     : { url: target.url };

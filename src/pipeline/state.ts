@@ -31,6 +31,30 @@ export interface StateStore {
   load(): CleanupPlan | undefined;
 }
 
+/**
+ * The run's plan and its store as one: every change is saved in the same call that makes it, so no phase can
+ * change the plan and forget to save it before its write.
+ */
+export class PlanRecorder {
+  readonly #plan: CleanupPlan;
+
+  constructor(
+    plan: CleanupPlan,
+    private readonly store: StateStore,
+  ) {
+    this.#plan = { ...plan };
+  }
+
+  get plan(): Readonly<CleanupPlan> {
+    return this.#plan;
+  }
+
+  record(patch: Partial<CleanupPlan>): void {
+    Object.assign(this.#plan, patch);
+    this.store.save(this.#plan);
+  }
+}
+
 const PLAN_KEY = "cleanup-plan";
 
 /** The action's state: core.saveState writes to GITHUB_STATE, which the post step reads as STATE_*. */

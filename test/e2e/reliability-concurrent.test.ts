@@ -61,7 +61,12 @@ function startRun(extra: string[], pr?: number): Promise<Run> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A promise with its resolve, for ordering the two runs on what the API server sees (never on sleeps). */
+function signal(): { promise: Promise<void>; fire(): void } {
+  let fire: () => void = () => {};
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
 const servicePath = (ns: string, name: string) =>
   `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`;
 
@@ -70,17 +75,31 @@ describe("two runs at once in one namespace", () => {
     const namespace = freshNamespace();
     await clearAudit(sim);
     const shared = [`--namespace=${namespace}`, "--service-name=hello-pr-{pr}", "--thresholds=errors < 1%"];
-    // Long enough loads that the second run's Service exists when the first run (the namespace's creator)
-    // cleans up, even on a busy machine where a run takes a second or two to start.
-    const first = startRun([...shared, "--duration=4s"], 11);
-    await sleep(1000);
-    const second = startRun([...shared, "--duration=4s"], 12);
-    const [a, b] = await Promise.all([first, second]);
+    // The interleaving under test, forced through the API server: the second run starts once the first
+    // (the namespace's creator) has created its Service; the first run's look at the namespace before
+    // deleting it waits until the second run's Service is in it; the second run's delete waits until the
+    // first run has finished.
+    const firstCreated = signal();
+    const secondCreated = signal();
+    let firstDone: Promise<Run> = new Promise(() => {});
+    let creates = 0;
+    sim.api.setRequestHook(async (info, req) => {
+      if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
+      // A create names its Service in the body: the first is the first run's, the second the second's.
+      if (info.verb === "create") (++creates === 1 ? firstCreated : secondCreated).fire();
+      if (info.verb === "list" && !req.url.includes("fieldSelector")) await secondCreated.promise;
+      if (info.verb === "delete" && req.url.includes("hello-pr-12")) await firstDone;
+    });
+    const first = (firstDone = startRun([...shared, "--duration=2s"], 11));
+    await firstCreated.promise;
+    const second = startRun([...shared, "--duration=2s"], 12);
+    const [a, b] = await Promise.all([first, second]).finally(() => sim.api.setRequestHook(undefined));
     expect(a.doc!.service.name).toBe("hello-pr-11");
     expect(b.doc!.service.name).toBe("hello-pr-12");
     for (const run of [a, b]) {
       expect(run.stderr).not.toMatch(/^error: /m);
       expect(run.code).toBe(0);
+      expect(run.doc!.load!.requests).toBeGreaterThan(0);
       expect(run.doc!.load!.errors.total).toBe(0);
       expect(run.doc!.load!.target.host).toBe(`${run.doc!.service.name}.${namespace}.svc.cluster.local`);
     }
@@ -94,24 +113,30 @@ describe("two runs at once in one namespace", () => {
     }
   });
 
-  it("the same Service: the second run stops with a conflict error or leaves the first alone, never a corrupt verdict", async () => {
+  it("the same Service: a second run while the first holds it stops with a conflict error, never a corrupt verdict", async () => {
     const namespace = freshNamespace();
     const shared = [`--namespace=${namespace}`, "--service-name=hello-shared", "--thresholds=errors < 1%"];
+    // The second run starts once the first has created the Service, and the first run's delete waits until
+    // the second has finished: the second run meets the Service while the first run holds it.
+    const firstCreated = signal();
+    let secondDone: Promise<Run> = new Promise(() => {});
+    sim.api.setRequestHook(async (info) => {
+      if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
+      if (info.verb === "create") firstCreated.fire();
+      if (info.verb === "delete") await secondDone;
+    });
     const first = startRun([...shared, "--duration=2s"]);
-    await sleep(1200);
-    const second = startRun([...shared, "--duration=3s"]);
-    const [a, b] = await Promise.all([first, second]);
+    await firstCreated.promise;
+    secondDone = startRun([...shared, "--duration=3s"]);
+    const [a, b] = await Promise.all([first, secondDone]).finally(() => sim.api.setRequestHook(undefined));
     // The first run's figures are its own.
     expect(a.code).toBe(0);
+    expect(a.doc!.load!.requests).toBeGreaterThan(0);
     expect(a.doc!.load!.errors.total).toBe(0);
-    // The second either refuses, naming the conflict and what to do, or measures a Service that stayed up.
-    if (b.code === 3) {
-      expect(b.stderr).toMatch(/^error: .*hello-shared.* (another|in use|being)/m);
-      expect(b.doc?.load ?? null).toBeNull();
-    } else {
-      expect(b.doc!.load!.errors.byStatus).toEqual({});
-      expect(b.code).toBe(0);
-    }
+    // The second refuses, naming the conflict and what to do, and measures nothing.
+    expect(b.code).toBe(3);
+    expect(b.stderr).toMatch(/^error: .*hello-shared.* in use by another knative-perf-gate run/m);
+    expect(b.doc?.load ?? null).toBeNull();
     expect((await getJson(sim, servicePath(namespace, "hello-shared"))).status).toBe(404);
   });
 });

@@ -1,43 +1,47 @@
 // Pure parts of the load engine: where requests go, the progress line, the recorder's figures.
 import { formatProgress } from "../../src/load/progress.js";
 import { LoadRecorder } from "../../src/load/recorder.js";
-import { resolveTarget } from "../../src/load/target.js";
+import { requestFor } from "../../src/load/target.js";
 
-describe("resolveTarget", () => {
+describe("requestFor", () => {
   test("a root request path keeps the URL's own path and query", () => {
-    expect(resolveTarget("https://hello.default.example.com/api?q=1", "/", {}).url).toBe(
-      "https://hello.default.example.com/api?q=1",
-    );
+    expect(
+      requestFor({ url: "https://hello.default.example.com/api?q=1" }, { path: "/", headers: {} }).url,
+    ).toBe("https://hello.default.example.com/api?q=1");
   });
 
   test("a request path is appended to the URL's path, query included", () => {
-    expect(resolveTarget("http://gw:8080/prefix/", "/items?id=2", {}).url).toBe(
+    expect(requestFor({ url: "http://gw:8080/prefix/" }, { path: "/items?id=2", headers: {} }).url).toBe(
       "http://gw:8080/prefix/items?id=2",
     );
-    expect(resolveTarget("http://gw:8080", "items", {}).url).toBe("http://gw:8080/items");
+    expect(requestFor({ url: "http://gw:8080" }, { path: "items", headers: {} }).url).toBe(
+      "http://gw:8080/items",
+    );
   });
 
   test("a host replaces any Host header, whatever its case; other headers pass through", () => {
-    const target = resolveTarget(
-      "http://10.0.0.1",
-      "/",
-      { HOST: "x", "x-a": "1" },
-      "hello.default.example.com",
+    const target = requestFor(
+      { url: "http://10.0.0.1", host: "hello.default.example.com" },
+      { path: "/", headers: { HOST: "x", "x-a": "1" } },
     );
     expect(target.headers).toEqual({ "x-a": "1", host: "hello.default.example.com" });
   });
 
   test("without a host, a Host header from the request headers is kept", () => {
-    expect(resolveTarget("http://10.0.0.1", "/", { Host: "a.example.com" }).headers).toEqual({
+    expect(
+      requestFor({ url: "http://10.0.0.1" }, { path: "/", headers: { Host: "a.example.com" } }).headers,
+    ).toEqual({
       Host: "a.example.com",
     });
   });
 
   test("bad URLs are refused with the value and an example", () => {
-    expect(() => resolveTarget("hello.default", "/", {})).toThrow(
+    expect(() => requestFor({ url: "hello.default" }, { path: "/", headers: {} })).toThrow(
       'load target: "hello.default" is not an absolute URL (expected e.g. http://hello.default.example.com)',
     );
-    expect(() => resolveTarget("ftp://x", "/", {})).toThrow('load target: "ftp://x" must use http or https');
+    expect(() => requestFor({ url: "ftp://x" }, { path: "/", headers: {} })).toThrow(
+      'load target: "ftp://x" must use http or https',
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
+import { chooseTarget } from "../../src/load/target.js";
 import { shouldTearDown } from "../../src/pipeline/cleanup.js";
 import type { CleanupPlan } from "../../src/pipeline/state.js";
-import { resolveTarget } from "../../src/pipeline/target.js";
 import { TOOL } from "../../src/pipeline/tool.js";
 
 const plan = (teardown: CleanupPlan["teardown"], passed?: boolean): CleanupPlan => ({
@@ -29,24 +29,37 @@ describe("teardown policy", () => {
   });
 });
 
-describe("resolveTarget", () => {
+describe("chooseTarget", () => {
   const statusUrl = "http://hello.demo.example.com";
   it("prefers the url input", () => {
-    expect(resolveTarget({ url: "http://10.0.0.1:8080", gateway: "127.0.0.1:80" }, statusUrl)).toEqual({
+    expect(
+      chooseTarget({ url: "http://10.0.0.1:8080", gateway: "127.0.0.1:80" }, { url: statusUrl }, "runner"),
+    ).toEqual({
       url: "http://10.0.0.1:8080",
     });
   });
   it("sends through the gateway with the service's host", () => {
-    expect(resolveTarget({ gateway: "127.0.0.1:31080" }, statusUrl)).toEqual({
+    expect(chooseTarget({ gateway: "127.0.0.1:31080" }, { url: statusUrl }, "runner")).toEqual({
       url: "http://127.0.0.1:31080",
       host: "hello.demo.example.com",
     });
-    expect(resolveTarget({ gateway: "https://gw.example.com" }, statusUrl).url).toBe(
+    expect(chooseTarget({ gateway: "https://gw.example.com" }, { url: statusUrl }, "runner").url).toBe(
       "https://gw.example.com",
     );
   });
   it("falls back to status.url", () => {
-    expect(resolveTarget({}, statusUrl)).toEqual({ url: statusUrl });
+    expect(chooseTarget({}, { url: statusUrl }, "runner")).toEqual({ url: statusUrl });
+  });
+  it("from inside the cluster, goes to the cluster-local address unless url or gateway is set", () => {
+    const service = { url: statusUrl, addressUrl: "http://hello.demo.svc.cluster.local" };
+    expect(chooseTarget({}, service, "cluster")).toEqual({ url: "http://hello.demo.svc.cluster.local" });
+    expect(chooseTarget({}, service, "runner")).toEqual({ url: statusUrl });
+    expect(chooseTarget({}, { url: statusUrl }, "cluster")).toEqual({ url: statusUrl });
+    expect(chooseTarget({ gateway: "10.0.0.9" }, service, "cluster")).toEqual({
+      url: "http://10.0.0.9",
+      host: "hello.demo.example.com",
+    });
+    expect(chooseTarget({ url: "http://x" }, service, "cluster")).toEqual({ url: "http://x" });
   });
 });
 

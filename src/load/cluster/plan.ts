@@ -8,7 +8,7 @@
 import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
 import type { LoadSettings, RequestSettings } from "../../config/settings.js";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../kube/knative.js";
-import { resolveTarget } from "../target.js";
+import { requestFor } from "../target.js";
 import type { WorkerConfig, WorkerShare } from "./protocol.js";
 
 export { checkWorkers, DEFAULT_START_DELAY_MS, DEFAULT_WORKER_IMAGE } from "./limits.js";
@@ -87,7 +87,7 @@ export function clusterLoadNames(
 
 export function workerConfig(spec: ClusterLoadSpec): WorkerConfig {
   const { request, load } = spec;
-  const target = resolveTarget(spec.url, request.path, request.headers, spec.host);
+  const target = requestFor(spec, request);
   return {
     url: target.url,
     method: request.method,

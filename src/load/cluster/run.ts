@@ -7,10 +7,11 @@ import { readFileSync } from "node:fs";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { LoadSettings, RequestSettings } from "../../config/settings.js";
 import type { Cluster } from "../../kube/cluster.js";
-import { ClusterError, describeApiError } from "../../kube/errors.js";
+import { CancelledError, ClusterError, describeApiError } from "../../kube/errors.js";
 import { withRetries } from "../../kube/retry.js";
 import { resilientWatch } from "../../kube/watch.js";
 import type { LoadSummary } from "../../results.js";
+import { describeTarget, type LoadTarget } from "../target.js";
 import { deleteClusterLoad } from "./cleanup.js";
 import {
   mergeWorkerResults,
@@ -33,14 +34,11 @@ import {
 } from "./plan.js";
 import { judgeWorkers } from "./workers.js";
 
-export interface ClusterLoadOptions {
+/** The target as seen from inside the cluster (e.g. the Service's status.address.url), or a gateway base URL. */
+export interface ClusterLoadOptions extends LoadTarget {
   cluster: Cluster;
   /** Where the Job runs: usually the Knative Service's namespace. */
   namespace: string;
-  /** The target as seen from inside the cluster (e.g. the Service's status.address.url), or a gateway base URL. */
-  url: string;
-  /** Host header for a gateway address. */
-  host?: string;
   request: RequestSettings;
   load: LoadSettings;
   workers: number;
@@ -92,7 +90,7 @@ export async function runClusterLoad(options: ClusterLoadOptions): Promise<Clust
   const { cluster, namespace, load, request, workers, signal, log = () => {} } = options;
   const problem = checkWorkers(workers, load);
   if (problem) throw new ClusterError(problem);
-  if (signal?.aborted) throw new ClusterError("cluster load: cancelled before it started");
+  if (signal?.aborted) throw new CancelledError("cluster load: cancelled before it started");
 
   const names = clusterLoadNames(namespace, options.service, randomSuffix());
   options.onNames?.(names);
@@ -117,12 +115,12 @@ export async function runClusterLoad(options: ClusterLoadOptions): Promise<Clust
       `[load] cluster: Job ${namespace}/${names.job}, ${workers} worker(s) on ${spec.image}, ` +
         `${load.connections} connections` +
         (load.rate ? `, ${load.rate} req/s` : "") +
-        ` → ${options.url}${options.host ? ` (Host: ${options.host})` : ""}; ` +
+        ` → ${describeTarget(options)}; ` +
         `common start in ${seconds(spec.startAt - Date.now())} s`,
     );
     const pods = await waitForWorkers(cluster, spec, names, options);
     const reports = await Promise.all(pods.map((pod, index) => readReport(cluster, names, pod, index)));
-    const target = options.host ? { url: options.url, host: options.host } : { url: options.url };
+    const target: LoadTarget = options.host ? { url: options.url, host: options.host } : { url: options.url };
     const merged = mergeWorkerResults(reports, { target, measureFrom });
     for (const w of merged.workers) {
       log(

@@ -1,0 +1,90 @@
+// The results document of a run, assembled here: its empty form from the settings, then the facts each phase
+// returns (Ready, pods). The verdict and the report read it; a later run reads it back as its baseline.
+import type { KnativeServiceManifest, Settings } from "../config/settings.js";
+import { autoscalingOf } from "../kube/autoscaling.js";
+import type { PodTracker } from "../kube/pods.js";
+import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type PodSummary, type ResultsDocument } from "../results.js";
+import type { DeployedSubject } from "./subject.js";
+import { TOOL } from "./tool.js";
+
+export function emptyDocument(
+  settings: Settings,
+  startedAt: Date,
+  github: ResultsDocument["context"],
+): ResultsDocument {
+  return {
+    schema: RESULTS_SCHEMA,
+    version: RESULTS_SCHEMA_VERSION,
+    tool: TOOL,
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    passed: false,
+    settings: {
+      serviceFile: settings.serviceFile,
+      connections: settings.load.connections,
+      durationSeconds: settings.load.durationMs / 1000,
+      rate: settings.load.rate ?? null,
+      requests: settings.load.requests ?? null,
+      warmupSeconds: settings.load.warmupMs / 1000,
+      method: settings.request.method,
+      path: settings.request.path,
+      coldStart: settings.coldStart,
+      thresholds: settings.thresholds.map((r) => r.source),
+      maxRegression: settings.maxRegression.map((r) => `${r.metric}: ${r.percent}%`),
+      privateZone: settings.privateZone,
+      teardown: settings.teardown,
+      loadFrom: settings.loadFrom,
+      loadWorkers: settings.loadWorkers,
+    },
+    context: github,
+    service: {
+      name: settings.serviceName,
+      namespace: settings.namespace,
+      url: "",
+      revision: "",
+      generation: 0,
+      readySeconds: 0,
+      created: false,
+      image: settings.image ?? String(settings.manifest.spec.template.spec.containers[0]?.image ?? ""),
+    },
+    load: null,
+    pods: null,
+    coldStart: null,
+    thresholds: [],
+    regression: null,
+    error: null,
+  };
+}
+
+/** The document's service section once the subject is Ready. */
+export function serviceFacts(
+  base: ResultsDocument["service"],
+  subject: DeployedSubject,
+): ResultsDocument["service"] {
+  const { ready } = subject;
+  return {
+    ...base,
+    url: ready.url,
+    revision: ready.revision,
+    generation: ready.generation,
+    readySeconds: ready.readyMs / 1000,
+    created: subject.created,
+  };
+}
+
+export function podSummary(
+  tracker: Pick<PodTracker, "timeline">,
+  manifest: KnativeServiceManifest,
+): PodSummary {
+  const timeline = tracker.timeline();
+  const last = timeline[timeline.length - 1];
+  return {
+    max: {
+      serving: Math.max(0, ...timeline.map((s) => s.serving)),
+      reserve: Math.max(0, ...timeline.map((s) => s.reserve)),
+    },
+    final: { serving: last?.serving ?? 0, reserve: last?.reserve ?? 0 },
+    timeline,
+    autoscaling: autoscalingOf(manifest),
+  };
+}

@@ -1,0 +1,18 @@
+// A run's claim on the Services it manages (see kube/deploy.ts): an id written on each Service, and a time after
+// which a Service left by a run that died without cleaning up may be taken over by the next run.
+import { randomUUID } from "node:crypto";
+import type { Settings } from "../config/settings.js";
+import type { RunLease } from "../kube/deploy.js";
+
+// Past the phases' own bounds: time for cleanup, and for a slow API server.
+const LEASE_MARGIN_MS = 5 * 60 * 1000;
+
+/** This run's claim: long enough for every phase at its configured bound. */
+export function runLease(settings: Settings, startedAt: Date): RunLease {
+  const phases =
+    settings.readyTimeoutMs +
+    (settings.coldStart ? settings.coldStartTimeoutMs : 0) +
+    settings.load.warmupMs +
+    settings.load.durationMs;
+  return { id: randomUUID(), until: new Date(startedAt.getTime() + phases + LEASE_MARGIN_MS) };
+}
