@@ -175,7 +175,7 @@ export function helpText(): string {
     row("-V, --version", "Show the version."),
     "",
     "Durations: 1500ms, 30s, 2m, 1h, 1m30s. Booleans: --flag, --no-flag or --flag=true|false.",
-    "Exit codes: 0 passed, 1 gate failed (thresholds or regression), 2 invalid input, 3 deploy or cluster error.",
+    "Exit codes: 0 passed, 1 gate failed, 2 invalid input, 3 could not finish (cluster, Ready, cancel), 4 bug.",
     "",
   ].join("\n");
 }

@@ -167,7 +167,7 @@ describe("helpText", () => {
     expect(help).toContain("--json");
     expect(oneLine).toContain(`[default: ${DEFAULT_STATE_FILE}]`);
     expect(help).toContain(
-      "Exit codes: 0 passed, 1 gate failed (thresholds or regression), 2 invalid input, 3 deploy or cluster error.",
+      "Exit codes: 0 passed, 1 gate failed, 2 invalid input, 3 could not finish (cluster, Ready, cancel), 4 bug.",
     );
     for (const line of help.split("\n")) expect(line.length).toBeLessThanOrEqual(110);
   });
