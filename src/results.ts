@@ -34,6 +34,13 @@ export interface LoadSample {
   /** p99 of the requests completed in this second, ms (0 when none completed). */
   p99: number;
   errors: number;
+  /**
+   * This second's latencies as sparse [bucket, count] pairs (src/latency-buckets.ts), with their sum in ms and
+   * the requests that got no response: what the verdict's confidence intervals resample (absent in older files).
+   */
+  buckets?: Array<[number, number]>;
+  sumMs?: number;
+  unanswered?: number;
 }
 
 export interface LoadSummary {

@@ -3,6 +3,7 @@
 // histogram whose lowest discernible value is 1) and its coordinated-omission correction is wrong (see
 // pacer.ts). We record microseconds, so percentiles keep sub-millisecond precision.
 import * as hdr from "hdr-histogram-js";
+import { SecondBuckets } from "../latency-buckets.js";
 import type { ErrorSummary, LatencySummary, LoadSample, LoadSummary } from "../results.js";
 
 type Histogram = ReturnType<typeof hdr.build>;
@@ -55,6 +56,10 @@ export class LoadRecorder {
   private readonly progressWindow = emptyWindow();
   private readonly byStatus: Record<string, number> = {};
   private readonly timeline: LoadSample[] = [];
+  /** This second's latencies on the verdict's grid, their sum, and its requests that got no response. */
+  private readonly secondBuckets = new SecondBuckets();
+  private secondSumMs = 0;
+  private secondUnanswered = 0;
   private requests = 0;
   private bytes = 0;
   private timeouts = 0;
@@ -75,6 +80,8 @@ export class LoadRecorder {
     this.requests++;
     this.bytes += bytes;
     this.latency.recordValue(micros);
+    this.secondBuckets.record(latencyMs);
+    this.secondSumMs += latencyMs;
     for (const window of [this.second, this.progressWindow]) {
       window.requests++;
       window.latency.recordValue(micros);
@@ -94,6 +101,7 @@ export class LoadRecorder {
   }
 
   private countError(): void {
+    this.secondUnanswered++;
     this.second.errors++;
     this.progressWindow.errors++;
   }
@@ -120,7 +128,12 @@ export class LoadRecorder {
       rps: round(this.second.requests / length, 1),
       p99: this.second.requests > 0 ? ms(this.second.latency.getValueAtPercentile(99)) : 0,
       errors: this.second.errors,
+      buckets: this.secondBuckets.take(),
+      sumMs: round(this.secondSumMs, 3),
+      unanswered: this.secondUnanswered,
     });
+    this.secondSumMs = 0;
+    this.secondUnanswered = 0;
     resetWindow(this.second);
     this.secondStartedAt = now;
   }

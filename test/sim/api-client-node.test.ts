@@ -400,9 +400,13 @@ describe("Watch", () => {
     informer.on("add", (o) => added.add(o.metadata?.name as string));
     // While the server restarts the informer's reconnect is refused; it reports an error and stops, and the
     // documented remedy is to start it again.
+    // Once the test stops the informer, an error (the server going away at the end) must not start it again:
+    // a restart loop against a closed server kept the whole jest run alive after its last test.
+    let stopped = false;
+    let restart: NodeJS.Timeout | undefined;
     informer.on("error", (e) => {
       errors.push(e);
-      setTimeout(() => void informer.start(), 100);
+      if (!stopped) restart = setTimeout(() => void informer.start(), 100);
     });
     await informer.start();
     try {
@@ -425,6 +429,8 @@ describe("Watch", () => {
           .sort(),
       ).toEqual(["a1", "a2", "a3"]);
     } finally {
+      stopped = true;
+      clearTimeout(restart);
       await informer.stop();
     }
   });

@@ -1,4 +1,5 @@
 // Pure parts of the load engine: where requests go, the progress line, the recorder's figures.
+import { bucketOf } from "../../src/latency-buckets.js";
 import { formatProgress } from "../../src/load/progress.js";
 import { LoadRecorder } from "../../src/load/recorder.js";
 import { requestFor } from "../../src/load/target.js";
@@ -99,9 +100,21 @@ describe("LoadRecorder", () => {
     const timeline = recorder.summary(3500, { url: "http://x/" }, 0).timeline;
     // HDR reports the highest value equivalent to the recorded one (within 0.1%).
     expect(timeline.map((s) => ({ ...s, p99: Number(s.p99.toFixed(1)) }))).toEqual([
-      { t: 0, requests: 2, rps: 2, p99: 7, errors: 1 },
-      { t: 1, requests: 0, rps: 0, p99: 0, errors: 0 },
-      { t: 2, requests: 1, rps: 2, p99: 3, errors: 0 },
+      {
+        t: 0,
+        requests: 2,
+        rps: 2,
+        p99: 7,
+        errors: 1,
+        buckets: [
+          [bucketOf(5), 1],
+          [bucketOf(7), 1],
+        ],
+        sumMs: 12,
+        unanswered: 0,
+      },
+      { t: 1, requests: 0, rps: 0, p99: 0, errors: 0, buckets: [], sumMs: 0, unanswered: 0 },
+      { t: 2, requests: 1, rps: 2, p99: 3, errors: 0, buckets: [[bucketOf(3), 1]], sumMs: 3, unanswered: 0 },
     ]);
   });
 
