@@ -54,3 +54,14 @@ export function isNotFound(error: unknown): boolean {
 export function isConflict(error: unknown): boolean {
   return statusCodeOf(error) === 409;
 }
+
+/**
+ * The run was cancelled (SIGINT/SIGTERM, a cancelled workflow) while it waited on the cluster. Not a
+ * ClusterError: nothing on the cluster failed, and the outcome mapping reports it as a cancellation.
+ */
+export class CancelledError extends Error {
+  constructor(message = "cancelled") {
+    super(message);
+    this.name = "CancelledError";
+  }
+}

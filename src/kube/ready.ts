@@ -2,9 +2,16 @@
 // read first, watch from there, fail fast on Ready=False unless it recovers within an error window, and on
 // timeout say which conditions were still pending.
 import type { Cluster } from "./cluster.js";
-import { ClusterError, describeApiError } from "./errors.js";
-import { failingConditions, type KnativeObject, SERVING_API_VERSION, serviceReadiness } from "./knative.js";
-import { resilientWatch } from "./watch.js";
+import { CancelledError, ClusterError, describeApiError } from "./errors.js";
+import {
+  failingConditions,
+  isObserved,
+  type KnativeObject,
+  SERVING_API_VERSION,
+  serviceReadiness,
+} from "./knative.js";
+import { withRetries } from "./retry.js";
+import { watchUntil, type Step, type Wake, type WatchEvent } from "./watch-until.js";
 
 export interface ReadyOptions {
   namespace: string;
@@ -28,103 +35,131 @@ export interface ReadyService {
 
 export const DEFAULT_ERROR_WINDOW_MS = 2000;
 
-export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<ReadyService> {
-  const started = options.since ?? Date.now();
-  const errorWindowMs = options.errorWindowMs ?? DEFAULT_ERROR_WINDOW_MS;
-  const log = options.log ?? (() => {});
-  let last: KnativeObject | undefined;
-  let failureTimer: NodeJS.Timeout | undefined;
-  const reported = new Set<string>();
+export interface ReadyState {
+  /** The latest Service seen, observed or not: on timeout it says what was still pending. */
+  last?: KnativeObject;
+  /** Ready=False on an observed generation: since when (the error window's start) and the latest such Service. */
+  failing?: { since: number; service: KnativeObject };
+  /** Condition lines already reported, so that each is reported once. */
+  reported: readonly string[];
+}
 
-  return new Promise<ReadyService>((resolve, reject) => {
-    let settled = false;
-    const finish = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeout);
-      clearTimeout(failureTimer);
-      options.signal?.removeEventListener("abort", onAbort);
-      watch.stop();
-      outcome();
-    };
-    const onAbort = () => finish(() => reject(new ClusterError("cancelled while waiting for Ready")));
+export type ReadyFailure =
+  { kind: "failed"; service: KnativeObject; reason: string; message: string } | { kind: "deleted" };
 
-    const judge = (svc: KnativeObject) => {
-      last = svc;
-      const readiness = serviceReadiness(svc);
-      for (const c of svc.status?.conditions ?? []) {
-        const line = `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`;
-        if (!reported.has(line)) {
-          reported.add(line);
-          log(`  ${line}`);
-        }
-      }
-      if (readiness.state === "ready") {
-        finish(() =>
-          resolve({
-            service: svc,
-            url: svc.status?.url ?? "",
-            revision: svc.status?.latestReadyRevisionName ?? "",
-            generation: svc.metadata.generation ?? 0,
-            readyMs: Date.now() - started,
-          }),
-        );
-        return;
-      }
-      if (readiness.state === "failed") {
-        // Rollouts can blip to False and recover; only a False that lasts the window is a failure.
-        failureTimer ??= setTimeout(() => {
-          const latest = last ? serviceReadiness(last) : readiness;
-          const failure = latest.state === "failed" ? latest : readiness;
-          void describeFailure(cluster, options.namespace, last ?? svc, failure).then((message) =>
-            finish(() => reject(new ClusterError(message, failure.reason))),
-          );
-        }, errorWindowMs);
-      } else {
-        clearTimeout(failureTimer);
-        failureTimer = undefined;
-      }
-    };
+export interface ReadyRules {
+  /** Epoch ms that readyMs counts from. */
+  since: number;
+  errorWindowMs: number;
+}
 
-    const watch = resilientWatch<KnativeObject>(
-      cluster,
-      { apiVersion: SERVING_API_VERSION, kind: "Service", plural: "services", namespace: options.namespace },
-      { fieldSelector: `metadata.name=${options.name}` },
-      {
-        onSync: (items) => {
-          if (items[0]) judge(items[0]);
-        },
-        onEvent: (type, svc) => {
-          if (type !== "DELETED") judge(svc);
-          else
-            finish(() =>
-              reject(new ClusterError(`service ${options.name} was deleted while waiting for Ready`)),
-            );
-        },
-        onRetry: log,
-        onRefused: (message) =>
-          finish(() =>
-            reject(new ClusterError(`cannot wait for service ${options.name} to be Ready: ${message}`)),
-          ),
+export const initialReadyState: ReadyState = { reported: [] };
+
+/**
+ * The Ready decision as kn's wait makes it (pkg/wait/wait_for_ready.go, waitForReadyCondition), over the
+ * Service's watch events. Pure. An event whose generation the controller has not observed says nothing about
+ * the new spec: it is skipped (it neither reports nor touches the error window). Ready=True is done;
+ * Ready=False starts the error window and fails when it has lasted `errorWindowMs` (rollouts can blip to False
+ * and recover); anything else cancels the window. DELETED fails.
+ */
+export function readyStep(
+  state: ReadyState,
+  event: WatchEvent<KnativeObject> | Wake,
+  rules: ReadyRules,
+): Step<ReadyState, ReadyService, ReadyFailure> {
+  if (event.type === "WAKE") return windowCheck(state, event.now, rules);
+  if (event.type === "DELETED") return { state, fail: { kind: "deleted" } };
+  const svc = event.type === "SYNC" ? event.items[0] : event.object;
+  if (!svc) return windowCheck(state, event.now, rules);
+  if (!isObserved(svc)) return windowCheck({ ...state, last: svc }, event.now, rules);
+
+  const report = conditionLines(svc).filter((line) => !state.reported.includes(line));
+  const seen: ReadyState = { ...state, last: svc, reported: [...state.reported, ...report] };
+  const readiness = serviceReadiness(svc);
+  if (readiness.state === "ready") {
+    return {
+      state: { ...seen, failing: undefined },
+      report,
+      done: {
+        service: svc,
+        url: svc.status?.url ?? "",
+        revision: svc.status?.latestReadyRevisionName ?? "",
+        generation: svc.metadata.generation ?? 0,
+        readyMs: event.now - rules.since,
       },
-    );
-    const timeout = setTimeout(() => {
-      const readiness = last ? serviceReadiness(last) : undefined;
-      const pending =
-        readiness?.state === "pending" ? readiness.pending.join("; ") : "the service was never observed";
-      finish(() =>
-        reject(
-          new ClusterError(
-            `service ${options.name} was not Ready after ${Math.round(options.timeoutMs / 1000)} s (ready-timeout); still pending: ${pending}`,
-            "Timeout",
-          ),
+    };
+  }
+  if (readiness.state === "failed") {
+    const failing = { since: state.failing?.since ?? event.now, service: svc };
+    return { ...windowCheck({ ...seen, failing }, event.now, rules), report };
+  }
+  return { state: { ...seen, failing: undefined }, report };
+}
+
+/** Fails once Ready=False has lasted the error window; otherwise asks to be woken when it would have. */
+function windowCheck(
+  state: ReadyState,
+  now: number,
+  rules: ReadyRules,
+): Step<ReadyState, ReadyService, ReadyFailure> {
+  if (!state.failing) return { state };
+  const end = state.failing.since + rules.errorWindowMs;
+  if (now < end) return { state, wakeAt: end };
+  const service = state.failing.service;
+  const readiness = serviceReadiness(service);
+  // Only a failed Service is ever stored in `failing`; the fallback keeps the types honest.
+  const { reason, message } =
+    readiness.state === "failed" ? readiness : { reason: "Failed", message: "Ready=False" };
+  return { state, fail: { kind: "failed", service, reason, message } };
+}
+
+/** Each condition as one line, e.g. "Ready=False RevisionFailed: message", as it is reported. */
+export function conditionLines(svc: KnativeObject): string[] {
+  return (svc.status?.conditions ?? []).map(
+    (c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`,
+  );
+}
+
+/** What the timeout says was still pending. */
+export function pendingOnTimeout(state: ReadyState): string {
+  const readiness = state.last ? serviceReadiness(state.last) : undefined;
+  return readiness?.state === "pending" ? readiness.pending.join("; ") : "the service was never observed";
+}
+
+export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<ReadyService> {
+  const rules: ReadyRules = {
+    since: options.since ?? Date.now(),
+    errorWindowMs: options.errorWindowMs ?? DEFAULT_ERROR_WINDOW_MS,
+  };
+  const log = options.log ?? (() => {});
+  const name = options.name;
+  return watchUntil<KnativeObject, ReadyState, ReadyService, ReadyFailure>(
+    cluster,
+    { apiVersion: SERVING_API_VERSION, kind: "Service", plural: "services", namespace: options.namespace },
+    { fieldSelector: `metadata.name=${name}` },
+    {
+      initial: initialReadyState,
+      step: (state, event) => readyStep(state, event, rules),
+      report: (line) => log(`  ${line}`),
+      explain: async (failure) => {
+        if (failure.kind === "deleted")
+          return new ClusterError(`service ${name} was deleted while waiting for Ready`);
+        const message = await describeFailure(cluster, options.namespace, failure.service, failure, log);
+        return new ClusterError(message, failure.reason);
+      },
+      timeoutMs: options.timeoutMs,
+      onTimeout: (state) => ({
+        error: new ClusterError(
+          `service ${name} was not Ready after ${Math.round(options.timeoutMs / 1000)} s (ready-timeout); still pending: ${pendingOnTimeout(state)}`,
+          "Timeout",
         ),
-      );
-    }, options.timeoutMs);
-    options.signal?.addEventListener("abort", onAbort);
-    // A signal that came during the deploy has already fired its event: stop now, not at the timeout.
-    if (options.signal?.aborted) onAbort();
-  });
+      }),
+      signal: options.signal,
+      onAbort: () => ({ error: new CancelledError("cancelled while waiting for Ready") }),
+      onRetry: log,
+      onRefused: (message) => new ClusterError(`cannot wait for service ${name} to be Ready: ${message}`),
+    },
+  );
 }
 
 /** "Reason: message", plus the failing conditions of the latest revision, which name the real cause. */
@@ -133,17 +168,26 @@ async function describeFailure(
   namespace: string,
   svc: KnativeObject,
   failure: { reason: string; message: string },
+  log: (line: string) => void = () => {},
 ): Promise<string> {
   const name = svc.metadata.name ?? "";
   let text = `service ${name} failed: ${failure.reason}: ${failure.message}`;
   const revision = svc.status?.latestCreatedRevisionName;
   if (!revision) return text;
   try {
-    const rev = await cluster.objects.read<KnativeObject & { apiVersion: string; kind: string }>({
-      apiVersion: SERVING_API_VERSION,
-      kind: "Revision",
-      metadata: { name: revision, namespace },
-    });
+    // Like every single read, ridden through an API server blip (retry.ts) rather than losing the real cause.
+    const rev = await withRetries(
+      () =>
+        cluster.objects.read<KnativeObject & { apiVersion: string; kind: string }>({
+          apiVersion: SERVING_API_VERSION,
+          kind: "Revision",
+          metadata: { name: revision, namespace },
+        }),
+      {
+        onRetry: (error, delayMs) =>
+          log(`reading revision ${revision}: ${describeApiError(error)}; retrying in ${delayMs} ms`),
+      },
+    );
     const lines = failingConditions(rev);
     if (lines.length) text += `\nrevision ${revision}: ${lines.join("; ")}`;
   } catch (error) {
