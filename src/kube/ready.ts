@@ -1,17 +1,37 @@
 // Waits for a Knative Service to become Ready with a watch, the way knative/client's `kn service wait` does:
 // read first, watch from there, fail fast on Ready=False unless it recovers within an error window, and on
-// timeout say which conditions were still pending.
+// timeout say which conditions were still pending. A second watch on the Service's pods fails the wait early
+// when a pod cannot start (pod-problems.ts), which Knative itself reports only after its progress deadline.
+import type { V1Pod } from "@kubernetes/client-node";
 import type { Cluster } from "./cluster.js";
 import { CancelledError, ClusterError, describeApiError } from "./errors.js";
 import {
   failingConditions,
   isObserved,
   type KnativeObject,
+  LABEL_SERVICE,
   SERVING_API_VERSION,
   serviceReadiness,
 } from "./knative.js";
+import {
+  describePodProblem,
+  initialPodProblemsState,
+  POD_PROBLEM_WINDOW_MS,
+  type PodProblem,
+  podProblemsStep,
+  podProblemsWake,
+  type PodProblemsState,
+} from "./pod-problems.js";
 import { withRetries } from "./retry.js";
-import { watchUntil, type Step, type Wake, type WatchEvent } from "./watch-until.js";
+import {
+  mapSource,
+  mergeSources,
+  until,
+  watchSource,
+  type Step,
+  type Wake,
+  type WatchEvent,
+} from "./watch-until.js";
 
 export interface ReadyOptions {
   namespace: string;
@@ -21,6 +41,10 @@ export interface ReadyOptions {
   since?: number;
   /** How long Ready=False may last before it counts as a failure (kn's --wait-window, 2 s by default). */
   errorWindowMs?: number;
+  /** Also watch the Service's pods and fail early when one cannot start (default true). */
+  watchPods?: boolean;
+  /** How long a pod may fail to start before the wait fails on it (POD_PROBLEM_WINDOW_MS by default). */
+  podProblemWindowMs?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -45,7 +69,9 @@ export interface ReadyState {
 }
 
 export type ReadyFailure =
-  { kind: "failed"; service: KnativeObject; reason: string; message: string } | { kind: "deleted" };
+  | { kind: "failed"; service: KnativeObject; reason: string; message: string }
+  | { kind: "deleted" }
+  | { kind: "pod"; problem: PodProblem };
 
 export interface ReadyRules {
   /** Epoch ms that readyMs counts from. */
@@ -120,44 +146,139 @@ export function conditionLines(svc: KnativeObject): string[] {
   );
 }
 
-/** What the timeout says was still pending. */
-export function pendingOnTimeout(state: ReadyState): string {
+/** When the error window ends, if one is open. */
+export function readyWake(state: ReadyState, rules: ReadyRules): number | undefined {
+  return state.failing ? state.failing.since + rules.errorWindowMs : undefined;
+}
+
+/** The Ready wait's events: the Service's watch and its pods' watch. */
+export type ReadyEvent =
+  { from: "service"; event: WatchEvent<KnativeObject> } | { from: "pods"; event: WatchEvent<V1Pod> };
+
+export interface ReadyWaitState {
+  service: ReadyState;
+  pods: PodProblemsState;
+}
+
+export const initialReadyWaitState: ReadyWaitState = {
+  service: initialReadyState,
+  pods: initialPodProblemsState,
+};
+
+export interface ReadyWaitRules extends ReadyRules {
+  podProblemWindowMs: number;
+}
+
+/**
+ * The Ready decision (readyStep) with the pods' (podProblemsStep): Ready=True is done whatever a pod says;
+ * otherwise a pod that has not been able to start for the pods' window fails the wait early. Pure.
+ */
+export function readyWaitStep(
+  state: ReadyWaitState,
+  event: ReadyEvent | Wake,
+  rules: ReadyWaitRules,
+): Step<ReadyWaitState, ReadyService, ReadyFailure> {
+  const wake = "type" in event ? event : undefined;
+  const serviceEvent = wake ?? ("from" in event && event.from === "service" ? event.event : undefined);
+  const podsEvent = wake ?? ("from" in event && event.from === "pods" ? event.event : undefined);
+  let service: ReadyState = state.service;
+  let report: string[] | undefined;
+  if (serviceEvent) {
+    const step = readyStep(state.service, serviceEvent, rules);
+    if ("done" in step || "fail" in step) return { ...step, state: { ...state, service: step.state } };
+    service = step.state;
+    report = step.report;
+  }
+  let pods: PodProblemsState = state.pods;
+  if (podsEvent) {
+    const step = podProblemsStep(state.pods, podsEvent, rules.podProblemWindowMs);
+    if ("fail" in step)
+      return { state: { service, pods: step.state }, report, fail: { kind: "pod", problem: step.fail } };
+    pods = step.state;
+  }
+  const wakes = [readyWake(service, rules), podProblemsWake(pods, rules.podProblemWindowMs)].filter(
+    (t): t is number => t !== undefined,
+  );
+  return { state: { service, pods }, report, wakeAt: wakes.length ? Math.min(...wakes) : undefined };
+}
+
+/** What the timeout says was still pending, with any pod that cannot start. */
+export function pendingOnTimeout(
+  state: ReadyState,
+  pods: PodProblemsState = initialPodProblemsState,
+): string {
   const readiness = state.last ? serviceReadiness(state.last) : undefined;
-  return readiness?.state === "pending" ? readiness.pending.join("; ") : "the service was never observed";
+  const pending = readiness?.state === "pending" ? readiness.pending : ["the service was never observed"];
+  return [...pending, ...[...pods.problems.values()].map(describePodProblem)].join("; ");
 }
 
 export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<ReadyService> {
-  const rules: ReadyRules = {
+  const rules: ReadyWaitRules = {
     since: options.since ?? Date.now(),
     errorWindowMs: options.errorWindowMs ?? DEFAULT_ERROR_WINDOW_MS,
+    podProblemWindowMs: options.podProblemWindowMs ?? POD_PROBLEM_WINDOW_MS,
   };
   const log = options.log ?? (() => {});
-  const name = options.name;
-  return watchUntil<KnativeObject, ReadyState, ReadyService, ReadyFailure>(
-    cluster,
-    { apiVersion: SERVING_API_VERSION, kind: "Service", plural: "services", namespace: options.namespace },
-    { fieldSelector: `metadata.name=${name}` },
+  const { name, namespace } = options;
+  const services = mapSource(
+    watchSource<KnativeObject>(
+      cluster,
+      { apiVersion: SERVING_API_VERSION, kind: "Service", plural: "services", namespace },
+      { fieldSelector: `metadata.name=${name}` },
+      {
+        onRetry: log,
+        onRefused: (message) => new ClusterError(`cannot wait for service ${name} to be Ready: ${message}`),
+      },
+    ),
+    (event): ReadyEvent => ({ from: "service", event }),
+  );
+  const pods = mapSource(
+    watchSource<V1Pod>(
+      cluster,
+      { apiVersion: "v1", kind: "Pod", plural: "pods", namespace },
+      { labelSelector: `${LABEL_SERVICE}=${name}` },
+      {
+        onRetry: log,
+        // Without the pods the wait is as it was before this watch: a stuck pod shows at ready-timeout.
+        onRefused: (message) => {
+          log(
+            `cannot watch the pods of ${name} (${message}): a pod that cannot start shows only at ready-timeout`,
+          );
+          return undefined;
+        },
+      },
+    ),
+    (event): ReadyEvent => ({ from: "pods", event }),
+  );
+  return until<ReadyEvent, ReadyWaitState, ReadyService, ReadyFailure>(
+    options.watchPods === false ? services : mergeSources(services, pods),
     {
-      initial: initialReadyState,
-      step: (state, event) => readyStep(state, event, rules),
+      initial: initialReadyWaitState,
+      step: (state, event) => readyWaitStep(state, event, rules),
       report: (line) => log(`  ${line}`),
       explain: async (failure) => {
         if (failure.kind === "deleted")
           return new ClusterError(`service ${name} was deleted while waiting for Ready`);
-        const message = await describeFailure(cluster, options.namespace, failure.service, failure, log);
+        if (failure.kind === "pod") {
+          const { problem } = failure;
+          const lasted = Math.round((Date.now() - problem.since) / 1000);
+          return new ClusterError(
+            `service ${name} cannot become Ready: ${describePodProblem(problem)} (for ${lasted} s)`,
+            problem.reason,
+          );
+        }
+        const message = await describeFailure(cluster, namespace, failure.service, failure, log);
         return new ClusterError(message, failure.reason);
       },
       timeoutMs: options.timeoutMs,
       onTimeout: (state) => ({
         error: new ClusterError(
-          `service ${name} was not Ready after ${Math.round(options.timeoutMs / 1000)} s (ready-timeout); still pending: ${pendingOnTimeout(state)}`,
+          `service ${name} was not Ready after ${Math.round(options.timeoutMs / 1000)} s (ready-timeout); still pending: ${pendingOnTimeout(state.service, state.pods)}`,
           "Timeout",
         ),
       }),
       signal: options.signal,
       onAbort: () => ({ error: new CancelledError("cancelled while waiting for Ready") }),
-      onRetry: log,
-      onRefused: (message) => new ClusterError(`cannot wait for service ${name} to be Ready: ${message}`),
     },
   );
 }

@@ -156,34 +156,66 @@ export function until<E, S, R, F = Error>(source: Source<E>, options: UntilOptio
   });
 }
 
-export interface WatchUntilOptions<T, S, R, F> extends UntilOptions<WatchEvent<T>, S, R, F> {
+export interface WatchSourceHandlers {
   /** A transient watch problem that is being retried; for logs. */
   onRetry?(message: string): void;
-  /** The API server refused the watch (401/403): the error to fail with. Without it the watch retries. */
-  onRefused?(message: string): Error;
+  /**
+   * The API server refused the watch (401/403): the error to fail with, or undefined to go on without this
+   * source (its watch has stopped). Without the handler the watch retries, blind.
+   */
+  onRefused?(message: string): Error | undefined;
 }
 
 /**
- * `until` over a resilientWatch: list first (so an object that is already there decides at once), then
- * watch from the list's resourceVersion, re-watch when the connection drops and re-list on 410 Gone.
+ * A resilientWatch as a source: list first (so an object that is already there decides at once), then watch
+ * from the list's resourceVersion, re-watch when the connection drops and re-list on 410 Gone.
  */
+export function watchSource<T extends WatchedObject>(
+  cluster: Cluster,
+  kind: WatchedKind,
+  selectors: Selectors,
+  handlers: WatchSourceHandlers = {},
+): Source<WatchEvent<T>> {
+  const { onRefused } = handlers;
+  return (deliver, fail) =>
+    resilientWatch<T>(cluster, kind, selectors, {
+      onSync: (items) => deliver({ type: "SYNC", items, now: Date.now() }),
+      onEvent: (type, object) => deliver({ type, object, now: Date.now() }),
+      onRetry: handlers.onRetry,
+      onRefused:
+        onRefused &&
+        ((message) => {
+          const error = onRefused(message);
+          if (error) fail(error);
+        }),
+    });
+}
+
+/** Each event of `source` as `wrap(event)`: tags events from several sources for one decision. */
+export function mapSource<E, F>(source: Source<E>, wrap: (event: E) => F): Source<F> {
+  return (deliver, fail) => source((event) => deliver(wrap(event)), fail);
+}
+
+/** The events of all sources as one; stopping it stops them all. */
+export function mergeSources<E>(...sources: Source<E>[]): Source<E> {
+  return (deliver, fail) => {
+    const started: { stop(): void }[] = [];
+    for (const source of sources) started.push(source(deliver, fail));
+    return { stop: () => started.forEach((s) => s.stop()) };
+  };
+}
+
+export interface WatchUntilOptions<T, S, R, F>
+  extends UntilOptions<WatchEvent<T>, S, R, F>, WatchSourceHandlers {}
+
+/** `until` over one watch (see watchSource). */
 export function watchUntil<T extends WatchedObject, S, R, F = Error>(
   cluster: Cluster,
   kind: WatchedKind,
   selectors: Selectors,
   options: WatchUntilOptions<T, S, R, F>,
 ): Promise<R> {
-  const { onRefused } = options;
-  return until<WatchEvent<T>, S, R, F>(
-    (deliver, fail) =>
-      resilientWatch<T>(cluster, kind, selectors, {
-        onSync: (items) => deliver({ type: "SYNC", items, now: Date.now() }),
-        onEvent: (type, object) => deliver({ type, object, now: Date.now() }),
-        onRetry: options.onRetry,
-        onRefused: onRefused && ((message) => fail(onRefused(message))),
-      }),
-    options,
-  );
+  return until<WatchEvent<T>, S, R, F>(watchSource<T>(cluster, kind, selectors, options), options);
 }
 
 function asError(error: unknown): Error {

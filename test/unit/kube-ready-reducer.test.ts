@@ -3,16 +3,21 @@
 // errorTest), plus waitForReady over a fake Cluster for what lies around the decision (the Revision read with
 // retries, the messages of timeout, refusal and cancellation).
 import { afterEach, beforeEach, describe, expect, it, jest } from "@jest/globals";
+import type { V1Pod } from "@kubernetes/client-node";
 import type { Cluster } from "../../src/kube/cluster.js";
 import { CancelledError, ClusterError } from "../../src/kube/errors.js";
 import type { Condition, KnativeObject } from "../../src/kube/knative.js";
 import {
   initialReadyState,
+  initialReadyWaitState,
   readyStep,
+  readyWaitStep,
   waitForReady,
+  type ReadyEvent,
   type ReadyFailure,
   type ReadyService,
   type ReadyState,
+  type ReadyWaitState,
 } from "../../src/kube/ready.js";
 import type { Step, Wake, WatchEvent } from "../../src/kube/watch-until.js";
 
@@ -53,7 +58,7 @@ const at = (now: number, type: "ADDED" | "MODIFIED" | "DELETED", object: Knative
   now,
 });
 const sync = (now: number, ...items: KnativeObject[]): Ev => ({ type: "SYNC", items, now });
-const wake = (now: number): Ev => ({ type: "WAKE", now });
+const wake = (now: number): Wake => ({ type: "WAKE", now });
 
 /** Feeds the events in order until a decision; returns it, the lines reported and the last wakeAt asked for. */
 function decide(events: Ev[]) {
@@ -220,17 +225,29 @@ describe("the Ready decision over event lists (kn's wait)", () => {
   });
 });
 
-/** A Cluster whose Service list the test sets, whose watch the test drives, and whose Revision read can fail. */
+/**
+ * A Cluster whose Service and Pod lists the test sets, whose watches the test drives (by plural), and whose
+ * Revision read can fail.
+ */
 function fakeCluster(
-  options: { listed?: KnativeObject[]; revision?: KnativeObject; readFailures?: unknown[] } = {},
+  options: {
+    listed?: KnativeObject[];
+    pods?: V1Pod[];
+    revision?: KnativeObject;
+    readFailures?: unknown[];
+  } = {},
 ) {
   type OnEvent = (type: string, object: unknown) => void;
-  const watches: Array<{ send: OnEvent; aborted: boolean }> = [];
+  const watches: Record<string, { send: OnEvent; aborted: boolean }[]> = { services: [], pods: [] };
   const readFailures = [...(options.readFailures ?? [])];
   let reads = 0;
   const cluster = {
     objects: {
-      list: () => Promise.resolve({ items: options.listed ?? [], metadata: { resourceVersion: "1" } }),
+      list: (_apiVersion: string, kind: string) =>
+        Promise.resolve({
+          items: kind === "Pod" ? (options.pods ?? []) : (options.listed ?? []),
+          metadata: { resourceVersion: "1" },
+        }),
       read: () => {
         reads++;
         const failure = readFailures.shift();
@@ -238,19 +255,20 @@ function fakeCluster(
       },
     },
     watch: {
-      watch: (_path: string, _params: unknown, send: OnEvent, done: (e: unknown) => void) => {
+      watch: (path: string, _params: unknown, send: OnEvent, done: (e: unknown) => void) => {
         const controller = new AbortController();
         const entry = { send, aborted: false };
         controller.signal.addEventListener("abort", () => {
           entry.aborted = true;
           done(Object.assign(new Error("aborted"), { name: "AbortError" }));
         });
-        watches.push(entry);
+        watches[path.endsWith("/pods") ? "pods" : "services"].push(entry);
         return Promise.resolve(controller);
       },
     },
   } as unknown as Cluster;
-  return { cluster, watches, reads: () => reads };
+  const all = () => [...watches.services, ...watches.pods];
+  return { cluster, watches, all, reads: () => reads };
 }
 
 function track<T>(promise: Promise<T>) {
@@ -311,7 +329,7 @@ describe("waitForReady around the decision", () => {
     expect(fake.reads()).toBe(2);
     expect(lines).toContain("  Ready=False RevisionMissing: no ready Revision");
     expect(lines.some((l) => l.startsWith("reading revision test-service-00001: HTTP 503"))).toBe(true);
-    expect(fake.watches.every((w) => w.aborted)).toBe(true);
+    expect(fake.all().every((w) => w.aborted)).toBe(true);
   });
 
   it("a Service already Ready in the first list resolves, with no timer left behind", async () => {
@@ -337,7 +355,7 @@ describe("waitForReady around the decision", () => {
     const fake = fakeCluster({ listed: [service("Unknown", "Unknown")] });
     const status = track(waitForReady(fake.cluster, options));
     await jest.advanceTimersByTimeAsync(0);
-    fake.watches[0].send("DELETED", service("Unknown", "Unknown"));
+    fake.watches.services[0].send("DELETED", service("Unknown", "Unknown"));
     await jest.advanceTimersByTimeAsync(0);
     expect((status.error as Error).message).toBe("service test-service was deleted while waiting for Ready");
   });
@@ -351,7 +369,171 @@ describe("waitForReady around the decision", () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(status.error).toBeInstanceOf(CancelledError);
     expect((status.error as Error).message).toBe("cancelled while waiting for Ready");
-    expect(fake.watches[0].aborted).toBe(true);
+    expect(fake.all().map((w) => w.aborted)).toEqual([true, true]);
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+/** A pod of the Service whose container waits with `reason`, or that no node can take. */
+function stuckPod(name: string, reason: string, message = "", uid = name): V1Pod {
+  if (reason === "Unschedulable") {
+    return {
+      metadata: { name, uid },
+      status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason, message }] },
+    };
+  }
+  return {
+    metadata: { name, uid },
+    status: {
+      phase: "Pending",
+      containerStatuses: [
+        {
+          name: "user-container",
+          image: "x",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason, message } },
+        },
+      ],
+    },
+  };
+}
+
+describe("the Ready wait with the pods' decision", () => {
+  const waitRules = { ...rules, podProblemWindowMs: 30_000 };
+  const svcEvent = (now: number, object: KnativeObject): ReadyEvent => ({
+    from: "service",
+    event: { type: "MODIFIED", object, now },
+  });
+  const podEvent = (now: number, object: V1Pod): ReadyEvent => ({
+    from: "pods",
+    event: { type: "MODIFIED", object, now },
+  });
+
+  function run(events: (ReadyEvent | Wake)[]) {
+    let state: ReadyWaitState = initialReadyWaitState;
+    let last: Step<ReadyWaitState, ReadyService, ReadyFailure> | undefined;
+    for (const event of events) {
+      last = readyWaitStep(state, event, waitRules);
+      state = last.state;
+      if ("done" in last || "fail" in last) break;
+    }
+    return last;
+  }
+
+  it("a pod that cannot pull its image for the window fails the wait with the pod's reason", () => {
+    const last = run([
+      svcEvent(0, service("Unknown", "Unknown", "Deploying")),
+      podEvent(1000, stuckPod("p1", "ErrImagePull", "pull failed")),
+      podEvent(11_000, stuckPod("p1", "ImagePullBackOff", 'Back-off pulling image "x"')),
+      wake(31_000),
+    ]);
+    expect(last && "fail" in last && last.fail).toEqual({
+      kind: "pod",
+      problem: {
+        pod: "p1",
+        container: "user-container",
+        reason: "ImagePullBackOff",
+        message: 'Back-off pulling image "x"',
+        since: 1000,
+      },
+    });
+  });
+
+  it("asks to wake at the earlier of the error window and the pods' window", () => {
+    const pod = run([
+      podEvent(0, stuckPod("p1", "ErrImagePull")),
+      svcEvent(100, service("Unknown", "Unknown")),
+    ]);
+    expect(pod && "wakeAt" in pod && pod.wakeAt).toBe(30_000);
+    const both = run([
+      podEvent(0, stuckPod("p1", "ErrImagePull")),
+      svcEvent(5000, service("False", "False", "X", "y")),
+    ]);
+    expect(both && "wakeAt" in both && both.wakeAt).toBe(7000);
+  });
+
+  it("Ready=False lasting its window fails first, as Knative's own reason", () => {
+    const last = run([
+      podEvent(0, stuckPod("p1", "CrashLoopBackOff", "back-off restarting")),
+      svcEvent(100, service("False", "False", "ExitCode1", "Container failed")),
+      wake(2100),
+    ]);
+    expect(last && "fail" in last && last.fail).toMatchObject({ kind: "failed", reason: "ExitCode1" });
+  });
+
+  it("Ready=True is done even while a pod is stuck (the Service serves)", () => {
+    const last = run([
+      podEvent(0, stuckPod("p1", "Unschedulable")),
+      svcEvent(40_000, service("True", "True")),
+    ]);
+    expect(last && "done" in last).toBe(true);
+  });
+});
+
+describe("waitForReady and the Service's pods", () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+  const options = { namespace: "ns", name: "test-service", timeoutMs: 120_000, since: 1_000_000 };
+  const pending = service("Unknown", "Unknown", "Deploying", "waiting");
+
+  it("fails early, naming the pod, its container, reason and message, and how long it lasted", async () => {
+    const pod = stuckPod(
+      "test-service-00001-deployment-5d8-x7k",
+      "ImagePullBackOff",
+      'Back-off pulling image "nope:1"',
+    );
+    const fake = fakeCluster({ listed: [pending], pods: [pod] });
+    const status = track(waitForReady(fake.cluster, options));
+    await jest.advanceTimersByTimeAsync(29_999);
+    expect(status.settled).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(status.error).toBeInstanceOf(ClusterError);
+    expect((status.error as ClusterError).message).toBe(
+      "service test-service cannot become Ready: pod test-service-00001-deployment-5d8-x7k " +
+        '(container user-container): ImagePullBackOff: Back-off pulling image "nope:1" (for 30 s)',
+    );
+    expect((status.error as ClusterError).reason).toBe("ImagePullBackOff");
+    expect(fake.all().map((w) => w.aborted)).toEqual([true, true]);
+  });
+
+  it("a pod that recovers within the window does not fail the wait", async () => {
+    const fake = fakeCluster({ listed: [pending], pods: [stuckPod("p1", "ErrImagePull", "blip")] });
+    const status = track(waitForReady(fake.cluster, options));
+    await jest.advanceTimersByTimeAsync(10_000);
+    fake.watches.pods[0].send("MODIFIED", {
+      metadata: { name: "p1", uid: "p1" },
+      status: { phase: "Running" },
+    });
+    await jest.advanceTimersByTimeAsync(25_000);
+    expect(status.settled).toBe(false);
+    fake.watches.services[0].send("MODIFIED", service("True", "True"));
+    await jest.advanceTimersByTimeAsync(0);
+    expect((status.value as ReadyService).revision).toBe("test-service-00001");
+  });
+
+  it("a timeout before the window names the stuck pod among what is pending", async () => {
+    const fake = fakeCluster({
+      listed: [pending],
+      pods: [stuckPod("p1", "Unschedulable", "0/3 nodes are available")],
+    });
+    const status = track(waitForReady(fake.cluster, { ...options, timeoutMs: 10_000 }));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect((status.error as Error).message).toMatch(
+      /still pending: Ready=Unknown \(Deploying: waiting\); .*; pod p1: Unschedulable: 0\/3 nodes are available$/,
+    );
+  });
+
+  it("watchPods: false watches the Service alone", async () => {
+    const fake = fakeCluster({ listed: [pending], pods: [stuckPod("p1", "ErrImagePull")] });
+    const status = track(waitForReady(fake.cluster, { ...options, watchPods: false, timeoutMs: 40_000 }));
+    await jest.advanceTimersByTimeAsync(40_000);
+    expect(fake.watches.pods).toHaveLength(0);
+    expect((status.error as ClusterError).reason).toBe("Timeout");
   });
 });
