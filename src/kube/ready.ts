@@ -62,8 +62,11 @@ export const DEFAULT_ERROR_WINDOW_MS = 2000;
 export interface ReadyState {
   /** The latest Service seen, observed or not: on timeout it says what was still pending. */
   last?: KnativeObject;
-  /** Ready=False on an observed generation: since when (the error window's start) and the latest such Service. */
-  failing?: { since: number; service: KnativeObject };
+  /**
+   * Ready=False on an observed generation: since when (the error window's start), and the latest such Service
+   * with its failing reason and message (serviceReadiness: the sub-condition that names the cause).
+   */
+  failing?: { since: number; service: KnativeObject; reason: string; message: string };
   /** Condition lines already reported, so that each is reported once. */
   reported: readonly string[];
 }
@@ -116,7 +119,8 @@ export function readyStep(
     };
   }
   if (readiness.state === "failed") {
-    const failing = { since: state.failing?.since ?? event.now, service: svc };
+    const { reason, message } = readiness;
+    const failing = { since: state.failing?.since ?? event.now, service: svc, reason, message };
     return { ...windowCheck({ ...seen, failing }, event.now, rules), report };
   }
   return { state: { ...seen, failing: undefined }, report };
@@ -131,11 +135,7 @@ function windowCheck(
   if (!state.failing) return { state };
   const end = state.failing.since + rules.errorWindowMs;
   if (now < end) return { state, wakeAt: end };
-  const service = state.failing.service;
-  const readiness = serviceReadiness(service);
-  // Only a failed Service is ever stored in `failing`; the fallback keeps the types honest.
-  const { reason, message } =
-    readiness.state === "failed" ? readiness : { reason: "Failed", message: "Ready=False" };
+  const { service, reason, message } = state.failing;
   return { state, fail: { kind: "failed", service, reason, message } };
 }
 
