@@ -55,9 +55,12 @@ export function isConflict(error: unknown): boolean {
   return statusCodeOf(error) === 409;
 }
 
-/** The run was cancelled (SIGINT/SIGTERM): not the cluster's fault, and not a bug. */
+/**
+ * The run was cancelled (SIGINT/SIGTERM, a cancelled workflow) while it waited on the cluster. Not a
+ * ClusterError: nothing on the cluster failed, and the outcome mapping reports it as a cancellation.
+ */
 export class CancelledError extends Error {
-  constructor(message: string) {
+  constructor(message = "cancelled") {
     super(message);
     this.name = "CancelledError";
   }

@@ -5,6 +5,7 @@ import type { PodSample } from "../results.js";
 import type { Cluster } from "./cluster.js";
 import { LABEL_SERVICE } from "./knative.js";
 import { resilientWatch, type WatchStats } from "./watch.js";
+import { until, type Step, type Wake } from "./watch-until.js";
 
 export interface PodCounts {
   serving: number;
@@ -31,6 +32,24 @@ export function countPods(pods: Iterable<V1Pod>): PodCounts {
     else counts.serving++;
   }
   return counts;
+}
+
+/** The tracker's view changed (a list, an event, or the watch was refused). */
+export interface PodsChanged {
+  type: "CHANGED";
+  counts: PodCounts;
+  /** Why the pods cannot be watched, if the API server refused. */
+  refused?: string;
+}
+
+/** PodTracker.waitFor's decision: true once the counts satisfy `predicate`, false when they cannot be known. */
+export function countsStep(
+  predicate: (counts: PodCounts) => boolean,
+  event: PodsChanged | Wake,
+): Step<undefined, boolean> {
+  if (event.type === "WAKE") return { state: undefined };
+  if (event.refused !== undefined) return { state: undefined, done: false };
+  return predicate(event.counts) ? { state: undefined, done: true } : { state: undefined };
 }
 
 export interface PodTracker {
@@ -116,24 +135,23 @@ export function trackPods(
     synced: watch.synced,
     stats: watch.stats,
     waitFor(predicate, timeoutMs, signal) {
-      return new Promise<boolean>((resolve) => {
-        const done = (result: boolean) => {
-          waiters.delete(check);
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          resolve(result);
-        };
-        const check = () => {
-          if (refused !== undefined) done(false);
-          else if (predicate(countPods(pods.values()))) done(true);
-        };
-        const onAbort = () => done(false);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        if (signal?.aborted) return done(false);
-        signal?.addEventListener("abort", onAbort);
-        waiters.add(check);
-        void watch.synced.then(check);
-      });
+      return until<PodsChanged, undefined, boolean>(
+        (deliver) => {
+          const check = () => deliver({ type: "CHANGED", counts: countPods(pods.values()), refused });
+          waiters.add(check);
+          // Not before the first list: an empty map would satisfy "no serving pods" at once.
+          void watch.synced.then(check);
+          return { stop: () => waiters.delete(check) };
+        },
+        {
+          initial: undefined,
+          step: (state, event) => countsStep(predicate, event),
+          timeoutMs,
+          onTimeout: () => ({ done: false }),
+          signal,
+          onAbort: () => ({ done: false }),
+        },
+      );
     },
     failure: () => refused,
     firstServingReadyAfter(since) {

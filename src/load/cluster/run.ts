@@ -9,7 +9,7 @@ import type { LoadSettings, RequestSettings } from "../../config/settings.js";
 import type { Cluster } from "../../kube/cluster.js";
 import { CancelledError, ClusterError, describeApiError } from "../../kube/errors.js";
 import { withRetries } from "../../kube/retry.js";
-import { resilientWatch } from "../../kube/watch.js";
+import { watchUntil } from "../../kube/watch-until.js";
 import type { LoadSummary } from "../../results.js";
 import { describeTarget, type LoadTarget } from "../target.js";
 import { deleteClusterLoad } from "./cleanup.js";
@@ -33,6 +33,13 @@ import {
   type ClusterLoadSpec,
 } from "./plan.js";
 import { judgeWorkers } from "./workers.js";
+import {
+  initialWorkersState,
+  workersStep,
+  type WorkersFailure,
+  type WorkersWaitRules,
+  type WorkersWaitState,
+} from "./workers-wait.js";
 
 /** The target as seen from inside the cluster (e.g. the Service's status.address.url), or a gateway base URL. */
 export interface ClusterLoadOptions extends LoadTarget {
@@ -182,96 +189,54 @@ function waitForWorkers(
   names: ClusterLoadNames,
   options: ClusterLoadOptions,
 ): Promise<V1Pod[]> {
-  const { signal, log = () => {} } = options;
-  const pods = new Map<string, V1Pod>();
-  const startDeadline = spec.startAt + START_GRACE_MS;
-  const endBy =
-    spec.startAt + spec.load.warmupMs + spec.load.durationMs + spec.request.timeoutMs + FINISH_GRACE_MS;
+  const { log = () => {} } = options;
+  const rules: WorkersWaitRules = {
+    workers: spec.workers,
+    startDeadline: spec.startAt + START_GRACE_MS,
+    endBy:
+      spec.startAt + spec.load.warmupMs + spec.load.durationMs + spec.request.timeoutMs + FINISH_GRACE_MS,
+    job: names.job,
+    namespace: names.namespace,
+  };
   const measureFrom = spec.startAt + spec.load.warmupMs;
-  const judge = () =>
-    judgeWorkers(pods.values(), {
-      workers: spec.workers,
-      now: Date.now(),
-      startDeadline,
-      job: names.job,
-      namespace: names.namespace,
-    });
+  const total = (spec.load.warmupMs + spec.load.durationMs) / 1000;
+  const progress = (state: WorkersWaitState) => {
+    const judged = judgeWorkers(state.pods.values(), { ...rules, now: Date.now() });
+    const running = judged.kind === "waiting" ? judged.running : 0;
+    const elapsed = (Date.now() - spec.startAt) / 1000;
+    const extra = options.progressExtra?.();
+    const line =
+      elapsed < 0
+        ? `[load] cluster: ${running}/${spec.workers} workers running; start in ${seconds(-elapsed * 1000)} s`
+        : `[load] cluster: ${Math.min(Math.round(elapsed), total)}s/${total}s  ${running}/${spec.workers} workers running`;
+    log(extra ? `${line}  ${extra}` : line);
+  };
 
-  return new Promise<V1Pod[]>((resolve, reject) => {
-    const timers: NodeJS.Timeout[] = [];
-    let settled = false;
-    const finish = (outcome: { pods: V1Pod[] } | { error: Error }) => {
-      if (settled) return;
-      settled = true;
-      watch.stop();
-      timers.forEach(clearTimeout);
-      clearInterval(progress);
-      signal?.removeEventListener("abort", onAbort);
-      if ("error" in outcome) reject(outcome.error);
-      else resolve(outcome.pods);
-    };
-    let failing = false;
-    const evaluate = () => {
-      if (settled || failing) return;
-      const state = judge();
-      if (state.kind === "done") finish({ pods: state.pods });
-      else if (state.kind === "failed") {
-        // The first failure is the one to report: what follows (the Job deleting its other pods) is its effect.
-        failing = true;
-        void describeFailure(cluster, names, state.pod, state.message).then((message) =>
-          finish({ error: new ClusterError(`cluster load: ${message}`) }),
+  return watchUntil<V1Pod, WorkersWaitState, V1Pod[], WorkersFailure>(
+    cluster,
+    { apiVersion: "v1", kind: "Pod", plural: "pods", namespace: names.namespace },
+    { labelSelector: `${LOAD_RUN_LABEL}=${names.job}` },
+    {
+      initial: initialWorkersState,
+      step: (state, event) => workersStep(state, event, rules),
+      // Judged at the start deadline even if the pods cannot be listed yet; the decision then wakes at endBy.
+      wakeAt: rules.startDeadline,
+      explain: async (failure, state) => {
+        if (failure.kind === "worker") {
+          const message = await describeFailure(cluster, names, failure.pod, failure.message);
+          return new ClusterError(`cluster load: ${message}`);
+        }
+        return new ClusterError(
+          `cluster load: ${spec.workers - countSucceeded(state.pods)} of ${spec.workers} workers had not finished ` +
+            `${seconds(rules.endBy - measureFrom - spec.load.durationMs)} s after the load should have ended`,
         );
-      } else if (Date.now() >= endBy) {
-        finish({
-          error: new ClusterError(
-            `cluster load: ${spec.workers - countSucceeded(pods)} of ${spec.workers} workers had not finished ` +
-              `${seconds(endBy - measureFrom - spec.load.durationMs)} s after the load should have ended`,
-          ),
-        });
-      }
-    };
-    const onAbort = () => finish({ error: new ClusterError("cluster load: cancelled") });
-    signal?.addEventListener("abort", onAbort, { once: true });
-
-    const watch = resilientWatch<V1Pod>(
-      cluster,
-      { apiVersion: "v1", kind: "Pod", plural: "pods", namespace: names.namespace },
-      { labelSelector: `${LOAD_RUN_LABEL}=${names.job}` },
-      {
-        onSync(items) {
-          pods.clear();
-          for (const pod of items) pods.set(pod.metadata?.name ?? "", pod);
-          evaluate();
-        },
-        onEvent(type, pod) {
-          if (type === "DELETED" && pod.status?.phase !== "Succeeded") {
-            // A worker pod gone before it finished (evicted, drained, deleted by hand) keeps its last state,
-            // marked as deleted, so judging reports it.
-            pods.set(pod.metadata?.name ?? "", {
-              ...pod,
-              metadata: { ...pod.metadata, deletionTimestamp: pod.metadata?.deletionTimestamp ?? new Date() },
-            });
-          } else if (type !== "DELETED") pods.set(pod.metadata?.name ?? "", pod);
-          evaluate();
-        },
-        onRetry: (message) => log(`[load] cluster: ${message}`),
       },
-    );
-    timers.push(setTimeout(evaluate, Math.max(0, startDeadline - Date.now())));
-    timers.push(setTimeout(evaluate, Math.max(0, endBy - Date.now())));
-    const total = (spec.load.warmupMs + spec.load.durationMs) / 1000;
-    const progress = setInterval(() => {
-      const state = judge();
-      const running = state.kind === "waiting" ? state.running : 0;
-      const elapsed = (Date.now() - spec.startAt) / 1000;
-      const extra = options.progressExtra?.();
-      const line =
-        elapsed < 0
-          ? `[load] cluster: ${running}/${spec.workers} workers running; start in ${seconds(-elapsed * 1000)} s`
-          : `[load] cluster: ${Math.min(Math.round(elapsed), total)}s/${total}s  ${running}/${spec.workers} workers running`;
-      log(extra ? `${line}  ${extra}` : line);
-    }, options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
-  });
+      signal: options.signal,
+      onAbort: () => ({ error: new CancelledError("cluster load: cancelled") }),
+      every: { ms: options.progressIntervalMs ?? PROGRESS_INTERVAL_MS, run: progress },
+      onRetry: (message) => log(`[load] cluster: ${message}`),
+    },
+  );
 }
 
 /**
@@ -296,7 +261,7 @@ export function lateToleranceMs(durationMs: number): number {
   return Math.max(1000, durationMs * 0.05);
 }
 
-function countSucceeded(pods: Map<string, V1Pod>): number {
+function countSucceeded(pods: ReadonlyMap<string, V1Pod>): number {
   return [...pods.values()].filter((p) => p.status?.phase === "Succeeded").length;
 }
 
