@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parseCliArgs } from "./config/cli-args.js";
 import { inputErrorsOf } from "./config/errors.js";
+import { readFileUpTo } from "./config/files.js";
 import { parseSettings } from "./config/parse.js";
 import { openCluster } from "./kube/cluster.js";
 import { runCleanup } from "./pipeline/cleanup.js";
@@ -48,7 +49,7 @@ export async function runCli(
     }
     const settings = parseSettings(args.raw, {
       ...githubEnvironment(),
-      readFile: (path) => readFileSync(path, "utf8"),
+      readFile: readFileUpTo,
     });
     const signals = abortOnSignals((signal) => log.warn(`${signal}: stopping the run and cleaning up`));
     try {

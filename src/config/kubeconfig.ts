@@ -2,7 +2,17 @@
 // as @kubernetes/client-node reads them) so that a wrong value fails before any cluster call, and no error
 // message ever quotes its content, only line numbers and entry names.
 import { ErrorCollector, InputError } from "./errors.js";
+import type { FileInput } from "./files.js";
 import { loadYamlWithLines } from "./yaml-lines.js";
+
+/** A kubeconfig with a few hundred clusters and their CA data is well under this; a larger file is a mistake. */
+export const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
+/** How the CLI's kubeconfig-file input is read (at most MAX_KUBECONFIG_BYTES + 1 bytes of it). */
+export const KUBECONFIG_FILE: FileInput = {
+  input: "kubeconfig-file",
+  maxBytes: MAX_KUBECONFIG_BYTES,
+  tooLargeHint: "give the path of a kubeconfig file",
+};
 
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj =>

@@ -4,8 +4,8 @@
 import { ErrorCollector, InputError } from "./errors.js";
 import { readInputFile, type ReadFile } from "./files.js";
 import { INPUTS, effectiveDefault, findInput, type InputName, type InputSpec } from "./inputs.js";
-import { validateKubeconfig } from "./kubeconfig.js";
-import { parseServiceManifest } from "./manifest.js";
+import { KUBECONFIG_FILE, validateKubeconfig } from "./kubeconfig.js";
+import { SERVICE_FILE, parseServiceManifest } from "./manifest.js";
 import { parseMaxRegression } from "./max-regression.js";
 import { imageProblem, namespaceProblem, serviceNameProblem } from "./names.js";
 import { expandPlaceholders, type RunIdentity } from "./placeholders.js";
@@ -206,7 +206,7 @@ export function parseSettings(raw: Record<string, string | undefined>, ctx: Pars
   } else {
     // An override that failed its own check still counts as given, so the file is not blamed for it too.
     manifest = check(() =>
-      parseServiceManifest(readInputFile("service-file", serviceFile, ctx.readFile), {
+      parseServiceManifest(readInputFile(SERVICE_FILE, serviceFile, ctx.readFile), {
         serviceName: serviceName ?? (value("service-name") || undefined),
         namespace: namespace ?? (value("namespace") || undefined),
         image: image ?? (value("image") || undefined),
@@ -293,7 +293,7 @@ function readKubeconfig(content: string, file: string, readFile: ReadFile): stri
     });
   }
   if (file !== "") {
-    const text = readInputFile("kubeconfig-file", file, readFile);
+    const text = readInputFile(KUBECONFIG_FILE, file, readFile);
     validateKubeconfig(text, "kubeconfig-file");
     return text;
   }
