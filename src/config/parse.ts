@@ -24,8 +24,8 @@ import {
   parsePath,
   parseTargetUrl,
 } from "./values.js";
-import { MAX_WORKERS, workersProblem } from "../load/cluster/limits.js";
-import { metricValue } from "../verdict/evaluate.js";
+import { MAX_WORKERS, workersProblem } from "../worker-limits.js";
+import { metricValue } from "../metrics.js";
 import type { LoadFrom, PrivateZone, Settings, Teardown } from "./settings.js";
 
 export interface ParseContext extends RunIdentity {

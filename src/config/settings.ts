@@ -1,7 +1,7 @@
 // The one typed configuration of a gate run. Both adapters (action inputs, CLI flags) produce it through
 // parseSettings(); nothing downstream reads raw inputs again.
 import type { ResultsDocument } from "../results.js";
-import type { ThresholdRule } from "../verdict/rules.js";
+import type { RegressionRule, ThresholdRule } from "../metrics.js";
 
 export type Teardown = "always" | "on-success" | "never";
 export type PrivateZone = "keep" | "enable" | "disable";
@@ -27,12 +27,7 @@ export interface KnativeServiceManifest {
   };
 }
 
-export interface RegressionRule {
-  /** A metric name of the threshold language, e.g. "p99" or "rps". */
-  metric: string;
-  /** Allowed worsening in percent of the baseline value. */
-  percent: number;
-}
+export type { RegressionRule } from "../metrics.js";
 
 export interface RequestSettings {
   path: string;

@@ -26,7 +26,7 @@ import { runCleanup } from "./cleanup.js";
 import type { Log } from "./log.js";
 import type { CleanupPlan, StateStore } from "./state.js";
 import { resolveClusterTarget, resolveTarget, type LoadTarget } from "./target.js";
-import { TOOL } from "./tool.js";
+import { TOOL } from "../tool.js";
 
 export interface GateContext {
   log: Log;

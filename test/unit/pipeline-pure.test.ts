@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { shouldTearDown } from "../../src/pipeline/cleanup.js";
 import type { CleanupPlan } from "../../src/pipeline/state.js";
 import { resolveTarget } from "../../src/pipeline/target.js";
-import { TOOL } from "../../src/pipeline/tool.js";
+import { TOOL } from "../../src/tool.js";
 
 const plan = (teardown: CleanupPlan["teardown"], passed?: boolean): CleanupPlan => ({
   namespace: "demo",
