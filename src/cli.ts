@@ -1,11 +1,10 @@
 // The CLI: `knative-perf-gate run --service-file ... [--json]` (flags mirror the action's inputs) and
 // `knative-perf-gate cleanup --state-file FILE`. Exit codes: 0 passed, 1 gate failed, 2 invalid input,
 // 3 deploy or cluster error.
-import { readFileSync } from "node:fs";
 import { parseCliArgs } from "./config/cli-args.js";
 import { inputErrorsOf } from "./config/errors.js";
 import { readFileUpTo } from "./config/files.js";
-import { parseSettings } from "./config/parse.js";
+import { parseCleanupSettings, parseSettings } from "./config/parse.js";
 import { openCluster } from "./kube/cluster.js";
 import { runCleanup } from "./pipeline/cleanup.js";
 import { errorMessage } from "./pipeline/errors.js";
@@ -42,9 +41,8 @@ export async function runCli(
         log.info("nothing to clean up");
         return EXIT.passed;
       }
-      const kubeconfig =
-        args.raw.kubeconfig || (args.kubeconfigPath && readFileSync(args.kubeconfigPath, "utf8"));
-      await runCleanup(await openCluster(kubeconfig || undefined), plan, state, log);
+      const { kubeconfig } = parseCleanupSettings(args.raw, { readFile: readFileUpTo });
+      await runCleanup(await openCluster(kubeconfig), plan, state, log);
       return EXIT.passed;
     }
     const settings = parseSettings(args.raw, {

@@ -2,7 +2,7 @@
 // as @kubernetes/client-node reads them) so that a wrong value fails before any cluster call, and no error
 // message ever quotes its content, only line numbers and entry names.
 import { ErrorCollector, InputError } from "./errors.js";
-import type { FileInput } from "./files.js";
+import { readInputFile, type FileInput, type ReadFile } from "./files.js";
 import { loadYamlWithLines } from "./yaml-lines.js";
 
 /** A kubeconfig with a few hundred clusters and their CA data is well under this; a larger file is a mistake. */
@@ -17,6 +17,26 @@ export const KUBECONFIG_FILE: FileInput = {
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj =>
   value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * The kubeconfig content from the `kubeconfig` input or (CLI) the file `kubeconfig-file` names, validated either
+ * way; undefined when neither is set (then the client's defaults apply, see findDefaultKubeconfig).
+ */
+export function resolveKubeconfig(content: string, file: string, readFile: ReadFile): string | undefined {
+  if (content !== "" && file !== "") {
+    throw new InputError("kubeconfig-file", "kubeconfig and kubeconfig-file are both set", {
+      hint: "give one of them",
+    });
+  }
+  if (file !== "") {
+    const text = readInputFile(KUBECONFIG_FILE, file, readFile);
+    validateKubeconfig(text, "kubeconfig-file");
+    return text;
+  }
+  if (content === "") return undefined;
+  validateKubeconfig(content, "kubeconfig");
+  return content;
+}
 
 /** Throws InputError(s) naming `input` when `content` is not a usable kubeconfig. */
 export function validateKubeconfig(content: string, input = "kubeconfig"): void {
