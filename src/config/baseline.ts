@@ -65,13 +65,21 @@ export function parseBaseline(text: string, path: string): ResultsDocument {
       },
     );
   }
-  const problem = shapeProblem(document);
-  if (problem) {
-    throw new InputError(INPUT, `"${path}": ${problem}`, {
+  if (!readsAsResults(document)) {
+    throw new InputError(INPUT, `"${path}": ${shapeProblem(document)}`, {
       hint: "the file is damaged or was edited by hand; record a new baseline",
     });
   }
-  return document as unknown as ResultsDocument;
+  return document;
+}
+
+/** A results document of this schema version with every field a comparison reads (shapeProblem finds none). */
+function readsAsResults(document: Obj): document is Obj & ResultsDocument {
+  return (
+    document.schema === RESULTS_SCHEMA &&
+    document.version === RESULTS_SCHEMA_VERSION &&
+    shapeProblem(document) === undefined
+  );
 }
 
 const NUMBER = "number";

@@ -358,8 +358,27 @@ function validateTraffic(spec: Obj, loaded: LoadedYaml, fail: Fail): void {
   });
 }
 
+/** A validated Service without its metadata (that may be absent when the service-name input names it). */
+type ServiceShape = Obj & Omit<KnativeServiceManifest, "metadata"> & { metadata?: unknown; status?: unknown };
+
+/** What validateService has checked, as a type: the fields adapt() reads and writes are there. */
+function isServiceShape(doc: Obj): doc is ServiceShape {
+  const spec = doc.spec;
+  const template = isObject(spec) ? spec.template : undefined;
+  const podSpec = isObject(template) ? template.spec : undefined;
+  return (
+    doc.apiVersion === KNATIVE_API_VERSION &&
+    doc.kind === "Service" &&
+    isObject(podSpec) &&
+    Array.isArray(podSpec.containers) &&
+    podSpec.containers.every(isObject)
+  );
+}
+
 function adapt(doc: Obj, overrides: ManifestOverrides): KnativeServiceManifest {
-  const manifest = structuredClone(doc) as unknown as KnativeServiceManifest & { status?: unknown };
+  const manifest = structuredClone(doc);
+  if (!isServiceShape(manifest))
+    throw new Error("internal error: adapt() got a manifest that was not validated");
   delete manifest.status;
   const metadata = (
     isObject(manifest.metadata) ? manifest.metadata : {}
@@ -370,7 +389,7 @@ function adapt(doc: Obj, overrides: ManifestOverrides): KnativeServiceManifest {
   }
   if (overrides.serviceName) metadata.name = overrides.serviceName;
   if (overrides.namespace) metadata.namespace = overrides.namespace;
-  manifest.metadata = metadata;
   if (overrides.image) manifest.spec.template.spec.containers[0].image = overrides.image;
-  return manifest;
+  // Spread keeps the file's key order; metadata stays where it was (or comes last when the file had none).
+  return { ...manifest, metadata };
 }

@@ -14,7 +14,7 @@ import { InputError } from "./errors.js";
  * `2024-01-01` stays the string the user wrote instead of becoming a Date that serializes differently.
  */
 const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend({
-  implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge],
+  implicit: [(yaml as typeof yaml & { types: { merge: yaml.Type } }).types.merge],
 });
 
 export interface YamlDocument {
