@@ -57,7 +57,8 @@ export function loadYamlWithLines(
   const places = new WeakMap<object, NodePlace>();
   /** Expanded size of each mapping and sequence, so that an alias to it costs one lookup. */
   const sizes = new WeakMap<object, number>();
-  // The whole file expanded: every node written once, plus for each alias the expanded size of its target.
+  // What the aliases add to the document: for each alias, the expanded size of its target. (The text itself is
+  // bounded by its input's size limit; the expanded document is at most the two together.)
   let expanded = 0;
   const stack: Frame[] = [];
   let lineStarts: number[] = [];
