@@ -1,9 +1,9 @@
 // The CLI: `knative-perf-gate run --service-file ... [--json]` (flags mirror the action's inputs) and
 // `knative-perf-gate cleanup --state-file FILE`. Exit codes (pipeline/outcome.ts): 0 passed, 1 gate failed,
 // 2 invalid input, 3 the run could not finish (cluster, Ready, cancelled), 4 internal error.
-import { readFileSync } from "node:fs";
 import { parseCliArgs } from "./config/cli-args.js";
-import { parseSettings } from "./config/parse.js";
+import { readFileUpTo } from "./config/files.js";
+import { parseCleanupSettings, parseSettings } from "./config/parse.js";
 import { openCluster } from "./kube/cluster.js";
 import { runCleanup } from "./pipeline/cleanup.js";
 import { streamLog } from "./pipeline/log.js";
@@ -39,14 +39,13 @@ export async function runCli(
         log.info("nothing to clean up");
         return EXIT.passed;
       }
-      const kubeconfig =
-        args.raw.kubeconfig || (args.kubeconfigPath && readFileSync(args.kubeconfigPath, "utf8"));
-      await runCleanup(await openCluster(kubeconfig || undefined), plan, state, log);
+      const { kubeconfig } = parseCleanupSettings(args.raw, { readFile: readFileUpTo });
+      await runCleanup(await openCluster(kubeconfig), plan, state, log);
       return EXIT.passed;
     }
     const settings = parseSettings(args.raw, {
       ...githubEnvironment(),
-      readFile: (path) => readFileSync(path, "utf8"),
+      readFile: readFileUpTo,
     });
     const signals = abortOnSignals((signal) => log.warn(`${signal}: stopping the run and cleaning up`));
     try {

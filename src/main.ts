@@ -1,8 +1,8 @@
 // The action's main step: read inputs, run the gate, publish, and fail the step when the gate fails.
 import * as core from "@actions/core";
 import { actionContext, readActionInputs } from "./config/action-inputs.js";
+import { readFileUpTo } from "./config/files.js";
 import { parseSettings } from "./config/parse.js";
-import { readFileSync } from "node:fs";
 import { actionLog } from "./pipeline/log.js";
 import { decide, decideError } from "./pipeline/outcome.js";
 import { runGate } from "./pipeline/run.js";
@@ -16,7 +16,7 @@ export async function runMain(): Promise<void> {
     const context = actionContext();
     const settings = parseSettings(readActionInputs(), {
       ...context,
-      readFile: (path) => readFileSync(path, "utf8"),
+      readFile: readFileUpTo,
     });
     const outcome = await runGate(settings, {
       log: actionLog,

@@ -10,12 +10,22 @@ type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
+/**
+ * A results file holds one run's summary and per-second series: an hour-long run writes well under 1 MiB, so a
+ * file sixteen times larger is not one of ours.
+ */
+export const MAX_BASELINE_BYTES = 16 * 1024 * 1024;
+
 export function readBaseline(path: string, readFile: ReadFile): ResultsDocument {
   const text = readInputFile(
-    INPUT,
+    {
+      input: INPUT,
+      maxBytes: MAX_BASELINE_BYTES,
+      tooLargeHint: "give the results file written by an earlier knative-perf-gate run (results-file)",
+      hint: "on a first run there is no baseline yet: leave the input empty until a results file exists",
+    },
     path,
     readFile,
-    "on a first run there is no baseline yet: leave the input empty until a results file exists",
   );
   return parseBaseline(text, path);
 }
@@ -55,13 +65,21 @@ export function parseBaseline(text: string, path: string): ResultsDocument {
       },
     );
   }
-  const problem = shapeProblem(document);
-  if (problem) {
-    throw new InputError(INPUT, `"${path}": ${problem}`, {
+  if (!readsAsResults(document)) {
+    throw new InputError(INPUT, `"${path}": ${shapeProblem(document)}`, {
       hint: "the file is damaged or was edited by hand; record a new baseline",
     });
   }
-  return document as unknown as ResultsDocument;
+  return document;
+}
+
+/** A results document of this schema version with every field a comparison reads (shapeProblem finds none). */
+function readsAsResults(document: Obj): document is Obj & ResultsDocument {
+  return (
+    document.schema === RESULTS_SCHEMA &&
+    document.version === RESULTS_SCHEMA_VERSION &&
+    shapeProblem(document) === undefined
+  );
 }
 
 const NUMBER = "number";

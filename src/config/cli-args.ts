@@ -4,7 +4,7 @@
 import { InputError } from "./errors.js";
 import { INPUTS, findInput, type InputSpec } from "./inputs.js";
 import { didYouMean } from "./suggest.js";
-import { TOOL } from "../pipeline/tool.js";
+import { TOOL } from "../tool.js";
 
 export type CliCommand = "run" | "cleanup" | "help" | "version";
 

@@ -2,11 +2,41 @@
 // as @kubernetes/client-node reads them) so that a wrong value fails before any cluster call, and no error
 // message ever quotes its content, only line numbers and entry names.
 import { ErrorCollector, InputError } from "./errors.js";
+import { readInputFile, type FileInput, type ReadFile } from "./files.js";
 import { loadYamlWithLines } from "./yaml-lines.js";
+
+/** A kubeconfig with a few hundred clusters and their CA data is well under this; a larger file is a mistake. */
+export const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
+/** How the CLI's kubeconfig-file input is read (at most MAX_KUBECONFIG_BYTES + 1 bytes of it). */
+export const KUBECONFIG_FILE: FileInput = {
+  input: "kubeconfig-file",
+  maxBytes: MAX_KUBECONFIG_BYTES,
+  tooLargeHint: "give the path of a kubeconfig file",
+};
 
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj =>
   value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * The kubeconfig content from the `kubeconfig` input or (CLI) the file `kubeconfig-file` names, validated either
+ * way; undefined when neither is set (then the client's defaults apply, see findDefaultKubeconfig).
+ */
+export function resolveKubeconfig(content: string, file: string, readFile: ReadFile): string | undefined {
+  if (content !== "" && file !== "") {
+    throw new InputError("kubeconfig-file", "kubeconfig and kubeconfig-file are both set", {
+      hint: "give one of them",
+    });
+  }
+  if (file !== "") {
+    const text = readInputFile(KUBECONFIG_FILE, file, readFile);
+    validateKubeconfig(text, "kubeconfig-file");
+    return text;
+  }
+  if (content === "") return undefined;
+  validateKubeconfig(content, "kubeconfig");
+  return content;
+}
 
 /** Throws InputError(s) naming `input` when `content` is not a usable kubeconfig. */
 export function validateKubeconfig(content: string, input = "kubeconfig"): void {
@@ -127,4 +157,57 @@ function looksBase64(text: string): boolean {
   if (text.length < 40 || !/^[A-Za-z0-9+/=\r\n]+$/.test(text)) return false;
   const decoded = Buffer.from(text.replace(/\s+/g, ""), "base64").toString("utf8");
   return /clusters\s*:/.test(decoded) || /apiVersion\s*:/.test(decoded);
+}
+
+/** Where client-node's loadFromDefault would take the cluster from, when no kubeconfig content is given. */
+export type DefaultKubeconfig =
+  | { from: "KUBECONFIG"; paths: string[] }
+  | { from: "home"; path: string }
+  | { from: "in-cluster" }
+  | { from: "none"; message: string };
+
+/** The service account token a pod gets; with KUBERNETES_SERVICE_HOST it is the in-cluster configuration. */
+export const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/**
+ * The places client-node's KubeConfig.loadFromDefault looks, in its order: KUBECONFIG (a path list; like
+ * kubectl, files that do not exist are skipped), ~/.kube/config, the in-cluster service account. When none
+ * applies client-node falls back to http://localhost:8080, which is never what a user meant: that case is
+ * "none", with a message listing the places looked at and how to set one. Pure: env and file checks come in.
+ */
+export function findDefaultKubeconfig(
+  env: Record<string, string | undefined>,
+  exists: (path: string) => boolean,
+  pathDelimiter = ":",
+): DefaultKubeconfig {
+  const looked = ["the kubeconfig input / --kubeconfig-file (not set)"];
+  const listed = (env.KUBECONFIG ?? "").split(pathDelimiter).filter((path) => path !== "");
+  if (listed.length > 0) {
+    const paths = listed.filter(exists);
+    if (paths.length > 0) return { from: "KUBECONFIG", paths };
+    looked.push(`KUBECONFIG (${listed.join(", ")}: no such file)`);
+  } else {
+    looked.push("KUBECONFIG (not set)");
+  }
+  const home = env.HOME || env.USERPROFILE;
+  if (home) {
+    const path = `${home.replace(/[/\\]$/, "")}/.kube/config`;
+    if (exists(path)) return { from: "home", path };
+    looked.push(`${path} (no such file)`);
+  } else {
+    looked.push("~/.kube/config (HOME not set)");
+  }
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const token = exists(SERVICE_ACCOUNT_TOKEN);
+  if (host && token) return { from: "in-cluster" };
+  looked.push(
+    `an in-cluster service account (${host ? `no ${SERVICE_ACCOUNT_TOKEN}` : "KUBERNETES_SERVICE_HOST not set"})`,
+  );
+  return {
+    from: "none",
+    message:
+      `kubeconfig: no cluster is configured; looked at ${looked.join(", ")}. ` +
+      "Set one: the kubeconfig input in a workflow (kubeconfig: ${{ secrets.KUBECONFIG }}), " +
+      "--kubeconfig-file FILE or KUBECONFIG=FILE for the CLI, or run in a pod with a service account",
+  };
 }

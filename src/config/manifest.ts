@@ -2,6 +2,12 @@
 // run (name, namespace, image). Other kinds in the file are refused rather than ignored: the gate applies only
 // the Service, and silently dropping a ConfigMap it needs would measure a broken app.
 import { ErrorCollector, InputError } from "./errors.js";
+import type { FileInput } from "./files.js";
+import {
+  autoscalingAnnotationProblems,
+  containerConcurrencyProblem,
+  misplacedAutoscalingKeys,
+} from "./knative-annotations.js";
 import { imageProblem, namespaceProblem, serviceNameProblem } from "./names.js";
 import { loadYamlWithLines, type LoadedYaml } from "./yaml-lines.js";
 import type { KnativeServiceManifest } from "./settings.js";
@@ -10,6 +16,12 @@ export const KNATIVE_API_VERSION = "serving.knative.dev/v1";
 const INPUT = "service-file";
 /** A Kubernetes object is at most ~1.5 MiB in etcd; a larger file is a mistake (a binary, a log). */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** How the service-file input is read (at most MAX_MANIFEST_BYTES + 1 bytes of it). */
+export const SERVICE_FILE: FileInput = {
+  input: INPUT,
+  maxBytes: MAX_MANIFEST_BYTES,
+  tooLargeHint: "it should hold one Knative Service manifest",
+};
 
 /** Values from other inputs that replace the file's, already validated by their own inputs. */
 export interface ManifestOverrides {
@@ -205,8 +217,10 @@ function validateService(doc: Obj, loaded: LoadedYaml, overrides: ManifestOverri
     }
     validateTraffic(spec, loaded, fail);
     validateStringMap(template.metadata, "spec.template.metadata", loaded, fail);
+    validateKnativeFields(template, podSpec, loaded, fail);
   }
   validateStringMap(metadata, "metadata", loaded, fail);
+  validateServiceAnnotations(metadata, loaded, fail);
   errors.throwIfAny();
 }
 
@@ -298,6 +312,38 @@ function validateEnv(container: Obj, at: string, loaded: LoadedYaml, fail: Fail)
   });
 }
 
+/** Knative's webhook checks on the revision template (knative-annotations.ts), with the manifest's lines. */
+function validateKnativeFields(template: Obj, podSpec: Obj, loaded: LoadedYaml, fail: Fail): void {
+  const hint = "Knative's webhook would refuse it when the Service is created";
+  const annotations = isObject(template.metadata) ? template.metadata.annotations : undefined;
+  if (isObject(annotations)) {
+    for (const { key, problem } of autoscalingAnnotationProblems(annotations)) {
+      fail(`spec.template.metadata.annotations["${key}"]: ${problem}`, loaded.lineOf(annotations, key), hint);
+    }
+  }
+  const concurrency = containerConcurrencyProblem(podSpec.containerConcurrency);
+  if (concurrency) {
+    fail(
+      `spec.template.spec.containerConcurrency ${concurrency}`,
+      loaded.lineOf(podSpec, "containerConcurrency"),
+      hint,
+    );
+  }
+}
+
+/** Autoscaling annotations on the Service itself do nothing, and Knative refuses them there. */
+function validateServiceAnnotations(metadata: unknown, loaded: LoadedYaml, fail: Fail): void {
+  const annotations = isObject(metadata) ? metadata.annotations : undefined;
+  if (!isObject(annotations)) return;
+  for (const key of misplacedAutoscalingKeys(annotations)) {
+    fail(
+      `metadata.annotations["${key}"]: autoscaling annotations must be put under spec.template.metadata.annotations to work`,
+      loaded.lineOf(annotations, key),
+      "move it to spec.template.metadata.annotations",
+    );
+  }
+}
+
 /** A traffic target pinned to a named revision would send the load to that revision, not the one deployed. */
 function validateTraffic(spec: Obj, loaded: LoadedYaml, fail: Fail): void {
   if (!Array.isArray(spec.traffic)) return;
@@ -312,8 +358,27 @@ function validateTraffic(spec: Obj, loaded: LoadedYaml, fail: Fail): void {
   });
 }
 
+/** A validated Service without its metadata (that may be absent when the service-name input names it). */
+type ServiceShape = Obj & Omit<KnativeServiceManifest, "metadata"> & { metadata?: unknown; status?: unknown };
+
+/** What validateService has checked, as a type: the fields adapt() reads and writes are there. */
+function isServiceShape(doc: Obj): doc is ServiceShape {
+  const spec = doc.spec;
+  const template = isObject(spec) ? spec.template : undefined;
+  const podSpec = isObject(template) ? template.spec : undefined;
+  return (
+    doc.apiVersion === KNATIVE_API_VERSION &&
+    doc.kind === "Service" &&
+    isObject(podSpec) &&
+    Array.isArray(podSpec.containers) &&
+    podSpec.containers.every(isObject)
+  );
+}
+
 function adapt(doc: Obj, overrides: ManifestOverrides): KnativeServiceManifest {
-  const manifest = structuredClone(doc) as unknown as KnativeServiceManifest & { status?: unknown };
+  const manifest = structuredClone(doc);
+  if (!isServiceShape(manifest))
+    throw new Error("internal error: adapt() got a manifest that was not validated");
   delete manifest.status;
   const metadata = (
     isObject(manifest.metadata) ? manifest.metadata : {}
@@ -324,7 +389,7 @@ function adapt(doc: Obj, overrides: ManifestOverrides): KnativeServiceManifest {
   }
   if (overrides.serviceName) metadata.name = overrides.serviceName;
   if (overrides.namespace) metadata.namespace = overrides.namespace;
-  manifest.metadata = metadata;
   if (overrides.image) manifest.spec.template.spec.containers[0].image = overrides.image;
-  return manifest;
+  // Spread keeps the file's key order; metadata stays where it was (or comes last when the file had none).
+  return { ...manifest, metadata };
 }

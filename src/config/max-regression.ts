@@ -3,7 +3,7 @@
 import { InputError, InputErrors } from "./errors.js";
 import { didYouMean } from "./suggest.js";
 import { parsePercent } from "./values.js";
-import { METRICS, findMetric } from "../verdict/rules.js";
+import { METRICS, findMetric } from "../metrics.js";
 import type { RegressionRule } from "./settings.js";
 
 export const DEFAULT_REGRESSION_METRICS = ["p99", "rps"] as const;

@@ -1,7 +1,7 @@
 // The one typed configuration of a gate run. Both adapters (action inputs, CLI flags) produce it through
 // parseSettings(); nothing downstream reads raw inputs again.
 import type { ResultsDocument } from "../results.js";
-import type { ThresholdRule } from "../verdict/rules.js";
+import type { RegressionRule, ThresholdRule } from "../metrics.js";
 
 export type Teardown = "always" | "on-success" | "never";
 export type PrivateZone = "keep" | "enable" | "disable";
@@ -27,12 +27,7 @@ export interface KnativeServiceManifest {
   };
 }
 
-export interface RegressionRule {
-  /** A metric name of the threshold language, e.g. "p99" or "rps". */
-  metric: string;
-  /** Allowed worsening in percent of the baseline value. */
-  percent: number;
-}
+export type { RegressionRule } from "../metrics.js";
 
 export interface RequestSettings {
   path: string;
@@ -52,22 +47,34 @@ export interface LoadSettings {
   warmupMs: number;
 }
 
-export interface Settings {
+/** The Service under test: its manifest after the overrides, and where it goes. */
+export interface ServiceSettings {
   serviceFile: string;
   manifest: KnativeServiceManifest;
   serviceName: string;
   namespace: string;
   image?: string;
+}
+
+/** How the cluster is reached and what the run may change in it. */
+export interface ClusterSettings {
   /** Kubeconfig file content; when absent the client's defaults apply (KUBECONFIG, ~/.kube/config, in-cluster). */
   kubeconfig?: string;
   createNamespace: boolean;
   /** Opt-in to update a Service that exists and was not created by this tool. It is never deleted. */
   updateExisting: boolean;
   readyTimeoutMs: number;
-  /** Load target: an explicit URL, or a gateway address to send to with the service's Host header. */
+  privateZone: PrivateZone;
+}
+
+/** Load target: an explicit URL, or a gateway address to send to with the service's Host header. */
+export interface TargetSettings {
   url?: string;
   gateway?: string;
-  request: RequestSettings;
+}
+
+/** The load and the cold-start measurement. */
+export interface LoadGroupSettings {
   load: LoadSettings;
   loadFrom: LoadFrom;
   /** Worker pods sharing the load (always 1 from the runner). */
@@ -78,16 +85,39 @@ export interface Settings {
   coldStart: boolean;
   /** Upper bound on waiting for the revision to scale to zero before a cold-start probe. */
   coldStartTimeoutMs: number;
+}
+
+/** What the run is judged by. */
+export interface VerdictSettings {
   thresholds: ThresholdRule[];
   /** Path of a previous results file to compare against. */
   baseline?: string;
   /** That file, read and validated with the other inputs (before any cluster call). */
   baselineDocument?: ResultsDocument;
   maxRegression: RegressionRule[];
+  failOnThreshold: boolean;
+}
+
+/** What happens after the run: the report and the cleanup. */
+export interface ReportSettings {
   comment: boolean;
   githubToken?: string;
   teardown: Teardown;
-  privateZone: PrivateZone;
   resultsFile: string;
-  failOnThreshold: boolean;
+}
+
+export interface Settings
+  extends
+    ServiceSettings,
+    ClusterSettings,
+    TargetSettings,
+    LoadGroupSettings,
+    VerdictSettings,
+    ReportSettings {
+  request: RequestSettings;
+}
+
+/** What the post step and the `cleanup` command need: how to reach the cluster (kubeconfig as in Settings). */
+export interface CleanupSettings {
+  kubeconfig?: string;
 }

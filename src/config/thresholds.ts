@@ -2,8 +2,8 @@
 // a comment. Every bad rule is reported (not just the first) with its line, column and the valid choices.
 import { InputError, InputErrors } from "./errors.js";
 import { didYouMean } from "./suggest.js";
-import { METRICS, OPERATORS, UNITS, findMetric } from "../verdict/rules.js";
-import type { MetricDefinition, Operator, ThresholdRule } from "../verdict/rules.js";
+import { METRICS, OPERATORS, UNITS, findMetric } from "../metrics.js";
+import type { MetricDefinition, Operator, ThresholdRule } from "../metrics.js";
 
 const METRIC_TOKEN = /^[A-Za-z][A-Za-z0-9._-]*/;
 const OPERATOR_TOKEN = /^(<=|>=|==|!=|<|>)/;

@@ -1,6 +1,11 @@
 // YAML loading that remembers where things are, so that errors about a manifest can name a line. js-yaml keeps
 // no positions in its result; its `listener` sees every node open and close, which is enough to map each
 // mapping/sequence (by identity) to its first line and each mapping key to the line it is written on.
+// The same listener bounds alias expansion: js-yaml resolves `*a` to the anchored object itself, so a 541-byte
+// "billion laughs" document (ten levels of ten aliases) parses instantly into a graph that expands to 10^10
+// nodes the moment anything walks or serialises it (JSON.stringify in Deploy pinned a CPU and ignored SIGTERM).
+// Aliases stay allowed (merge keys `<<: *defaults` are common in manifests); what is refused is a document whose
+// expansion is larger than the limit, at the alias that crosses it.
 import * as yaml from "js-yaml";
 import { InputError } from "./errors.js";
 
@@ -9,7 +14,7 @@ import { InputError } from "./errors.js";
  * `2024-01-01` stays the string the user wrote instead of becoming a Date that serializes differently.
  */
 const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend({
-  implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge],
+  implicit: [(yaml as typeof yaml & { types: { merge: yaml.Type } }).types.merge],
 });
 
 export interface YamlDocument {
@@ -26,16 +31,35 @@ export interface LoadedYaml {
 
 interface Frame {
   line: number;
+  /** Offset of the node's first character (`*` for an alias). */
+  start: number;
   children: Array<{ line: number; value: unknown }>;
+  /** The node's expanded size so far: the sum of its children's. */
+  size: number;
 }
+
+/** Expanded size of a document, in characters of its JSON form (roughly), beyond which it is refused. */
+export const MAX_EXPANDED_CHARS = 1024 * 1024;
+
+/** A scalar's share of the expanded size: its text plus quotes and a separator. */
+const scalarSize = (value: unknown): number => String(value).length + 3;
 
 interface NodePlace {
   line: number;
   keys: Map<string, number>;
 }
 
-export function loadYamlWithLines(text: string, input: string): LoadedYaml {
+export function loadYamlWithLines(
+  text: string,
+  input: string,
+  maxExpandedChars: number = MAX_EXPANDED_CHARS,
+): LoadedYaml {
   const places = new WeakMap<object, NodePlace>();
+  /** Expanded size of each mapping and sequence, so that an alias to it costs one lookup. */
+  const sizes = new WeakMap<object, number>();
+  // What the aliases add to the document: for each alias, the expanded size of its target. (The text itself is
+  // bounded by its input's size limit; the expanded document is at most the two together.)
+  let expanded = 0;
   const stack: Frame[] = [];
   let lineStarts: number[] = [];
   let indexedInput: string | undefined;
@@ -68,15 +92,41 @@ export function loadYamlWithLines(text: string, input: string): LoadedYaml {
     return i;
   };
 
+  const lineStartOf = (source: string, position: number): number =>
+    source.lastIndexOf("\n", position - 1) + 1;
+
   const listener = (event: "open" | "close", state: yaml.State): void => {
     const source = state.input;
     if (event === "open") {
-      stack.push({ line: lineAt(source, contentStart(source, state.position)), children: [] });
+      const start = contentStart(source, state.position);
+      stack.push({ line: lineAt(source, start), start, children: [], size: 0 });
       return;
     }
     const frame = stack.pop();
     if (!frame) return;
     const value = state.result;
+    const isObject = value !== null && typeof value === "object";
+    let size: number;
+    if (source.charCodeAt(frame.start) === 42 /* "*": an alias, resolved to its anchor's value */) {
+      size = isObject ? (sizes.get(value) ?? 0) : scalarSize(value);
+      expanded += size;
+      if (expanded > maxExpandedChars) {
+        throw new InputError(
+          input,
+          `aliases expand the document to more than ${Math.round(maxExpandedChars / 1024)} KiB (a YAML alias bomb?)`,
+          {
+            line: frame.line,
+            column: frame.start - lineStartOf(source, frame.start) + 1,
+            hint: "write the values out, or use fewer nested anchors and aliases",
+          },
+        );
+      }
+    } else {
+      size = isObject ? frame.size + 2 : scalarSize(value);
+      if (isObject && !sizes.has(value)) sizes.set(value, size);
+    }
+    const parent = stack.at(-1);
+    if (parent) parent.size += size;
     if (value !== null && typeof value === "object" && !places.has(value)) {
       const keys = new Map<string, number>();
       // A mapping's direct children are its keys and values in source order; the first scalar equal to a key
@@ -89,7 +139,7 @@ export function loadYamlWithLines(text: string, input: string): LoadedYaml {
       }
       places.set(value, { line: frame.line, keys });
     }
-    stack.at(-1)?.children.push({ line: frame.line, value });
+    parent?.children.push({ line: frame.line, value });
   };
 
   let values: unknown[];

@@ -6,6 +6,9 @@ import type {
   ObservableMiddleware,
   Watch,
 } from "@kubernetes/client-node";
+import { existsSync } from "node:fs";
+import { delimiter } from "node:path";
+import { findDefaultKubeconfig } from "../config/kubeconfig.js";
 import { ClusterError, describeApiError } from "./errors.js";
 import { withRetries } from "./retry.js";
 
@@ -35,15 +38,27 @@ function clientNode(): Promise<ClientNode> {
 }
 
 /**
- * Connects with the given kubeconfig content (the `kubeconfig` input), else the client's defaults
- * (KUBECONFIG, ~/.kube/config, in-cluster service account).
+ * Connects with the given kubeconfig content (the `kubeconfig` input), else the places client-node's
+ * loadFromDefault looks (KUBECONFIG, ~/.kube/config, in-cluster service account), found by
+ * findDefaultKubeconfig. When none is there the run stops here, saying where it looked, instead of trying
+ * client-node's last resort, http://localhost:8080.
  */
 export async function openCluster(content?: string): Promise<Cluster> {
+  const found = content ? undefined : findDefaultKubeconfig(process.env, existsSync, delimiter);
+  if (found?.from === "none") throw new ClusterError(found.message);
   const k8s = await clientNode();
   const kc = new k8s.KubeConfig();
   try {
     if (content) kc.loadFromString(content);
-    else kc.loadFromDefault();
+    else if (found?.from === "KUBECONFIG") {
+      kc.loadFromFile(found.paths[0]);
+      for (const path of found.paths.slice(1)) {
+        const more = new k8s.KubeConfig();
+        more.loadFromFile(path);
+        kc.mergeConfig(more);
+      }
+    } else if (found?.from === "home") kc.loadFromFile(found.path);
+    else kc.loadFromCluster();
   } catch (error) {
     throw new ClusterError(`kubeconfig: cannot be loaded: ${describeApiError(error)}`);
   }

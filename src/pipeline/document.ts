@@ -5,7 +5,7 @@ import { autoscalingOf } from "../kube/autoscaling.js";
 import type { PodTracker } from "../kube/pods.js";
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type PodSummary, type ResultsDocument } from "../results.js";
 import type { DeployedSubject } from "./subject.js";
-import { TOOL } from "./tool.js";
+import { TOOL } from "../tool.js";
 
 export function emptyDocument(
   settings: Settings,

@@ -1,6 +1,6 @@
 // Human formatting of the report's figures. Fixed to en-US so a report reads the same on every runner (and
 // snapshots are stable).
-import { findMetric } from "../verdict/rules.js";
+import { findMetric } from "../metrics.js";
 
 const grouped = (digits: number) =>
   new Intl.NumberFormat("en-US", { minimumFractionDigits: 0, maximumFractionDigits: digits });

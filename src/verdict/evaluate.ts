@@ -1,70 +1,8 @@
 // Judging a run against its threshold rules. A rule on a metric the run did not measure fails, with a note
 // saying why: a gate that silently passes what it could not check is worse than no gate.
-import { findMetric, type Operator, type ThresholdRule } from "./rules.js";
+import { findMetric, metricValue, type Operator, type ThresholdRule } from "../metrics.js";
 import { formatMetric } from "./format.js";
 import type { ResultsDocument, RuleVerdict } from "../results.js";
-
-const finiteOrNull = (value: number | undefined): number | null =>
-  value !== undefined && Number.isFinite(value) ? value : null;
-
-/**
- * The observed value of a metric (name or alias), normalized like a rule's limit: ms, fraction, per second,
- * count. null when the run did not measure it.
- */
-export function metricValue(doc: ResultsDocument, metric: string): number | null {
-  const definition = findMetric(metric);
-  if (!definition) throw new Error(`unknown metric "${metric}"`);
-  const { load, pods, coldStart } = doc;
-  switch (definition.name) {
-    case "p50":
-      return finiteOrNull(load?.latency.p50);
-    case "p90":
-      return finiteOrNull(load?.latency.p90);
-    case "p99":
-      return finiteOrNull(load?.latency.p99);
-    case "p99.9":
-      return finiteOrNull(load?.latency.p999);
-    case "max":
-      return finiteOrNull(load?.latency.max);
-    case "mean":
-      return finiteOrNull(load?.latency.mean);
-    case "errors":
-      return finiteOrNull(load?.errors.rate);
-    case "rps":
-      return load ? successfulRps(load) : null;
-    case "requests":
-      return finiteOrNull(load?.requests);
-    case "pods.max":
-      return finiteOrNull(pods?.max.serving);
-    case "pods.final":
-      return finiteOrNull(pods?.final.serving);
-    case "cold-start":
-      return finiteOrNull(coldStart?.firstResponseMs);
-    case "ready-time":
-      return readyMs(doc);
-    default:
-      throw new Error(`metric "${definition.name}" has no value mapping`);
-  }
-}
-
-/** A run that failed before Ready records readySeconds 0 with its error; that 0 is not a measurement. */
-function readyMs(doc: ResultsDocument): number | null {
-  const seconds = doc.service?.readySeconds;
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return null;
-  if (seconds === 0 && doc.error) return null;
-  return seconds * 1000;
-}
-
-/**
- * `rps` in the threshold language counts successful responses only: a service that answers 503 quickly must not
- * pass `rps >= 500`. Completed requests per second, scaled by the share that got a 2xx/3xx answer.
- */
-function successfulRps(load: NonNullable<ResultsDocument["load"]>): number | null {
-  if (!Number.isFinite(load.rps)) return null;
-  if (load.requests <= 0) return 0;
-  const failedResponses = Object.values(load.errors.byStatus).reduce((sum, count) => sum + count, 0);
-  return (load.rps * Math.max(0, load.requests - failedResponses)) / load.requests;
-}
 
 /** Why a metric has no value in this run, for the verdict's note. */
 export function unmeasuredReason(doc: ResultsDocument, metric: string): string {

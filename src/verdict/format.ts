@@ -1,6 +1,6 @@
 // How a metric's value reads to a person: 850 µs, 12.5 ms, 1.25 s, 0.5%, 512.3/s, 4. Used for limits and
 // observations alike, so a rule and its measurement always look the same.
-import type { MetricKind } from "./rules.js";
+import type { MetricKind } from "../metrics.js";
 
 /** Up to `digits` decimals, without trailing zeros. */
 function trim(value: number, digits: number): string {

@@ -4,7 +4,7 @@ import type { RegressionRule } from "../config/settings.js";
 import type { ResultsDocument } from "../results.js";
 import { evaluateThresholds } from "./evaluate.js";
 import { compareToBaseline } from "./regression.js";
-import type { ThresholdRule } from "./rules.js";
+import type { ThresholdRule } from "../metrics.js";
 
 export interface JudgeSettings {
   thresholds: ThresholdRule[];

@@ -1,8 +1,7 @@
 // Comparing a run with a baseline run. The change is signed so that positive always means worse: for p99 a rise,
 // for rps a drop (METRICS[].better). A metric this run could not measure fails, like an unmeasured threshold.
-import { findMetric } from "./rules.js";
-import { metricValue, unmeasuredReason } from "./evaluate.js";
-import type { RegressionRule } from "../config/settings.js";
+import { findMetric, metricValue, type RegressionRule } from "../metrics.js";
+import { unmeasuredReason } from "./evaluate.js";
 import type { RegressionVerdict, ResultsDocument } from "../results.js";
 
 /** Floating-point slack, so that 110 ms against 100 ms with 10% allowed passes (10.000000000000009%). */

@@ -8,7 +8,7 @@ import * as yaml from "js-yaml";
 import { ACTION_INPUTS, INPUTS } from "../../src/config/inputs.js";
 import { OUTPUTS } from "../../src/config/outputs.js";
 import { parseThresholds } from "../../src/config/thresholds.js";
-import { METRICS, OPERATORS, UNITS } from "../../src/verdict/rules.js";
+import { METRICS, OPERATORS, UNITS } from "../../src/metrics.js";
 
 interface ActionYml {
   name: string;

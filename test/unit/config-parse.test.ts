@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { InputError, InputErrors } from "../../src/config/errors.js";
 import { INPUTS, effectiveDefault } from "../../src/config/inputs.js";
 import { parseSettings, type ParseContext } from "../../src/config/parse.js";
-import { DEFAULT_START_DELAY_MS, DEFAULT_WORKER_IMAGE } from "../../src/load/cluster/limits.js";
+import { DEFAULT_START_DELAY_MS, DEFAULT_WORKER_IMAGE } from "../../src/worker-limits.js";
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION } from "../../src/results.js";
 
 const SERVICE = `apiVersion: serving.knative.dev/v1

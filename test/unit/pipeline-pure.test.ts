@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { chooseTarget } from "../../src/load/target.js";
 import { shouldTearDown } from "../../src/pipeline/cleanup.js";
 import type { CleanupPlan } from "../../src/pipeline/state.js";
-import { TOOL } from "../../src/pipeline/tool.js";
+import { TOOL } from "../../src/tool.js";
 
 const plan = (teardown: CleanupPlan["teardown"], passed?: boolean): CleanupPlan => ({
   namespace: "demo",

@@ -2,7 +2,7 @@
 // reported with the input, line, column and the valid choices.
 import { InputErrors } from "../../src/config/errors.js";
 import { parseThresholds } from "../../src/config/thresholds.js";
-import { METRICS, OPERATORS } from "../../src/verdict/rules.js";
+import { METRICS, OPERATORS } from "../../src/metrics.js";
 
 function errorsOf(text: string) {
   try {

@@ -1,10 +1,10 @@
 // Judging a run: metric values from the results document, rule evaluation (unmeasured fails with a note),
 // display formatting, and the regression comparison with its direction per metric.
 import { parseThresholds } from "../../src/config/thresholds.js";
-import { compare, evaluateThresholds, metricValue } from "../../src/verdict/evaluate.js";
+import { compare, evaluateThresholds } from "../../src/verdict/evaluate.js";
 import { formatMetric, formatMs } from "../../src/verdict/format.js";
 import { changePercent, compareToBaseline } from "../../src/verdict/regression.js";
-import { METRICS } from "../../src/verdict/rules.js";
+import { METRICS, metricValue } from "../../src/metrics.js";
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type ResultsDocument } from "../../src/results.js";
 
 interface Figures {

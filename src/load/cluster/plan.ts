@@ -11,7 +11,7 @@ import { MANAGED_BY, MANAGED_BY_LABEL } from "../../kube/knative.js";
 import { requestFor } from "../target.js";
 import type { WorkerConfig, WorkerShare } from "./protocol.js";
 
-export { checkWorkers, DEFAULT_START_DELAY_MS, DEFAULT_WORKER_IMAGE } from "./limits.js";
+export { checkWorkers, DEFAULT_START_DELAY_MS, DEFAULT_WORKER_IMAGE } from "../../worker-limits.js";
 
 /** Where the ConfigMap is mounted in the worker container. */
 export const WORKER_DIR = "/etc/knative-perf-gate";

@@ -1,5 +1,8 @@
-// The threshold language's vocabulary: metric names, operators and units. Parsing lives in
-// src/config/thresholds.ts; evaluation in src/verdict/evaluate.ts.
+// The metrics a gate judges, shared by input validation (src/config), the verdict and the report: the threshold
+// language's vocabulary (metric names, operators, units), the rule types, and where each metric's value is in a
+// results document. A leaf: it imports nothing but the results types, so config and verdict both build on it
+// without importing each other. Parsing lives in src/config/thresholds.ts; evaluation in src/verdict/evaluate.ts.
+import type { ResultsDocument } from "./results.js";
 
 export type Operator = "<" | "<=" | ">" | ">=" | "==" | "!=";
 
@@ -27,6 +30,13 @@ export interface ThresholdRule {
   metric: string;
   operator: Operator;
   limit: number;
+}
+
+export interface RegressionRule {
+  /** A metric name of the threshold language, e.g. "p99" or "rps". */
+  metric: string;
+  /** Allowed worsening in percent of the baseline value. */
+  percent: number;
 }
 
 export const METRICS: MetricDefinition[] = [
@@ -131,4 +141,66 @@ export const UNITS: Record<MetricKind, Record<string, number>> = {
 export function findMetric(name: string): MetricDefinition | undefined {
   const key = name.toLowerCase();
   return METRICS.find((m) => m.name === key || m.aliases.includes(key));
+}
+
+const finiteOrNull = (value: number | undefined): number | null =>
+  value !== undefined && Number.isFinite(value) ? value : null;
+
+/**
+ * The observed value of a metric (name or alias), normalized like a rule's limit: ms, fraction, per second,
+ * count. null when the run did not measure it.
+ */
+export function metricValue(doc: ResultsDocument, metric: string): number | null {
+  const definition = findMetric(metric);
+  if (!definition) throw new Error(`unknown metric "${metric}"`);
+  const { load, pods, coldStart } = doc;
+  switch (definition.name) {
+    case "p50":
+      return finiteOrNull(load?.latency.p50);
+    case "p90":
+      return finiteOrNull(load?.latency.p90);
+    case "p99":
+      return finiteOrNull(load?.latency.p99);
+    case "p99.9":
+      return finiteOrNull(load?.latency.p999);
+    case "max":
+      return finiteOrNull(load?.latency.max);
+    case "mean":
+      return finiteOrNull(load?.latency.mean);
+    case "errors":
+      return finiteOrNull(load?.errors.rate);
+    case "rps":
+      return load ? successfulRps(load) : null;
+    case "requests":
+      return finiteOrNull(load?.requests);
+    case "pods.max":
+      return finiteOrNull(pods?.max.serving);
+    case "pods.final":
+      return finiteOrNull(pods?.final.serving);
+    case "cold-start":
+      return finiteOrNull(coldStart?.firstResponseMs);
+    case "ready-time":
+      return readyMs(doc);
+    default:
+      throw new Error(`metric "${definition.name}" has no value mapping`);
+  }
+}
+
+/** A run that failed before Ready records readySeconds 0 with its error; that 0 is not a measurement. */
+function readyMs(doc: ResultsDocument): number | null {
+  const seconds = doc.service?.readySeconds;
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return null;
+  if (seconds === 0 && doc.error) return null;
+  return seconds * 1000;
+}
+
+/**
+ * `rps` in the threshold language counts successful responses only: a service that answers 503 quickly must not
+ * pass `rps >= 500`. Completed requests per second, scaled by the share that got a 2xx/3xx answer.
+ */
+function successfulRps(load: NonNullable<ResultsDocument["load"]>): number | null {
+  if (!Number.isFinite(load.rps)) return null;
+  if (load.requests <= 0) return 0;
+  const failedResponses = Object.values(load.errors.byStatus).reduce((sum, count) => sum + count, 0);
+  return (load.rps * Math.max(0, load.requests - failedResponses)) / load.requests;
 }

@@ -1,0 +1,91 @@
+// The rules that relate two or more inputs, applied once every input has had its own check. A rule runs only on
+// values that passed their own checks (a value that failed is already reported, and blaming it twice would
+// only add noise), except url/gateway, which are refused together whatever their values.
+import { InputError } from "./errors.js";
+import { isValid, type Checked, type Draft, type InputReader } from "./input-reader.js";
+import type { LoadDraft } from "./groups/load.js";
+import { metricValue } from "../metrics.js";
+import type { RequestSettings, VerdictSettings } from "./settings.js";
+import { workersProblem } from "../worker-limits.js";
+
+export interface GroupDrafts {
+  request: Draft<RequestSettings>;
+  load: LoadDraft;
+  verdict: Draft<VerdictSettings>;
+}
+
+export function crossCheck(inputs: InputReader, { request, load, verdict }: GroupDrafts): void {
+  const fail = (error: InputError) => inputs.errors.add(error);
+  const valid = <T>(value: Checked<T>): T | undefined => (isValid(value) ? value : undefined);
+  const { loadFrom, loadWorkers, coldStart } = load;
+  const connections = valid(load.load.connections);
+  const requests = valid(load.load.requests);
+
+  // Worker pods exist only for a load from the cluster, and each needs its share of connections and requests.
+  if (loadFrom === "runner" && isValid(loadWorkers) && loadWorkers > 1) {
+    fail(
+      new InputError("load-workers", `${loadWorkers} workers need load-from: cluster`, {
+        hint: "the runner is one client; set load-from: cluster, or remove load-workers",
+      }),
+    );
+  }
+  if (loadFrom === "cluster" && isValid(loadWorkers) && connections !== undefined) {
+    const problem = workersProblem(loadWorkers, { connections, requests });
+    if (problem) fail(new InputError("load-workers", problem));
+  }
+
+  if (inputs.value("url") !== "" && inputs.value("gateway") !== "") {
+    fail(
+      new InputError("gateway", "url and gateway are both set", {
+        hint: "set one: url sends straight to that origin; gateway sends to an address with the Service's Host header",
+      }),
+    );
+  }
+
+  if (request.body !== undefined && request.method === "HEAD") {
+    fail(
+      new InputError("body", "a HEAD request has no body", { hint: "use another method or remove the body" }),
+    );
+  }
+
+  // Rules on the cold start need it measured.
+  const thresholds = valid(verdict.thresholds);
+  const coldStartRule = coldStart === false ? thresholds?.find((r) => r.metric === "cold-start") : undefined;
+  if (coldStartRule) {
+    fail(
+      new InputError("thresholds", `"${coldStartRule.source}" needs a cold-start measurement`, {
+        line: coldStartRule.line,
+        hint: "set cold-start: true, or remove the rule",
+      }),
+    );
+  }
+  const maxRegression = valid(verdict.maxRegression);
+  if (coldStart === false && maxRegression?.some((r) => r.metric === "cold-start")) {
+    fail(
+      new InputError("max-regression", "cold-start needs a cold-start measurement", {
+        hint: "set cold-start: true",
+      }),
+    );
+  }
+
+  // The baseline must hold every metric a regression rule compares.
+  const baseline = valid(verdict.baselineDocument);
+  if (baseline && maxRegression) {
+    const missing = maxRegression
+      .filter((r) => metricValue(baseline, r.metric) === null)
+      .map((r) => r.metric);
+    if (missing.length > 0) {
+      fail(
+        new InputError(
+          "baseline",
+          `"${valid(verdict.baseline)}" has no ${missing.join(", ")} to compare with`,
+          {
+            hint: baseline.error
+              ? `that run failed (${baseline.error}); use the results of a run that finished`
+              : `remove ${missing.join(", ")} from max-regression or record a new baseline`,
+          },
+        ),
+      );
+    }
+  }
+}

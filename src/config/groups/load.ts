@@ -1,0 +1,48 @@
+// The load (duration, connections, rate, request cap, warm-up), where it comes from (the runner or worker pods
+// in the cluster) and the cold-start measurement. Rules across these inputs are in cross-check.ts.
+import { InputError } from "../errors.js";
+import type { Draft, InputReader } from "../input-reader.js";
+import { imageProblem } from "../names.js";
+import { LIMITS, LOAD_FROM_CHOICES } from "../limits.js";
+import type { LoadGroupSettings, LoadSettings } from "../settings.js";
+import { parseDuration, parseEnum, parseInteger } from "../values.js";
+
+/** The load settings stay a draft of their own: the cross-checks read connections and requests from it. */
+export type LoadDraft = Draft<Omit<LoadGroupSettings, "load">> & { load: Draft<LoadSettings> };
+
+export function parseLoadGroup(inputs: InputReader): LoadDraft {
+  const duration = (
+    name: "duration" | "warmup" | "cold-start-timeout" | "load-start-delay",
+    limits: Limits,
+  ) => inputs.check(() => parseDuration(name, inputs.value(name), limits));
+  return {
+    load: {
+      durationMs: duration("duration", LIMITS.duration),
+      connections: inputs.check(() =>
+        parseInteger("connections", inputs.value("connections"), LIMITS.connections),
+      ),
+      rate: inputs.optional("rate", (text) => parseInteger("rate", text.replace(/\s*\/s$/, ""), LIMITS.rate)),
+      requests: inputs.optional("requests", (text) => parseInteger("requests", text, LIMITS.requests)),
+      warmupMs: duration("warmup", LIMITS.warmup),
+    },
+    loadFrom: inputs.check(() => parseEnum("load-from", inputs.value("load-from"), LOAD_FROM_CHOICES)),
+    loadWorkers: inputs.check(() =>
+      parseInteger("load-workers", inputs.value("load-workers"), LIMITS.loadWorkers),
+    ),
+    loadWorkerImage: inputs.check(() => {
+      const image = inputs.value("load-worker-image");
+      const problem = imageProblem(image);
+      if (problem) {
+        throw new InputError("load-worker-image", problem, {
+          hint: "any image with node on its PATH, e.g. node:24-alpine or registry.example.com/mirror/node:24",
+        });
+      }
+      return image;
+    }),
+    loadStartDelayMs: duration("load-start-delay", LIMITS.loadStartDelay),
+    coldStart: inputs.bool("cold-start"),
+    coldStartTimeoutMs: duration("cold-start-timeout", LIMITS.coldStartTimeout),
+  };
+}
+
+type Limits = { minMs: number; maxMs: number };
