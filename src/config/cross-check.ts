@@ -5,16 +5,17 @@ import { InputError } from "./errors.js";
 import { isValid, type Checked, type Draft, type InputReader } from "./input-reader.js";
 import type { LoadDraft } from "./groups/load.js";
 import { metricValue } from "../metrics.js";
-import type { RequestSettings, VerdictSettings } from "./settings.js";
+import type { ComparisonSettings, RequestSettings, VerdictSettings } from "./settings.js";
 import { workersProblem } from "../worker-limits.js";
 
 export interface GroupDrafts {
   request: Draft<RequestSettings>;
   load: LoadDraft;
   verdict: Draft<VerdictSettings>;
+  comparison: Draft<ComparisonSettings>;
 }
 
-export function crossCheck(inputs: InputReader, { request, load, verdict }: GroupDrafts): void {
+export function crossCheck(inputs: InputReader, { request, load, verdict, comparison }: GroupDrafts): void {
   const fail = (error: InputError) => inputs.errors.add(error);
   const valid = <T>(value: Checked<T>): T | undefined => (isValid(value) ? value : undefined);
   const { loadFrom, loadWorkers, coldStart } = load;
@@ -32,6 +33,39 @@ export function crossCheck(inputs: InputReader, { request, load, verdict }: Grou
   if (loadFrom === "cluster" && isValid(loadWorkers) && connections !== undefined) {
     const problem = workersProblem(loadWorkers, { connections, requests });
     if (problem) fail(new InputError("load-workers", problem));
+  }
+
+  // An A/B run loads two Services side by side from the runner; a url input would send both loads to one place.
+  const ab = comparison.abBaseline !== undefined;
+  const abInput = inputs.value("baseline-image") !== "" ? "baseline-image" : "baseline-service-file";
+  if (ab && loadFrom === "cluster") {
+    fail(
+      new InputError(
+        abInput,
+        "an A/B run loads both Services from the runner; load-from: cluster is not supported with it yet",
+        {
+          hint: "remove load-from: cluster, or compare with a baseline results file instead",
+        },
+      ),
+    );
+  }
+  if (ab && inputs.value("url") !== "") {
+    fail(
+      new InputError(
+        "url",
+        "an A/B run needs each Service's own address; url sends every request to one place",
+        {
+          hint: "use gateway (each Service is reached with its own Host header), or no url (status.url)",
+        },
+      ),
+    );
+  }
+  if (ab && inputs.value("baseline") !== "") {
+    fail(
+      new InputError("baseline", "a baseline results file and an A/B baseline are both set", {
+        hint: "compare with one: baseline-image / baseline-service-file (side by side, stronger) or baseline (a stored run)",
+      }),
+    );
   }
 
   if (inputs.value("url") !== "" && inputs.value("gateway") !== "") {

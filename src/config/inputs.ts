@@ -181,6 +181,32 @@ const INPUT_TABLE = [
       "Allowed worsening against the baseline: 10% (on p99 and rps) or per metric, p99: 10%, rps: 5%. Empty: 10% on p99 and rps when a baseline is given.",
   },
   {
+    name: "baseline-image",
+    description:
+      "A/B: the baseline's container image (e.g. the PR's base commit's, or production's). With it or baseline-service-file the run deploys a baseline Service beside the candidate, loads both at the same time, and judges the change with confidence intervals.",
+  },
+  {
+    name: "baseline-service-file",
+    description:
+      "A/B: the baseline Service's manifest (e.g. the base branch's). Empty: service-file, with baseline-image as its image.",
+  },
+  {
+    name: "baseline-service-name",
+    description: "A/B: the baseline Service's name. Empty: <service-name>-baseline, in the same namespace.",
+  },
+  {
+    name: "confidence",
+    default: "95%",
+    description:
+      "Confidence level of the comparison's intervals (A/B or baseline), 80% to 99.9%: a metric counts as regressed only when its whole interval is worse than max-regression.",
+  },
+  {
+    name: "on-inconclusive",
+    default: "pass",
+    description:
+      "A/B: a metric whose interval is neither clearly within nor clearly beyond max-regression: pass (with a warning) or fail.",
+  },
+  {
     name: "comment",
     boolean: true,
     default: "true",

@@ -6,6 +6,7 @@
 // reported, the drafts are complete and become the Settings.
 import { ErrorCollector, InputError } from "./errors.js";
 import { parseClusterGroup } from "./groups/cluster.js";
+import { parseComparisonGroup } from "./groups/comparison.js";
 import { parseLoadGroup } from "./groups/load.js";
 import { parseReportGroup } from "./groups/report.js";
 import { parseRequestGroup } from "./groups/request.js";
@@ -34,8 +35,9 @@ export function parseSettings(raw: Record<string, string | undefined>, ctx: Pars
   const request = parseRequestGroup(inputs);
   const load = parseLoadGroup(inputs);
   const verdict = parseVerdictGroup(inputs, ctx);
+  const comparison = parseComparisonGroup(inputs, ctx, service);
   const report = parseReportGroup(inputs);
-  crossCheck(inputs, { request, load, verdict });
+  crossCheck(inputs, { request, load, verdict, comparison });
   throwInInputOrder(errors);
   const { load: loadSettings, ...loadGroup } = load;
   return {
@@ -46,6 +48,7 @@ export function parseSettings(raw: Record<string, string | undefined>, ctx: Pars
     load: completed(loadSettings),
     ...completed(loadGroup),
     ...completed(verdict),
+    ...completed(comparison),
     ...completed(report),
   };
 }

@@ -98,6 +98,22 @@ export interface VerdictSettings {
   failOnThreshold: boolean;
 }
 
+/** An A/B run's baseline Service: deployed beside the candidate, in its namespace, and loaded at the same time. */
+export interface BaselineService {
+  serviceFile: string;
+  manifest: KnativeServiceManifest;
+  serviceName: string;
+  image?: string;
+}
+
+/** How a candidate is compared with a baseline (A/B, or a baseline results file). */
+export interface ComparisonSettings {
+  abBaseline?: BaselineService;
+  /** Confidence level of the intervals, 0..1. */
+  confidence: number;
+  onInconclusive: "pass" | "fail";
+}
+
 /** What happens after the run: the report and the cleanup. */
 export interface ReportSettings {
   comment: boolean;
@@ -113,6 +129,7 @@ export interface Settings
     TargetSettings,
     LoadGroupSettings,
     VerdictSettings,
+    ComparisonSettings,
     ReportSettings {
   request: RequestSettings;
 }

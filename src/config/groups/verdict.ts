@@ -8,11 +8,14 @@ import { parseThresholds } from "../thresholds.js";
 
 export function parseVerdictGroup(inputs: InputReader, ctx: ParseContext): Draft<VerdictSettings> {
   const baseline = inputs.value("baseline");
+  // A baseline file or an A/B baseline: either way max-regression's defaults apply.
+  const comparesSomething =
+    baseline !== "" || inputs.value("baseline-image") !== "" || inputs.value("baseline-service-file") !== "";
   return {
     thresholds: inputs.check(() => parseThresholds(inputs.value("thresholds"))),
     baseline: baseline || undefined,
     baselineDocument: baseline === "" ? undefined : inputs.check(() => readBaseline(baseline, ctx.readFile)),
-    maxRegression: inputs.check(() => parseMaxRegression(inputs.value("max-regression"), baseline !== "")),
+    maxRegression: inputs.check(() => parseMaxRegression(inputs.value("max-regression"), comparesSomething)),
     failOnThreshold: inputs.bool("fail-on-threshold"),
   };
 }
