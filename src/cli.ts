@@ -12,7 +12,7 @@ import { streamLog } from "./pipeline/log.js";
 import { runGate } from "./pipeline/run.js";
 import { abortOnSignals } from "./pipeline/signals.js";
 import { fileState } from "./pipeline/state.js";
-import { renderReport } from "./report/markdown.js";
+import { renderForCli, wantsColor } from "./report/text.js";
 import { writeResultsFile } from "./report/results-file.js";
 import { failureSummary } from "./verdict/summary.js";
 
@@ -54,7 +54,7 @@ export async function runCli(
     try {
       const { doc, failure } = await runGate(settings, { log, state, signal: signals.signal });
       writeResultsFile(settings.resultsFile, doc);
-      io.stdout(args.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderReport(doc)}\n`);
+      io.stdout(renderForCli(doc, args.output, { color: wantsColor(process.stdout.isTTY, process.env) }));
       if (failure === "cluster") {
         io.stderr(`error: ${doc.error}\n`);
         return EXIT.clusterError;

@@ -217,6 +217,13 @@ const INPUT_TABLE = [
     description: "Fail the step when a threshold or the regression check fails. false: report only.",
   },
   {
+    name: "output",
+    cliOnly: true,
+    default: "text",
+    description:
+      "What the CLI prints on stdout: text (a summary for the terminal: aligned tables, text charts, colour on a terminal unless NO_COLOR is set), markdown (the PR comment and job summary) or json (the results document; --json is short for --output=json).",
+  },
+  {
     name: "kubeconfig-file",
     cliOnly: true,
     description: "Path of a kubeconfig file (CLI only; the action takes the content in kubeconfig).",

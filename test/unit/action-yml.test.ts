@@ -63,7 +63,8 @@ describe("action.yml", () => {
   });
 
   it("keeps CLI-only flags out of the action", () => {
-    expect(INPUTS.filter((i) => i.cliOnly).map((i) => i.name)).toEqual(["kubeconfig-file"]);
+    expect(INPUTS.filter((i) => i.cliOnly).map((i) => i.name)).toEqual(["output", "kubeconfig-file"]);
+    expect(action.inputs).not.toHaveProperty("output");
     expect(action.inputs).not.toHaveProperty("kubeconfig-file");
   });
 
