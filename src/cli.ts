@@ -14,6 +14,7 @@ import { abortOnSignals } from "./pipeline/signals.js";
 import { fileState } from "./pipeline/state.js";
 import { renderForCli, wantsColor } from "./report/text.js";
 import { writeResultsFile } from "./report/results-file.js";
+import { writeBenchmarkFiles } from "./report/benchmark-file.js";
 import { failureSummary } from "./verdict/summary.js";
 
 export const EXIT = { passed: 0, gateFailed: 1, invalidInput: 2, clusterError: 3 } as const;
@@ -54,6 +55,7 @@ export async function runCli(
     try {
       const { doc, failure } = await runGate(settings, { log, state, signal: signals.signal });
       writeResultsFile(settings.resultsFile, doc);
+      if (settings.benchmarkFile) writeBenchmarkFiles(settings.benchmarkFile, doc);
       io.stdout(renderForCli(doc, args.output, { color: wantsColor(process.stdout.isTTY, process.env) }));
       if (failure === "cluster") {
         io.stderr(`error: ${doc.error}\n`);

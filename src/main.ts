@@ -8,6 +8,7 @@ import type { Log } from "./pipeline/log.js";
 import { runGate } from "./pipeline/run.js";
 import { abortOnSignals } from "./pipeline/signals.js";
 import { actionState } from "./pipeline/state.js";
+import { writeBenchmarkFiles } from "./report/benchmark-file.js";
 import { publishResults } from "./report/publish.js";
 import { failureSummary } from "./verdict/summary.js";
 
@@ -37,6 +38,8 @@ export async function runMain(): Promise<void> {
       token: settings.githubToken,
       log: actionLog,
     });
+    if (settings.benchmarkFile)
+      for (const path of writeBenchmarkFiles(settings.benchmarkFile, doc)) actionLog.info(`Wrote ${path}`);
     if (failure === "cluster") core.setFailed(doc.error ?? "the run did not finish");
     else if (failure === "gate" && settings.failOnThreshold) core.setFailed(failureSummary(doc));
     else if (failure === "gate") core.warning(`${failureSummary(doc)} (fail-on-threshold: false)`);

@@ -211,6 +211,11 @@ const INPUT_TABLE = [
     description: "Where to write the JSON results document (usable as a later run's baseline).",
   },
   {
+    name: "benchmark-file",
+    description:
+      "Also write the figures for github-action-benchmark's history charts: this file in its customSmallerIsBetter format (latency percentiles, error rate, max pods, cold start) and, next to it with -throughput.json, the customBiggerIsBetter one (rps). Empty: neither.",
+  },
+  {
     name: "fail-on-threshold",
     boolean: true,
     default: "true",

@@ -174,6 +174,13 @@ export function parseSettings(raw: Record<string, string | undefined>, ctx: Pars
     );
   }
 
+  const benchmarkFile = value("benchmark-file") || undefined;
+  if (benchmarkFile && (controlCharacterAt(benchmarkFile) >= 0 || benchmarkFile.endsWith("/"))) {
+    errors.add(
+      new InputError("benchmark-file", `"${benchmarkFile}" is not a file path`, { hint: "e.g. perf.json" }),
+    );
+  }
+
   const kubeconfig = check(() => readKubeconfig(value("kubeconfig"), value("kubeconfig-file"), ctx.readFile));
 
   // Names: placeholders first, then the same rules Kubernetes applies.
@@ -281,6 +288,7 @@ export function parseSettings(raw: Record<string, string | undefined>, ctx: Pars
     teardown: teardown!,
     privateZone: privateZone!,
     resultsFile,
+    benchmarkFile,
     failOnThreshold: failOnThreshold!,
   };
 }

@@ -89,5 +89,7 @@ export interface Settings {
   teardown: Teardown;
   privateZone: PrivateZone;
   resultsFile: string;
+  /** github-action-benchmark files to write (report/benchmark-file.ts); undefined: none. */
+  benchmarkFile?: string;
   failOnThreshold: boolean;
 }

@@ -1,5 +1,7 @@
 // What the bundled CLI prints on stdout: by default a summary for the terminal (no Markdown, no Mermaid), the
 // PR comment's Markdown with --output markdown. Needs the built dist/ (npm run package).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { gateArgs, runDist, startSim, workDir, type Sim } from "./harness.js";
 
 let sim: Sim;
@@ -16,7 +18,9 @@ const args = (dir: string, extra: string[]) => gateArgs(sim, dir, extra).filter(
 describe("dist/cli.js output", () => {
   it("--output text: a terminal summary with no Markdown heading, table rule or Mermaid", async () => {
     const dir = workDir();
-    const run = await runDist("dist/cli.js", args(dir, ["--output=text", "--thresholds=errors < 1%"]), {
+    const benchmarkFile = join(dir, "perf.json");
+    const extra = ["--output=text", "--thresholds=errors < 1%", `--benchmark-file=${benchmarkFile}`];
+    const run = await runDist("dist/cli.js", args(dir, extra), {
       KUBECONFIG: sim.kubeconfig,
     });
     expect(run.code).toBe(0);
@@ -29,6 +33,15 @@ describe("dist/cli.js output", () => {
     expect(run.stdout).toMatch(/\n {2}errors < 1% +0 ?% +1 ?% +pass\n/);
     expect(run.stdout).toMatch(/\nOver time .*\n {2}rps +[▁▂▃▄▅▆▇█]+ /u);
     expect(run.stdout).toMatch(/Why \d pods?\?/);
+    // --benchmark-file: github-action-benchmark's JSON, an array of {name, unit, value}.
+    const entries = JSON.parse(readFileSync(benchmarkFile, "utf8")) as Record<string, unknown>[];
+    expect(entries.map((e) => e.name)).toContain("p99 latency");
+    for (const e of entries)
+      expect(e).toMatchObject({
+        name: expect.any(String),
+        unit: expect.any(String),
+        value: expect.any(Number),
+      });
     // The log stays on stderr.
     expect(run.stderr).toContain("==> Load");
   });
