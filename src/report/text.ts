@@ -350,9 +350,10 @@ function chartsSection(doc: ResultsDocument, s: Styles): string[] {
     rows.push(["pods", sparkline(serving, scale), `${range(serving)} serving`]);
     if (reserve.some((r) => r > 0))
       rows.push(["reserve", sparkline(reserve, scale), `${range(reserve)} reserve`]);
+    // The pod watch starts before the load and ends after it, so its row has its own time line.
     const per = buckets[0].samples.length;
-    if (!span) span = `${per} s per column`;
-    else if (per !== downsample(timeline)[0]?.samples.length) span += `; pods ${per} s per column`;
+    const podSpan = `pods from the watch's start, ${per} s per column`;
+    span = span ? `${span}; ${podSpan}` : podSpan;
   }
   if (!rows.length) return [];
   return [
