@@ -57,6 +57,8 @@ const PERMISSIONS: Record<string, Record<string, Level>> = {
   "workflows/release-gate.yml": { contents: "read" },
   ".github/workflows/ci.yml": { contents: "read" },
   ".github/workflows/e2e-kind.yml": { contents: "read" },
+  // Pushes the release tags and creates the release.
+  ".github/workflows/release.yml": { contents: "write" },
 };
 
 type Mapping = Record<string, unknown>;
@@ -705,5 +707,34 @@ describe("our CI", () => {
     expect(String(gate.with?.thresholds).trim()).not.toBe("");
     expect(file.text).toContain(`PASSED: \${{ steps.${gate.id}.outputs.passed }}`);
     expect(runs(file)).toContain('test "$PASSED" = "true"');
+  });
+});
+
+describe("release.yml", () => {
+  const file = byPath(".github/workflows/release.yml");
+  const steps = stepsOf(file.doc).map(({ step }) => step);
+  const script = steps.map((step) => step.run ?? "").join("\n");
+
+  test("runs by hand on main only, one at a time", () => {
+    expect(eventNames(file.doc)).toEqual(["workflow_dispatch"]);
+    expect(Object.values(file.doc.jobs).map((job) => job.if)).toEqual(["github.ref == 'refs/heads/main'"]);
+    expect((file.doc.concurrency as Mapping)["cancel-in-progress"]).toBe(false);
+  });
+
+  test("releases package.json's version only when it is new, described in CHANGELOG.md, and dist/ is fresh", () => {
+    expect(script).toMatch(/require\("\.\/package\.json"\)\.version/);
+    expect(script).toMatch(/git rev-parse -q --verify "refs\/tags\/v\$version"[\s\S]*exit 1/);
+    expect(script).toContain('node scripts/release-notes.mjs "$version"');
+    expect(script).toMatch(/npm run package\s+git diff --exit-code --stat -- dist\//);
+  });
+
+  test("tags vX.Y.Z, moves vX unless it is a pre-release, and publishes the changelog's notes", () => {
+    expect(script).toContain('git tag -a "v$VERSION"');
+    expect(script).toMatch(/if \[ "\$PRERELEASE" = false \]; then\s+git tag -f "\$MAJOR"/);
+    expect(script).toContain('git push --force origin "refs/tags/$MAJOR"');
+    expect(script).toMatch(/gh release create "v\$VERSION"/);
+    expect(script).toContain('--notes-file "$RUNNER_TEMP/notes.md"');
+    // Step outputs reach the scripts through env, never spliced into their source.
+    expect(script).not.toMatch(/\$\{\{/);
   });
 });
