@@ -145,6 +145,8 @@ const VALUE_NAMES: Record<string, string> = {
   "kubeconfig-file": "FILE",
   baseline: "FILE",
   "results-file": "FILE",
+  "benchmark-file": "FILE",
+  output: "text|markdown|json",
   "ready-timeout": "DURATION",
   duration: "DURATION",
   warmup: "DURATION",
