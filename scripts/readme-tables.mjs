@@ -30,8 +30,10 @@ function inputsSection(action) {
     "| --- | --- | --- |",
     ...rows,
     "",
-    "The CLI also takes `--kubeconfig-file PATH` (instead of the `kubeconfig` content), `--json` (print the " +
-      "results document) and `--state-file PATH` (what `knative-perf-gate cleanup` undoes after an interrupted run); " +
+    "The CLI also takes `--kubeconfig-file PATH` (instead of the `kubeconfig` content), " +
+      "`--output text|markdown|json` (what it prints on stdout: `text`, the default, is a summary for the terminal " +
+      "with aligned tables and text charts, coloured only on a terminal and never with `NO_COLOR`; `markdown` is " +
+      "the PR comment; `json` is the results document, also `--json`) and `--state-file PATH` (what `knative-perf-gate cleanup` undoes after an interrupted run); " +
       "it reads `GITHUB_TOKEN` when `--github-token` is not given.",
   ].join("\n");
 }

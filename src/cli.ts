@@ -11,8 +11,9 @@ import { decide, decideError, EXIT } from "./pipeline/outcome.js";
 import { runGate } from "./pipeline/run.js";
 import { abortOnSignals } from "./pipeline/signals.js";
 import { fileState } from "./pipeline/state.js";
-import { renderReport } from "./report/markdown.js";
+import { renderForCli, wantsColor } from "./report/text.js";
 import { writeResultsFile } from "./report/results-file.js";
+import { writeBenchmarkFiles } from "./report/benchmark-file.js";
 
 export { EXIT } from "./pipeline/outcome.js";
 
@@ -52,7 +53,8 @@ export async function runCli(
       const outcome = await runGate(settings, { log, state, signal: signals.signal });
       const { doc } = outcome;
       writeResultsFile(settings.resultsFile, doc);
-      io.stdout(args.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderReport(doc)}\n`);
+      if (settings.benchmarkFile) writeBenchmarkFiles(settings.benchmarkFile, doc);
+      io.stdout(renderForCli(doc, args.output, { color: wantsColor(process.stdout.isTTY, process.env) }));
       const decision = decide(outcome, settings.failOnThreshold);
       if (decision.level !== "ok") {
         // A failed gate's summary stands alone; a run that could not finish is an error.

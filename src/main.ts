@@ -8,6 +8,7 @@ import { decide, decideError } from "./pipeline/outcome.js";
 import { runGate } from "./pipeline/run.js";
 import { abortOnSignals } from "./pipeline/signals.js";
 import { actionState } from "./pipeline/state.js";
+import { writeBenchmarkFiles } from "./report/benchmark-file.js";
 import { publishResults } from "./report/publish.js";
 
 export async function runMain(): Promise<void> {
@@ -30,6 +31,9 @@ export async function runMain(): Promise<void> {
       token: settings.githubToken,
       log: actionLog,
     });
+    if (settings.benchmarkFile)
+      for (const path of writeBenchmarkFiles(settings.benchmarkFile, outcome.doc))
+        actionLog.info(`Wrote ${path}`);
     const decision = decide(outcome, settings.failOnThreshold);
     if (decision.level === "fail") core.setFailed(decision.message);
     else if (decision.level === "warn") core.warning(decision.message);

@@ -5,6 +5,7 @@ import { InputError } from "./errors.js";
 import { INPUTS, findInput, type InputSpec } from "./inputs.js";
 import { didYouMean } from "./suggest.js";
 import { TOOL } from "../tool.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "./limits.js";
 
 export type CliCommand = "run" | "cleanup" | "help" | "version";
 
@@ -12,8 +13,10 @@ export interface CliArgs {
   command: CliCommand;
   /** Input name → value, as the action adapter produces it (only flags that were given). */
   raw: Record<string, string>;
-  /** Print the results document as JSON instead of the Markdown report. */
+  /** Print the results document as JSON (--json, or --output=json). */
   json: boolean;
+  /** What to print on stdout: --output text|markdown|json (default text). */
+  output: OutputFormat;
   stateFile?: string;
   /** --kubeconfig-file, also in raw["kubeconfig-file"] (parseSettings reads and validates it). */
   kubeconfigPath?: string;
@@ -44,8 +47,9 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
   }
   if (args.includes("--help") || args.includes("-h")) command = "help";
   else if (args.includes("--version") || args.includes("-V")) command = "version";
-  if (command === "help") return { command, raw: {}, json: false, text: helpText() };
-  if (command === "version") return { command, raw: {}, json: false, text: `${TOOL.name} ${TOOL.version}\n` };
+  if (command === "help") return { command, raw: {}, json: false, output: "text", text: helpText() };
+  if (command === "version")
+    return { command, raw: {}, json: false, output: "text", text: `${TOOL.name} ${TOOL.version}\n` };
 
   const raw: Record<string, string> = {};
   let json = false;
@@ -97,7 +101,30 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     }
   }
   if (raw["github-token"] === undefined && env.GITHUB_TOKEN) raw["github-token"] = env.GITHUB_TOKEN;
-  return { command, raw, json, stateFile, kubeconfigPath: raw["kubeconfig-file"], text: "" };
+  const output = outputFormat(raw.output, json);
+  return {
+    command,
+    raw,
+    json: output === "json",
+    output,
+    stateFile,
+    kubeconfigPath: raw["kubeconfig-file"],
+    text: "",
+  };
+}
+
+/** --output, with --json as its alias; both at once must agree. */
+function outputFormat(given: string | undefined, json: boolean): OutputFormat {
+  if (given === undefined || given === "") return json ? "json" : "text";
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(given)) {
+    throw new InputError("--output", `"${given}" is not an output format`, {
+      hint: `${didYouMean(given, OUTPUT_FORMATS)}use one of: ${OUTPUT_FORMATS.join(", ")}`,
+    });
+  }
+  if (json && given !== "json") {
+    throw new InputError("--json", `contradicts --output=${given}`, { hint: "give one of them" });
+  }
+  return given as OutputFormat;
 }
 
 function setOnce(raw: Record<string, string>, spec: InputSpec, value: string): void {
@@ -118,6 +145,8 @@ const VALUE_NAMES: Record<string, string> = {
   "kubeconfig-file": "FILE",
   baseline: "FILE",
   "results-file": "FILE",
+  "benchmark-file": "FILE",
+  output: "text|markdown|json",
   "ready-timeout": "DURATION",
   duration: "DURATION",
   warmup: "DURATION",
@@ -169,7 +198,7 @@ export function helpText(): string {
     ...flags,
     "",
     "Other flags:",
-    row("--json", "Print the results document as JSON instead of the Markdown report."),
+    row("--json", "Short for --output=json."),
     row("--state-file FILE", `What a run must clean up, for cleanup [default: ${DEFAULT_STATE_FILE}].`),
     row("-h, --help", "Show this text."),
     row("-V, --version", "Show the version."),

@@ -237,10 +237,22 @@ const INPUT_TABLE = [
     description: "Where to write the JSON results document (usable as a later run's baseline).",
   },
   {
+    name: "benchmark-file",
+    description:
+      "Also write the figures for github-action-benchmark's history charts: this file in its customSmallerIsBetter format (latency percentiles, error rate, max pods, cold start) and, next to it with -throughput.json, the customBiggerIsBetter one (rps). Empty: neither.",
+  },
+  {
     name: "fail-on-threshold",
     boolean: true,
     default: "true",
     description: "Fail the step when a threshold or the regression check fails. false: report only.",
+  },
+  {
+    name: "output",
+    cliOnly: true,
+    default: "text",
+    description:
+      "What the CLI prints on stdout: text (a summary for the terminal: aligned tables, text charts, colour on a terminal unless NO_COLOR is set), markdown (the PR comment and job summary) or json (the results document; --json is short for --output=json).",
   },
   {
     name: "kubeconfig-file",

@@ -20,3 +20,7 @@ export const LIMITS = {
 export const TEARDOWN_CHOICES: readonly Teardown[] = ["always", "on-success", "never"];
 export const PRIVATE_ZONE_CHOICES: readonly PrivateZone[] = ["keep", "enable", "disable"];
 export const LOAD_FROM_CHOICES: readonly LoadFrom[] = ["runner", "cluster"];
+
+/** The CLI's --output formats: a terminal summary, the report's Markdown, or the results document. */
+export type OutputFormat = "text" | "markdown" | "json";
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ["text", "markdown", "json"];

@@ -120,6 +120,8 @@ export interface ReportSettings {
   githubToken?: string;
   teardown: Teardown;
   resultsFile: string;
+  /** github-action-benchmark files to write (report/benchmark-file.ts); undefined: none. */
+  benchmarkFile?: string;
 }
 
 export interface Settings

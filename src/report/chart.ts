@@ -1,5 +1,7 @@
 // Mermaid `xychart-beta` charts of the run's timelines. GitHub renders them in comments and job summaries; a
 // long run is downsampled so a chart stays readable (and the comment small): at most 60 points.
+// Each chart carries its own colours (an init directive): Mermaid's default xychart palette starts with a pale
+// lavender that is hard to see on GitHub's white and on its dark theme alike.
 
 export const MAX_CHART_POINTS = 60;
 
@@ -32,6 +34,21 @@ export function niceCeiling(value: number): number {
   return step * magnitude;
 }
 
+/**
+ * The plot colours, in series order: GitHub's blue and orange, each at least 3:1 against both GitHub's light
+ * (#ffffff) and dark (#0d1117) page (WCAG's contrast for graphics; test/unit/report-chart.test.ts checks it).
+ */
+export const PLOT_COLORS = ["#2f81f7", "#e8590c"] as const;
+
+/**
+ * Mermaid's y axis takes d3's default ticks (LinearAxis.getTickValues: scaleLinear().ticks(), about 10): on
+ * [0, N] they step by whole numbers only from N = 8 on (0, 0.1 … 1 for N = 1). A count axis reaches at least 8.
+ */
+export const MIN_COUNT_AXIS = 8;
+
+/** The init directive that gives a chart its palette, whatever theme GitHub renders it in. */
+export const CHART_INIT = `%%{init: ${JSON.stringify({ themeVariables: { xyChart: { plotColorPalette: PLOT_COLORS.join(", ") } } })}}%%`;
+
 export interface Series {
   kind: "line" | "bar";
   values: number[];
@@ -46,7 +63,7 @@ export interface ChartSpec {
   yTitle: string;
   yMax: number;
   series: Series[];
-  /** Decimals kept in the data points. */
+  /** Decimals kept in the data points; 0 means counts, drawn on an axis with whole-number ticks. */
   digits: number;
 }
 
@@ -60,12 +77,14 @@ const round = (value: number, digits: number) => {
 
 /** A fenced `mermaid` block with one xychart. */
 export function xyChart(spec: ChartSpec): string {
+  const yMax = spec.digits === 0 ? Math.max(MIN_COUNT_AXIS, Math.ceil(spec.yMax)) : spec.yMax;
   const lines = [
     "```mermaid",
+    CHART_INIT,
     "xychart-beta",
     `  title ${quoted(spec.title)}`,
     `  x-axis ${quoted(spec.xTitle)} ${round(spec.from, 1)} --> ${round(spec.to, 1)}`,
-    `  y-axis ${quoted(spec.yTitle)} 0 --> ${spec.yMax}`,
+    `  y-axis ${quoted(spec.yTitle)} 0 --> ${yMax}`,
     ...spec.series.map((s) => `  ${s.kind} [${s.values.map((v) => round(v, spec.digits)).join(", ")}]`),
     "```",
   ];

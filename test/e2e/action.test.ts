@@ -46,11 +46,13 @@ function step(inputs: Record<string, string>) {
 }
 
 describe("dist/main.js and dist/post.js, the GitHub way", () => {
-  it("writes every output, the summary and the results file, and leaves no service behind", async () => {
+  it("writes every output, the summary, the results and benchmark files, and leaves no service behind", async () => {
+    const benchmarkFile = join(workDir(), "perf.json");
     const { files, namespace, env } = step({
       duration: "2s",
       connections: "10",
       thresholds: "errors < 1%\np99 < 5s",
+      "benchmark-file": benchmarkFile,
     });
     Object.assign(env, { GITHUB_REPOSITORY: "example/app", GITHUB_EVENT_NAME: "push" });
     const main = await runDist("dist/main.js", [], env);
@@ -65,6 +67,13 @@ describe("dist/main.js and dist/post.js, the GitHub way", () => {
     expect(Number(outputs["latency-p99"])).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(outputs["results-file"], "utf8")).passed).toBe(true);
     expect(readFileSync(files.GITHUB_STEP_SUMMARY, "utf8")).toMatch(/helloworld-go/);
+    // github-action-benchmark's two custom files.
+    const smaller = JSON.parse(readFileSync(benchmarkFile, "utf8")) as { name: string; value: number }[];
+    expect(smaller.find((e) => e.name === "p99 latency")?.value).toBe(Number(outputs["latency-p99"]));
+    const bigger = JSON.parse(
+      readFileSync(join(benchmarkFile, "../perf-throughput.json"), "utf8"),
+    ) as unknown[];
+    expect(bigger).toEqual([expect.objectContaining({ name: "throughput", unit: "rps" })]);
     expect(main.stdout).toMatch(/::group::Wait|::group::Deploy/);
 
     expect(await ecoProfile()).toBe("false");

@@ -9,6 +9,7 @@ import { ACTION_INPUTS, INPUTS } from "../../src/config/inputs.js";
 import { OUTPUTS } from "../../src/config/outputs.js";
 import { parseThresholds } from "../../src/config/thresholds.js";
 import { METRICS, OPERATORS, UNITS } from "../../src/metrics.js";
+import { renderActionYml } from "../../scripts/action-yml.js";
 
 interface ActionYml {
   name: string;
@@ -31,6 +32,10 @@ function section(name: string): string {
 }
 
 describe("action.yml", () => {
+  it("is exactly what scripts/action-yml.ts generates from the inputs and outputs tables", () => {
+    expect(readFileSync("action.yml", "utf8")).toBe(renderActionYml());
+  });
+
   it("runs on node24 with a post step that always runs", () => {
     expect(action.runs).toEqual({
       using: "node24",
@@ -63,7 +68,8 @@ describe("action.yml", () => {
   });
 
   it("keeps CLI-only flags out of the action", () => {
-    expect(INPUTS.filter((i) => i.cliOnly).map((i) => i.name)).toEqual(["kubeconfig-file"]);
+    expect(INPUTS.filter((i) => i.cliOnly).map((i) => i.name)).toEqual(["output", "kubeconfig-file"]);
+    expect(action.inputs).not.toHaveProperty("output");
     expect(action.inputs).not.toHaveProperty("kubeconfig-file");
   });
 

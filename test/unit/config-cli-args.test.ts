@@ -24,6 +24,7 @@ describe("parseCliArgs", () => {
       command: "run",
       raw: { "service-file": "svc.yaml", duration: "1m", path: "/a=b" },
       json: false,
+      output: "text",
       stateFile: undefined,
       kubeconfigPath: undefined,
       text: "",

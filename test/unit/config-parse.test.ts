@@ -113,6 +113,10 @@ describe("parseSettings: defaults and good inputs", () => {
       teardown: "always",
       privateZone: "keep",
       resultsFile: "knative-perf-gate-results.json",
+      benchmarkFile: undefined,
+      abBaseline: undefined,
+      confidence: 0.95,
+      onInconclusive: "pass",
       failOnThreshold: true,
     });
     expect(ctx.reads).toEqual(["service.yaml"]);

@@ -90,7 +90,17 @@ describe("README templates section", () => {
     "%s: the permissions in the table are the workflow's",
     (file, t) => {
       const [, , permissions] = rows.get(file) ?? [];
-      expect(scopesIn(permissions ?? "")).toEqual(t.doc.permissions);
+      // "<workflow's scopes>; job `id`: <that job's own scopes>" for a job that declares its own.
+      const [workflow, ...jobs] = (permissions ?? "").split(/; job /);
+      expect(scopesIn(workflow)).toEqual(t.doc.permissions);
+      const jobPermissions = Object.fromEntries(
+        Object.entries(t.doc.jobs as Record<string, Mapping>)
+          .filter(([, job]) => job.permissions !== undefined)
+          .map(([id, job]) => [id, job.permissions]),
+      );
+      expect(Object.fromEntries(jobs.map((part) => [/^`([\w-]+)`/.exec(part)?.[1], scopesIn(part)]))).toEqual(
+        jobPermissions,
+      );
     },
   );
 

@@ -9,6 +9,35 @@ import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "
 import { parseServiceManifest } from "../../src/config/manifest.js";
 import { parseSettings } from "../../src/config/parse.js";
 import { inputErrorsOf } from "../../src/config/errors.js";
+import { throughputPath } from "../../src/report/benchmark-file.js";
+
+/**
+ * github-action-benchmark's inputs, from its action.yml (benchmark-action/github-action-benchmark, v1.x,
+ * commit c38cce98): a `with:` key outside these is a typo the runner would only warn about.
+ */
+const BENCHMARK_ACTION_INPUTS = [
+  "name",
+  "tool",
+  "output-file-path",
+  "gh-pages-branch",
+  "gh-repository",
+  "benchmark-data-dir-path",
+  "github-token",
+  "ref",
+  "auto-push",
+  "skip-fetch-gh-pages",
+  "comment-always",
+  "summary-always",
+  "save-data-file",
+  "comment-on-alert",
+  "alert-threshold",
+  "fail-on-alert",
+  "fail-threshold",
+  "alert-comment-cc-users",
+  "external-data-json-path",
+  "max-items-in-chart",
+  "go-force-package-suffix",
+];
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** How users reference the published action; our own CI runs the checkout instead (`./`). */
@@ -18,10 +47,18 @@ type Level = "read" | "write";
 /** The token scopes each workflow asks for, exactly: anything more is a finding, anything less a stale policy. */
 const PERMISSIONS: Record<string, Record<string, Level>> = {
   "workflows/pr-check.yml": { contents: "read", "pull-requests": "write" },
-  "workflows/nightly-regression.yml": { contents: "read", actions: "read", issues: "write" },
+  // contents and deployments: write only in its job "history", which pushes the charts to gh-pages.
+  "workflows/nightly-regression.yml": {
+    contents: "write",
+    actions: "read",
+    issues: "write",
+    deployments: "write",
+  },
   "workflows/release-gate.yml": { contents: "read" },
   ".github/workflows/ci.yml": { contents: "read" },
   ".github/workflows/e2e-kind.yml": { contents: "read" },
+  // Pushes the release tags and creates the release.
+  ".github/workflows/release.yml": { contents: "write" },
 };
 
 type Mapping = Record<string, unknown>;
@@ -510,8 +547,11 @@ describe("templates", () => {
 
   describe("nightly-regression", () => {
     const file = byPath("workflows/nightly-regression.yml");
-    const [{ step: gate }] = ourSteps(file);
-    const steps = stepsOf(file.doc).map(({ step }) => step);
+    const [{ job: gateJob, step: gate }] = ourSteps(file);
+    // The gate's own job (the job "history" follows it; see below).
+    const steps = stepsOf(file.doc)
+      .filter(({ job }) => job === gateJob)
+      .map(({ step }) => step);
     const after = steps.slice(steps.indexOf(gate) + 1);
 
     test("runs on a schedule and by hand", () => {
@@ -552,6 +592,51 @@ describe("templates", () => {
       const last = after[after.length - 1];
       expect(last.if).toBe(`steps.${gate.id}.outputs.passed == 'false'`);
       expect(last.run).toMatch(/exit 1/);
+    });
+  });
+
+  describe("nightly-regression: history charts with github-action-benchmark", () => {
+    const file = byPath("workflows/nightly-regression.yml");
+    const [{ job: gateJobId, step: gate }] = ourSteps(file);
+    const history = file.doc.jobs.history as Mapping & { steps?: Step[]; permissions?: Mapping };
+    const benchmarkSteps = (history?.steps ?? []).filter((s) =>
+      s.uses?.startsWith("benchmark-action/github-action-benchmark@"),
+    );
+
+    test("the gate writes the benchmark file, and the history job reads both files it writes", () => {
+      const written = String(gate.with?.["benchmark-file"]);
+      expect(written).toMatch(/\.json$/);
+      const upload = stepsOf(file.doc).find(
+        ({ step }) =>
+          step.uses?.startsWith("actions/upload-artifact@") && /benchmark/.test(String(step.with?.name)),
+      )?.step;
+      expect(String(upload?.with?.path).trim().split("\n")).toEqual([written, throughputPath(written)]);
+      expect(
+        benchmarkSteps.map((s) => [s.with?.tool, String(s.with?.["output-file-path"]).split("/").pop()]),
+      ).toEqual([
+        ["customSmallerIsBetter", written],
+        ["customBiggerIsBetter", throughputPath(written)],
+      ]);
+    });
+
+    test("passes github-action-benchmark only its own inputs, and lets the gate alone judge", () => {
+      for (const step of benchmarkSteps) {
+        expect(Object.keys(step.with ?? {}).filter((key) => !BENCHMARK_ACTION_INPUTS.includes(key))).toEqual(
+          [],
+        );
+        expect(String(step.with?.["fail-on-alert"])).toBe("false");
+        expect(String(step.with?.["auto-push"])).toBe("true");
+      }
+      // Two charts of one service must not share a name: the action keys its history by name.
+      expect(new Set(benchmarkSteps.map((s) => s.with?.name)).size).toBe(2);
+    });
+
+    test("only the history job may write, and it never sees the kubeconfig", () => {
+      expect(history.needs).toBe(gateJobId);
+      expect(history.permissions).toEqual({ contents: "write", deployments: "write" });
+      expect(file.doc.permissions).toEqual({ contents: "read", actions: "read", issues: "write" });
+      expect(JSON.stringify(history)).not.toMatch(/secrets\./);
+      expect(String(history.if)).toMatch(/!cancelled\(\)/);
     });
   });
 
@@ -622,5 +707,34 @@ describe("our CI", () => {
     expect(String(gate.with?.thresholds).trim()).not.toBe("");
     expect(file.text).toContain(`PASSED: \${{ steps.${gate.id}.outputs.passed }}`);
     expect(runs(file)).toContain('test "$PASSED" = "true"');
+  });
+});
+
+describe("release.yml", () => {
+  const file = byPath(".github/workflows/release.yml");
+  const steps = stepsOf(file.doc).map(({ step }) => step);
+  const script = steps.map((step) => step.run ?? "").join("\n");
+
+  test("runs by hand on main only, one at a time", () => {
+    expect(eventNames(file.doc)).toEqual(["workflow_dispatch"]);
+    expect(Object.values(file.doc.jobs).map((job) => job.if)).toEqual(["github.ref == 'refs/heads/main'"]);
+    expect((file.doc.concurrency as Mapping)["cancel-in-progress"]).toBe(false);
+  });
+
+  test("releases package.json's version only when it is new, described in CHANGELOG.md, and dist/ is fresh", () => {
+    expect(script).toMatch(/require\("\.\/package\.json"\)\.version/);
+    expect(script).toMatch(/git rev-parse -q --verify "refs\/tags\/v\$version"[\s\S]*exit 1/);
+    expect(script).toContain('node scripts/release-notes.mjs "$version"');
+    expect(script).toMatch(/npm run package\s+git diff --exit-code --stat -- dist\//);
+  });
+
+  test("tags vX.Y.Z, moves vX unless it is a pre-release, and publishes the changelog's notes", () => {
+    expect(script).toContain('git tag -a "v$VERSION"');
+    expect(script).toMatch(/if \[ "\$PRERELEASE" = false \]; then\s+git tag -f "\$MAJOR"/);
+    expect(script).toContain('git push --force origin "refs/tags/$MAJOR"');
+    expect(script).toMatch(/gh release create "v\$VERSION"/);
+    expect(script).toContain('--notes-file "$RUNNER_TEMP/notes.md"');
+    // Step outputs reach the scripts through env, never spliced into their source.
+    expect(script).not.toMatch(/\$\{\{/);
   });
 });

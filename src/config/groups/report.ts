@@ -15,7 +15,16 @@ export function parseReportGroup(inputs: InputReader): Draft<ReportSettings> {
       }),
     );
   }
+  const benchmarkFile = inputs.value("benchmark-file") || undefined;
+  const benchmarkIsPath =
+    benchmarkFile === undefined || (controlCharacterAt(benchmarkFile) < 0 && !benchmarkFile.endsWith("/"));
+  if (!benchmarkIsPath) {
+    inputs.errors.add(
+      new InputError("benchmark-file", `"${benchmarkFile}" is not a file path`, { hint: "e.g. perf.json" }),
+    );
+  }
   return {
+    benchmarkFile: benchmarkIsPath ? benchmarkFile : INVALID,
     comment: inputs.bool("comment"),
     githubToken: inputs.value("github-token") || undefined,
     teardown: inputs.check(() => parseEnum("teardown", inputs.value("teardown"), TEARDOWN_CHOICES)),
