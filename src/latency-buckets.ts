@@ -1,10 +1,10 @@
-// A compact latency histogram for each second of a load: counts on one fixed log-spaced grid (2% wide buckets,
-// so any value is within 1% of its bucket's middle), stored sparsely as [bucket, count] pairs. Seconds merge by
+// A compact latency histogram for each second of a load: counts on one fixed log-spaced grid (1% wide buckets,
+// so any value is within 0.5% of its bucket's middle), stored sparsely as [bucket, count] pairs. Seconds merge by
 // adding counts, which is what the verdict's bootstrap does thousands of times, and what a results file keeps
 // so that a later run can compare with it. A leaf: the load recorder writes it, the verdict reads it.
 
 const LOWEST_MS = 0.001;
-const GROWTH = 1.02;
+const GROWTH = 1.01;
 const LOG_GROWTH = Math.log(GROWTH);
 /** 1 µs to 60 s. */
 export const BUCKET_COUNT = Math.ceil(Math.log(60_000 / LOWEST_MS) / LOG_GROWTH) + 1;

@@ -157,6 +157,47 @@ export interface ServiceFacts {
   image: string;
 }
 
+/** The baseline side of an A/B run: deployed beside the candidate and loaded at the same time. */
+export interface BaselineRun {
+  service: ServiceFacts;
+  load: LoadSummary | null;
+  pods: PodSummary | null;
+  coldStart: ColdStartSummary | null;
+}
+
+/** One metric of a comparison: candidate against baseline with its confidence interval. */
+export interface ComparedMetricResult {
+  metric: "p50" | "p90" | "p99" | "mean" | "rps" | "errors";
+  baseline: number;
+  candidate: number;
+  /** Percent of the baseline (+10: 10% higher); percentage points for errors (unit "pp"). NaN (null) unknown. */
+  changePercent: number;
+  /** The change's interval at the comparison's confidence; null ends when it could not be computed. */
+  interval: [number, number];
+  /** Allowed worsening (max-regression), positive. */
+  allowedPercent: number;
+  verdict: "regressed" | "improved" | "unchanged" | "inconclusive";
+  /** A max-regression rule names this metric, so its verdict can fail the run. */
+  gating: boolean;
+  unit: "%" | "pp";
+}
+
+export interface Comparison {
+  /** "ab": both Services loaded side by side in this run (paired); "baseline-file": a stored run (unpaired). */
+  mode: "ab" | "baseline-file";
+  confidence: number;
+  /** The bootstrap's seed and resample count: the same document and seed give the same intervals. */
+  seed: number;
+  iterations: number;
+  /** Seconds compared per side. */
+  seconds: number;
+  metrics: ComparedMetricResult[];
+  /** passed, regressed (a gating metric), or inconclusive (a gating metric; see onInconclusive). */
+  verdict: "passed" | "regressed" | "inconclusive";
+  /** What an inconclusive gating metric does to an A/B run (the on-inconclusive input). */
+  onInconclusive: "pass" | "fail";
+}
+
 export interface ResultsDocument {
   schema: typeof RESULTS_SCHEMA;
   version: typeof RESULTS_SCHEMA_VERSION;
@@ -191,6 +232,10 @@ export interface ResultsDocument {
   coldStart: ColdStartSummary | null;
   thresholds: RuleVerdict[];
   regression: { baselineFile: string; baselineStartedAt: string; verdicts: RegressionVerdict[] } | null;
+  /** A/B: the baseline Service's own figures (absent in a plain run and in older files). */
+  baseline?: BaselineRun | null;
+  /** Candidate vs baseline with confidence intervals (A/B, or a baseline file with per-second data). */
+  comparison?: Comparison | null;
   /** A run that could not finish (deploy failure, timeout) still writes a document with the reason. */
   error: string | null;
 }

@@ -23,6 +23,15 @@ const OUTPUT_TABLE = [
     description: "First response after scale-from-zero, ms (empty without cold-start).",
   },
   { name: "passed", description: "true when every threshold and the regression check passed, else false." },
+  {
+    name: "verdict",
+    description:
+      "passed; regressed (a metric max-regression names is worse than allowed: in an A/B run its whole confidence interval); inconclusive (A/B: an interval neither clearly within nor beyond it); or failed (a threshold, or the run did not finish).",
+  },
+  {
+    name: "regressed-metrics",
+    description: "Comma-separated metrics that regressed, e.g. p99,rps (empty when none).",
+  },
   { name: "results-file", description: "Path of the JSON results document." },
   { name: "comment-url", description: "URL of the pull request comment (empty when none was posted)." },
   { name: "comment-id", description: "Id of the pull request comment (empty when none was posted)." },

@@ -49,15 +49,21 @@ export async function runCleanup(
         log.info(`deleted load Job and ConfigMap ${names.namespace}/${names.job}`);
     });
   }
+  // The candidate, and in an A/B run the baseline: each deleted only if this run created it.
+  const services = [
+    { service, deleteService: plan.deleteService },
+    ...(plan.baseline ? [plan.baseline] : []),
+  ];
   if (shouldTearDown(plan)) {
-    if (plan.deleteService) {
-      await attempt(`delete service ${namespace}/${service}`, async () => {
-        const outcome = await deleteService(cluster, namespace, service, plan.runId);
+    for (const { service: name, deleteService: ours } of services) {
+      if (!ours) continue;
+      await attempt(`delete service ${namespace}/${name}`, async () => {
+        const outcome = await deleteService(cluster, namespace, name, plan.runId);
         log.info(
           {
-            deleted: `deleted service ${namespace}/${service}`,
-            gone: `service ${namespace}/${service} was already gone`,
-            "held-by-another-run": `service ${namespace}/${service} is held by another run now; leaving it`,
+            deleted: `deleted service ${namespace}/${name}`,
+            gone: `service ${namespace}/${name} was already gone`,
+            "held-by-another-run": `service ${namespace}/${name} is held by another run now; leaving it`,
           }[outcome],
         );
       });
@@ -72,8 +78,10 @@ export async function runCleanup(
         );
       });
     }
-  } else if (plan.deleteService) {
-    log.info(`teardown: ${plan.teardown}: leaving service ${namespace}/${service} in place`);
+  } else {
+    for (const { service: name, deleteService: ours } of services) {
+      if (ours) log.info(`teardown: ${plan.teardown}: leaving service ${namespace}/${name} in place`);
+    }
   }
   if (plan.privateZone) {
     const change = plan.privateZone;

@@ -3,7 +3,13 @@
 import type { KnativeServiceManifest, Settings } from "../config/settings.js";
 import { autoscalingOf } from "../kube/autoscaling.js";
 import type { PodTracker } from "../kube/pods.js";
-import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type PodSummary, type ResultsDocument } from "../results.js";
+import {
+  RESULTS_SCHEMA,
+  RESULTS_SCHEMA_VERSION,
+  type BaselineRun,
+  type PodSummary,
+  type ResultsDocument,
+} from "../results.js";
 import type { DeployedSubject } from "./subject.js";
 import { TOOL } from "../tool.js";
 
@@ -87,4 +93,21 @@ export function podSummary(
     timeline,
     autoscaling: autoscalingOf(manifest),
   };
+}
+
+/** An A/B run's baseline side once it is Ready; its load, pods and cold start are filled in as they come. */
+export function baselineRun(settings: Settings, subject: DeployedSubject): BaselineRun {
+  const image =
+    settings.abBaseline?.image ?? String(subject.manifest.spec.template.spec.containers[0]?.image ?? "");
+  const base: ResultsDocument["service"] = {
+    name: subject.name,
+    namespace: subject.namespace,
+    url: "",
+    revision: "",
+    generation: 0,
+    readySeconds: 0,
+    created: false,
+    image,
+  };
+  return { service: serviceFacts(base, subject), load: null, pods: null, coldStart: null };
 }

@@ -1,21 +1,23 @@
 // The gate, phase by phase: connect, flip PrivateZone, deploy and wait for Ready, (cold start), load while the
 // pods are watched, judge, clean up. Each phase is a function in phases/ over the run's scope; the entry points
 // (action main, CLI) only adapt inputs and outputs to this. A run never throws: it returns its results
-// document and what kind of failure, if any, ended it (see outcome.ts).
+// document and what kind of failure, if any, ended it (see outcome.ts). An A/B run puts a second subject, the
+// baseline, through the same phases side by side.
+import { randomInt } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import type { Cluster } from "../kube/cluster.js";
 import { chooseTarget } from "../load/index.js";
 import { judge } from "../verdict/judge.js";
 import { runCleanup } from "./cleanup.js";
-import { emptyDocument, serviceFacts } from "./document.js";
+import { baselineRun, emptyDocument, serviceFacts } from "./document.js";
 import { failureOf, type GateOutcome } from "./outcome.js";
-import { measureColdStart } from "./phases/cold-start.js";
+import { measureColdStarts } from "./phases/cold-start.js";
 import { connect } from "./phases/connect.js";
 import { deploy } from "./phases/deploy.js";
-import { collectPods, runLoadPhase } from "./phases/load.js";
+import { collectPods, runDuetLoad, runLoadPhase } from "./phases/load.js";
 import { flipPrivateZone } from "./phases/private-zone.js";
 import { openScope, type GateContext } from "./scope.js";
-import { candidateOf } from "./subject.js";
+import { subjectsOf } from "./subject.js";
 
 export type { GateContext } from "./scope.js";
 export type { GateOutcome } from "./outcome.js";
@@ -24,21 +26,41 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
   const startedAt = new Date();
   const doc = emptyDocument(settings, startedAt, ctx.github);
   const scope = openScope(settings, ctx, startedAt);
+  // The comparison's bootstrap seed: recorded with its result, so the results file reproduces the verdict.
+  const seed = randomInt(2 ** 31);
   let cluster: Cluster | undefined;
   try {
     cluster = await connect(scope);
     await flipPrivateZone(scope, cluster);
-    const [subject] = await deploy(scope, cluster, [candidateOf(settings)]);
-    doc.service = serviceFacts(doc.service, subject);
+    const subjects = await deploy(scope, cluster, subjectsOf(settings));
+    const [candidate, baseline] = subjects;
+    doc.service = serviceFacts(doc.service, candidate);
+    if (baseline) doc.baseline = baselineRun(settings, baseline);
 
     if (settings.coldStart) {
-      doc.coldStart = await measureColdStart(scope, subject, chooseTarget(settings, subject.ready, "runner"));
+      const runner = subjects.map((s) => ({ subject: s, target: chooseTarget(settings, s.ready, "runner") }));
+      const [first, second] = await measureColdStarts(scope, runner, seed);
+      doc.coldStart = first;
+      if (doc.baseline) doc.baseline.coldStart = second;
     }
-    const target = chooseTarget(settings, subject.ready, settings.loadFrom);
-    doc.load = await runLoadPhase(scope, cluster, subject, target);
-    doc.pods = collectPods(subject, settings);
+    const loads = subjects.map((s) => ({
+      subject: s,
+      target: chooseTarget(settings, s.ready, settings.loadFrom),
+    }));
+    const [load, baselineLoad] = baseline
+      ? await runDuetLoad(scope, loads)
+      : [await runLoadPhase(scope, cluster, candidate, loads[0].target)];
+    doc.load = load;
+    doc.pods = collectPods(candidate, settings.manifest);
+    if (doc.baseline && baseline)
+      Object.assign(doc.baseline, { load: baselineLoad, pods: collectPods(baseline, baseline.manifest) });
 
-    Object.assign(doc, judge(doc, settings));
+    Object.assign(doc, judge(doc, settings, { seed }));
+    if (doc.comparison?.verdict === "inconclusive" && settings.onInconclusive === "pass") {
+      ctx.log.warn(
+        "the A/B comparison is inconclusive for a metric max-regression names; passing (on-inconclusive: pass)",
+      );
+    }
     scope.recorder.record({ passed: doc.passed });
     return { doc, failure: doc.passed ? undefined : "gate" };
   } catch (error) {

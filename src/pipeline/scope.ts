@@ -37,6 +37,9 @@ export function openScope(settings: Settings, ctx: GateContext, startedAt: Date)
       deleteService: false,
       deleteNamespace: false,
       runId: lease.id,
+      ...(settings.abBaseline
+        ? { baseline: { service: settings.abBaseline.serviceName, deleteService: false } }
+        : {}),
       done: false,
     },
     ctx.state,

@@ -18,6 +18,8 @@ export interface CleanupPlan {
   /** This run created the namespace. */
   deleteNamespace: boolean;
   privateZone?: PrivateZoneChange;
+  /** A/B: the baseline Service, named here before it exists; deleteService as for the candidate. */
+  baseline?: { service: string; deleteService: boolean };
   /** The load workers' Job and ConfigMap (load-from: cluster), named before they are created. */
   clusterLoad?: ClusterLoadNames;
   /** Set once the gate finished and judged; on-success teardown needs it. */

@@ -30,3 +30,18 @@ export function candidateOf(settings: Settings): Subject {
     manifest: settings.manifest,
   };
 }
+
+/** The subjects of a run: the candidate, and in an A/B run the baseline beside it (same namespace). */
+export function subjectsOf(settings: Settings): Subject[] {
+  const subjects = [candidateOf(settings)];
+  const baseline = settings.abBaseline;
+  if (baseline) {
+    subjects.push({
+      side: "baseline",
+      namespace: settings.namespace,
+      name: baseline.serviceName,
+      manifest: baseline.manifest,
+    });
+  }
+  return subjects;
+}

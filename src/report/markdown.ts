@@ -3,7 +3,9 @@
 // or the cluster goes through escape.ts.
 import type { LoadSummary, PodSummary, RegressionVerdict, ResultsDocument } from "../results.js";
 import { downsample, max, mean, niceCeiling, xyChart } from "./chart.js";
+import { comparisonFailures, comparisonSection } from "./comparison.js";
 import { code, codeBlock, text } from "./escape.js";
+import { table } from "./table.js";
 import { describePods, explainPods } from "./explain.js";
 import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
 
@@ -14,13 +16,6 @@ export interface RenderOptions {
 
 const PASS = "✅";
 const FAIL = "❌";
-
-/** A table; cells must already be escaped. */
-function table(header: string[], rows: string[][], align?: ("l" | "r" | "c")[]): string {
-  const rule = header.map((_, i) => ({ l: "---", r: "--:", c: ":-:" })[align?.[i] ?? "l"]);
-  const line = (cells: string[]) => `| ${cells.map((c) => (c === "" ? " " : c)).join(" | ")} |`;
-  return [line(header), line(rule), ...rows.map(line)].join("\n");
-}
 
 const serviceRef = (doc: ResultsDocument) =>
   code(`${doc.service.namespace}/${doc.service.name}`, { max: 200 }) || "(unnamed service)";
@@ -49,6 +44,7 @@ function headline(doc: ResultsDocument): string[] {
     ...(doc.regression?.verdicts ?? [])
       .filter((v) => !v.passed)
       .map((v) => regressionFailure(v, "than the baseline")),
+    ...comparisonFailures(doc),
   ];
   if (failures.length) out.push(`**Failed:** ${failures.join(" · ")}`, "");
   return out;
@@ -418,6 +414,7 @@ export function renderReport(doc: ResultsDocument, opts: RenderOptions = {}): st
     ...(doc.pods ? podsSection(doc, doc.pods) : []),
     ...coldStartSection(doc),
     ...chartsSection(doc),
+    ...comparisonSection(doc),
     ...baselineSection(doc),
     ...settingsSection(doc),
     ...footer(doc),

@@ -31,8 +31,26 @@ export function actionOutputs(
     "pods-max": plainNumber(doc.pods?.max.serving, 0),
     "cold-start-ms": plainNumber(doc.coldStart?.firstResponseMs, 3),
     passed: String(doc.passed),
+    verdict: verdictOf(doc),
+    "regressed-metrics": regressedMetrics(doc).join(","),
     "results-file": extra.resultsFile,
     "comment-url": extra.commentUrl ?? "",
     "comment-id": extra.commentId === undefined ? "" : String(extra.commentId),
   };
+}
+
+/** The metrics that regressed: in an A/B run those whose interval says so, else the baseline file's failures. */
+export function regressedMetrics(doc: ResultsDocument): string[] {
+  if (doc.comparison?.mode === "ab") {
+    return doc.comparison.metrics.filter((m) => m.gating && m.verdict === "regressed").map((m) => m.metric);
+  }
+  return (doc.regression?.verdicts ?? []).filter((v) => !v.passed).map((v) => v.metric);
+}
+
+/** One word for what the run concluded (see the `verdict` output). */
+export function verdictOf(doc: ResultsDocument): "passed" | "regressed" | "inconclusive" | "failed" {
+  if (doc.error) return "failed";
+  if (regressedMetrics(doc).length > 0) return "regressed";
+  if (doc.comparison?.mode === "ab" && doc.comparison.verdict === "inconclusive") return "inconclusive";
+  return doc.passed ? "passed" : "failed";
 }

@@ -8,30 +8,14 @@
 // few seconds) that a plain bootstrap would break, which would make the intervals too narrow. Seeded, so a
 // results file reproduces its verdict.
 import { addInto, BUCKET_COUNT, percentilesOf } from "../latency-buckets.js";
-import type { LoadSample } from "../results.js";
+import type { ComparedMetricResult, LoadSample } from "../results.js";
 
 export type ComparedMetric = "p50" | "p90" | "p99" | "mean" | "rps" | "errors";
 export const COMPARED_METRICS: ComparedMetric[] = ["p50", "p90", "p99", "mean", "rps", "errors"];
 
 export type ComparisonVerdict = "regressed" | "improved" | "unchanged" | "inconclusive";
 
-export interface MetricComparison {
-  metric: ComparedMetric;
-  baseline: number;
-  candidate: number;
-  /**
-   * Candidate against baseline: percent of the baseline for latency and rps; for errors, percentage points
-   * (a baseline error rate of 0 has no relative change). Signed as measured: +10 is 10% higher.
-   */
-  changePercent: number;
-  interval: [number, number];
-  /** The worsening allowed before the change counts (max-regression); as changePercent, always positive. */
-  allowedPercent: number;
-  verdict: ComparisonVerdict;
-  /** A max-regression rule names this metric: its verdict can fail the run. */
-  gating: boolean;
-  unit: "%" | "pp";
-}
+export type MetricComparison = ComparedMetricResult & { metric: ComparedMetric };
 
 export interface ComparisonOptions {
   paired: boolean;

@@ -1,21 +1,40 @@
-// The verdict of a finished run: its threshold rules, and its regression against a baseline file when one was
-// given. Pure: the document in, the verdict out.
+// The verdict of a finished run: its threshold rules; its comparison with a baseline, when there is one; and
+// whether it passed. Pure: the document (and the comparison's seed) in, the verdict out.
+//   A/B (doc.baseline): both Services were loaded side by side, so the comparison is paired, and a metric that
+//   max-regression names fails the run only when its whole confidence interval is worse than allowed
+//   (`regressed`); an `inconclusive` one fails only with on-inconclusive: fail.
+//   A baseline results file: the point comparison (regression) decides as before; when both documents carry
+//   per-second data, an unpaired interval is added beside it as weaker evidence (another time, maybe another
+//   machine).
 import type { RegressionRule } from "../config/settings.js";
-import type { ResultsDocument } from "../results.js";
+import type { ThresholdRule } from "../metrics.js";
+import type { Comparison, LoadSample, ResultsDocument } from "../results.js";
+import {
+  COMPARED_METRICS,
+  compareLoads,
+  DEFAULT_ITERATIONS,
+  hasSeconds,
+  type ComparedMetric,
+} from "./compare.js";
 import { evaluateThresholds } from "./evaluate.js";
 import { compareToBaseline } from "./regression.js";
-import type { ThresholdRule } from "../metrics.js";
 
 export interface JudgeSettings {
   thresholds: ThresholdRule[];
   baseline?: string;
   baselineDocument?: ResultsDocument;
   maxRegression: RegressionRule[];
+  /** 0..1. */
+  confidence: number;
+  onInconclusive: "pass" | "fail";
 }
 
-export type Verdict = Pick<ResultsDocument, "thresholds" | "regression" | "passed">;
+export type Verdict = Pick<ResultsDocument, "thresholds" | "regression" | "passed" | "comparison">;
 
-export function judge(doc: ResultsDocument, settings: JudgeSettings): Verdict {
+/** Shown as the allowed change of metrics max-regression does not name (they are not judged). */
+const SHOWN_ALLOWED_PERCENT = 10;
+
+export function judge(doc: ResultsDocument, settings: JudgeSettings, options: { seed: number }): Verdict {
   const thresholds = evaluateThresholds(settings.thresholds, doc);
   const regression = settings.baselineDocument
     ? {
@@ -24,6 +43,60 @@ export function judge(doc: ResultsDocument, settings: JudgeSettings): Verdict {
         verdicts: compareToBaseline(doc, settings.baselineDocument, settings.maxRegression),
       }
     : null;
-  const passed = thresholds.every((v) => v.passed) && (regression?.verdicts.every((v) => v.passed) ?? true);
-  return { thresholds, regression, passed };
+  const comparison = compareRun(doc, settings, options.seed);
+  const comparisonPasses =
+    comparison?.mode !== "ab" ||
+    comparison.verdict === "passed" ||
+    (comparison.verdict === "inconclusive" && settings.onInconclusive === "pass");
+  const passed =
+    thresholds.every((v) => v.passed) &&
+    (regression?.verdicts.every((v) => v.passed) ?? true) &&
+    comparisonPasses;
+  return { thresholds, regression, comparison, passed };
+}
+
+function compareRun(doc: ResultsDocument, settings: JudgeSettings, seed: number): Comparison | null {
+  const candidate = doc.load?.timeline;
+  let baseline: LoadSample[] | undefined;
+  let mode: Comparison["mode"];
+  if (doc.baseline) {
+    baseline = doc.baseline.load?.timeline;
+    mode = "ab";
+  } else {
+    baseline = settings.baselineDocument?.load?.timeline;
+    mode = "baseline-file";
+  }
+  if (!baseline || !candidate || !hasSeconds(baseline) || !hasSeconds(candidate)) return null;
+  const allowed: Partial<Record<ComparedMetric, number>> = {};
+  for (const rule of settings.maxRegression) {
+    if ((COMPARED_METRICS as string[]).includes(rule.metric))
+      allowed[rule.metric as ComparedMetric] = rule.percent;
+  }
+  const paired = mode === "ab";
+  const metrics = compareLoads(baseline, candidate, {
+    paired,
+    confidence: settings.confidence,
+    seed,
+    iterations: DEFAULT_ITERATIONS,
+    allowed,
+    defaultAllowed: SHOWN_ALLOWED_PERCENT,
+  });
+  const gating = metrics.filter((m) => m.gating);
+  const verdict = gating.some((m) => m.verdict === "regressed")
+    ? "regressed"
+    : gating.some((m) => m.verdict === "inconclusive")
+      ? "inconclusive"
+      : "passed";
+  return {
+    mode,
+    confidence: settings.confidence,
+    seed,
+    iterations: DEFAULT_ITERATIONS,
+    seconds: paired
+      ? Math.min(baseline.length, candidate.length)
+      : Math.min(baseline.length, candidate.length),
+    metrics,
+    verdict,
+    onInconclusive: settings.onInconclusive,
+  };
 }

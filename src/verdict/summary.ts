@@ -1,5 +1,6 @@
 // One line that says why a gate failed, for the step's error and the CLI's stderr.
 import type { ResultsDocument } from "../results.js";
+import { comparisonReasons } from "./describe.js";
 
 export function failureSummary(doc: ResultsDocument): string {
   if (doc.error) return doc.error;
@@ -9,6 +10,6 @@ export function failureSummary(doc: ResultsDocument): string {
   const regressions = (doc.regression?.verdicts ?? [])
     .filter((v) => !v.passed)
     .map((v) => `${v.metric} regressed ${v.changePercent.toFixed(1)}% (allowed ${v.allowedPercent}%)`);
-  const reasons = [...rules, ...regressions];
+  const reasons = [...rules, ...regressions, ...comparisonReasons(doc.comparison)];
   return reasons.length ? `performance gate failed: ${reasons.join("; ")}` : "performance gate passed";
 }

@@ -58,6 +58,8 @@ describe("actionOutputs", () => {
       "pods-max": "3",
       "cold-start-ms": "",
       passed: "true",
+      verdict: "passed",
+      "regressed-metrics": "",
       "results-file": "/w/results.json",
       "comment-url": "http://x/c/1",
       "comment-id": "7",
@@ -88,5 +90,61 @@ describe("actionOutputs", () => {
       "pods-max": "",
       passed: "false",
     });
+  });
+});
+
+describe("verdict and regressed-metrics outputs", () => {
+  const comparison = (
+    verdicts: Array<[string, string, boolean]>,
+    verdict: "passed" | "regressed" | "inconclusive",
+  ) => ({
+    mode: "ab" as const,
+    confidence: 0.95,
+    seed: 1,
+    iterations: 2000,
+    seconds: 10,
+    onInconclusive: "pass" as const,
+    verdict,
+    metrics: verdicts.map(([metric, v, gating]) => ({
+      metric: metric as "p99",
+      baseline: 10,
+      candidate: 12,
+      changePercent: 20,
+      interval: [15, 25] as [number, number],
+      allowedPercent: 10,
+      verdict: v as "regressed",
+      gating,
+      unit: "%" as const,
+    })),
+  });
+
+  it("names the gating metrics an A/B run found regressed, not the ones only shown", () => {
+    const doc = {
+      ...passingDoc(),
+      passed: false,
+      comparison: comparison(
+        [
+          ["p99", "regressed", true],
+          ["rps", "unchanged", true],
+          ["p50", "regressed", false],
+        ],
+        "regressed",
+      ),
+    };
+    const outputs = actionOutputs(doc, { resultsFile: "r.json" });
+    expect(outputs.verdict).toBe("regressed");
+    expect(outputs["regressed-metrics"]).toBe("p99");
+  });
+
+  it("says inconclusive for an A/B run that passed on an unclear metric, and failed for a run that did not finish", () => {
+    const unclear = {
+      ...passingDoc(),
+      comparison: comparison([["p99", "inconclusive", true]], "inconclusive"),
+    };
+    expect(actionOutputs(unclear, { resultsFile: "r.json" }).verdict).toBe("inconclusive");
+    expect(
+      actionOutputs({ ...passingDoc(), passed: false, error: "not Ready" }, { resultsFile: "r.json" })
+        .verdict,
+    ).toBe("failed");
   });
 });

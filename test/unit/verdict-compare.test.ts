@@ -99,7 +99,7 @@ describe("compareLoads", () => {
     for (let seed = 100; seed < 100 + replicates; seed++) {
       const { base, cand } = pair(seed, 1.1);
       const p50 = compareLoads(base, cand, options(seed)).find((m) => m.metric === "p50")!;
-      // The grid's 2% buckets put each percentile within 1% of the value: allow that much.
+      // The grid's 1% buckets put each percentile within 0.5% of the value: allow that much.
       if (p50.interval[0] <= 10 + 2 && p50.interval[1] >= 10 - 2) covered++;
     }
     expect(covered / replicates).toBeGreaterThanOrEqual(0.85);

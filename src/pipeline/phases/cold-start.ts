@@ -6,13 +6,32 @@ import type { ColdStartSummary } from "../../results.js";
 import type { RunScope } from "../scope.js";
 import type { DeployedSubject } from "../subject.js";
 
+/**
+ * Every subject's cold start, one after the other (two probes at once would share the activator and the
+ * node); in an A/B run the order is drawn from the seed, so neither side is always the first to wake the
+ * cluster up. The summaries come back in the subjects' order.
+ */
+export async function measureColdStarts(
+  scope: RunScope,
+  subjects: Array<{ subject: DeployedSubject; target: LoadTarget }>,
+  seed: number,
+): Promise<ColdStartSummary[]> {
+  const order = subjects.map((_, i) => i);
+  if (seed % 2 === 1) order.reverse();
+  const summaries: ColdStartSummary[] = [];
+  for (const i of order)
+    summaries[i] = await measureColdStart(scope, subjects[i].subject, subjects[i].target);
+  return summaries;
+}
+
 export function measureColdStart(
   scope: RunScope,
   subject: DeployedSubject,
   target: LoadTarget,
 ): Promise<ColdStartSummary> {
   const { settings, signal, log } = scope;
-  return log.group("Cold start", async () => {
+  const title = scope.settings.abBaseline ? `Cold start (${subject.side})` : "Cold start";
+  return log.group(title, async () => {
     const waitStarted = Date.now();
     const bound = Math.round(settings.coldStartTimeoutMs / 1000);
     log.info(`waiting up to ${bound} s for the revision to scale to zero`);

@@ -1,6 +1,9 @@
 // Phase 5: the load, from the runner or from worker pods in the cluster, while the subject's pods are watched;
-// then the pod watch is closed and summarised. The one place a load is described in the log.
-import type { LoadFrom, Settings } from "../../config/settings.js";
+// then the pod watch is closed and summarised. The one place a load is described in the log. In an A/B run
+// (duet benchmarking) both subjects get the same load at the same time from this process: the same
+// connections, rate, warm-up and duration each, so that whatever slows the machine or the cluster meanwhile
+// slows both, and the per-second figures of the two sides can be compared pairwise.
+import type { KnativeServiceManifest, LoadFrom, Settings } from "../../config/settings.js";
 import type { Cluster } from "../../kube/cluster.js";
 import { CancelledError, ClusterError } from "../../kube/errors.js";
 import { runClusterLoad } from "../../load/cluster/index.js";
@@ -10,6 +13,40 @@ import { podSummary } from "../document.js";
 import type { RunScope } from "../scope.js";
 import type { DeployedSubject } from "../subject.js";
 
+/** Loads every subject at once, each at its own target; the summaries come back in the subjects' order. */
+export async function runDuetLoad(
+  scope: RunScope,
+  subjects: Array<{ subject: DeployedSubject; target: LoadTarget }>,
+): Promise<LoadSummary[]> {
+  const { settings, signal, log } = scope;
+  const title = subjects
+    .map(({ subject, target }) => `${subject.side} -> ${describeTarget(target)}`)
+    .join(", ");
+  const summaries = await log.group(
+    `Load (A/B, side by side): ${describeLoad(settings, undefined)}; ${title}`,
+    () =>
+      Promise.all(
+        subjects.map(({ subject, target }) =>
+          runLoad({
+            ...target,
+            request: settings.request,
+            load: settings.load,
+            signal,
+            log: (line) => log.info(`[${subject.side}] ${line}`),
+            progressExtra: () => podCountsOf(subject),
+          }),
+        ),
+      ),
+  );
+  if (signal.aborted) throw new CancelledError("cancelled during the load test");
+  return summaries;
+}
+
+function podCountsOf(subject: DeployedSubject): string {
+  const c = subject.pods.counts();
+  return `pods ${c.serving}${c.reserve ? ` (+${c.reserve} reserve)` : ""}`;
+}
+
 export async function runLoadPhase(
   scope: RunScope,
   cluster: Cluster,
@@ -17,10 +54,7 @@ export async function runLoadPhase(
   target: LoadTarget,
 ): Promise<LoadSummary> {
   const { settings, signal, log } = scope;
-  const podCounts = () => {
-    const c = subject.pods.counts();
-    return `pods ${c.serving}${c.reserve ? ` (+${c.reserve} reserve)` : ""}`;
-  };
+  const podCounts = () => podCountsOf(subject);
   const common = {
     ...target,
     request: settings.request,
@@ -48,17 +82,17 @@ export async function runLoadPhase(
 }
 
 /** Stops the subject's pod watch and summarises it; a refused watch fails the run rather than report zeros. */
-export function collectPods(subject: DeployedSubject, settings: Settings): PodSummary {
+export function collectPods(subject: DeployedSubject, manifest: KnativeServiceManifest): PodSummary {
   subject.pods.stop();
   // Without the pod watch the counts would be zeros that pass `pods.max` rules on no data.
   const failure = subject.pods.failure();
   if (failure) throw new ClusterError(failure);
-  return podSummary(subject.pods, settings.manifest);
+  return podSummary(subject.pods, manifest);
 }
 
 export function describeLoad(
   settings: Pick<Settings, "load" | "loadWorkers"> & { loadFrom: LoadFrom },
-  target: LoadTarget,
+  target: LoadTarget | undefined,
 ): string {
   const { load, loadWorkers } = settings;
   const shape = load.rate ? `${load.rate} req/s` : "closed loop";
@@ -66,5 +100,6 @@ export function describeLoad(
     settings.loadFrom === "cluster"
       ? `from ${loadWorkers} worker pod${loadWorkers === 1 ? "" : "s"} in the cluster, `
       : "";
-  return `${origin}${load.connections} connections, ${load.durationMs / 1000} s, ${shape} -> ${describeTarget(target)}`;
+  const each = target ? ` -> ${describeTarget(target)}` : " each";
+  return `${origin}${load.connections} connections, ${load.durationMs / 1000} s, ${shape}${each}`;
 }
