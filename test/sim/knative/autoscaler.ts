@@ -6,6 +6,7 @@
 import type { K8sObject } from "../store.js";
 import { AUTOSCALER_DEFAULTS, resolveAutoscaling, type AutoscalingSpec } from "./autoscaler-config.js";
 import { ReserveInstances } from "./ask.js";
+import { clusterAutoscaling } from "./cluster-config.js";
 import { ROUTING_STATE_LABEL } from "./configuration-controller.js";
 import { RES, scaled, type SimContext, type TemplateSpec } from "./context.js";
 import type { Kubelet } from "./kubelet.js";
@@ -54,15 +55,20 @@ class RevisionScaler {
     const now = Date.now();
     this.spec = spec;
     this.decider = new Decider(deciderSpec(spec, ctx.timeScale, reachable), readyPods, now);
-    this.pa = new PodAutoscaler(
-      { minScale: spec.minScale, maxScale: spec.maxScale, initialScale: spec.initialScale },
-      timings(ctx, spec),
-      now,
-    );
+    this.pa = new PodAutoscaler(bounds(spec), timings(ctx, spec), now);
     const bucket = scaled(ctx, AUTOSCALER_DEFAULTS.bucketMs);
     this.stable = new MetricWindow(scaled(ctx, spec.stableWindowMs), bucket);
     this.panic = new MetricWindow(scaled(ctx, spec.panicWindowMs), bucket);
   }
+}
+
+function bounds(spec: AutoscalingSpec) {
+  return {
+    minScale: spec.minScale,
+    maxScale: spec.maxScale,
+    initialScale: spec.initialScale,
+    enableScaleToZero: spec.enableScaleToZero,
+  };
 }
 
 function timings(ctx: SimContext, spec: AutoscalingSpec) {
@@ -94,7 +100,11 @@ export class Autoscaler {
     const key = `${ns}/${name}`;
     if (!this.ctx.store.get(RES.deployment, ns, deploymentName(name))) return undefined;
     const spec = (rev.spec ?? {}) as TemplateSpec;
-    const as = resolveAutoscaling(rev.metadata.annotations, spec.containerConcurrency ?? 0);
+    const as = resolveAutoscaling(
+      rev.metadata.annotations,
+      spec.containerConcurrency ?? 0,
+      clusterAutoscaling(this.ctx.config),
+    );
     const reachable = rev.metadata.labels?.[ROUTING_STATE_LABEL] !== "reserve";
     const dp = this.ctx.gateway.revision(ns, name);
     dp.containerConcurrency = spec.containerConcurrency ?? 0;
@@ -114,7 +124,15 @@ export class Autoscaler {
       dp.setEndpoints(eps.ready, eps.reserve);
     } else {
       s.decider.spec = deciderSpec(as, this.ctx.timeScale, reachable);
-      s.pa.bounds = { minScale: as.minScale, maxScale: as.maxScale, initialScale: as.initialScale };
+      s.pa.bounds = bounds(as);
+      s.pa.timings = timings(this.ctx, as);
+      // A new window length (annotation or config-autoscaler stable-window): upstream resizes the buckets
+      // keeping their data (bucketing.go ResizeWindow); here the window starts empty again.
+      const bucket = scaled(this.ctx, AUTOSCALER_DEFAULTS.bucketMs);
+      if (s.stable.windowMs !== scaled(this.ctx, as.stableWindowMs))
+        s.stable = new MetricWindow(scaled(this.ctx, as.stableWindowMs), bucket);
+      if (s.panic.windowMs !== scaled(this.ctx, as.panicWindowMs))
+        s.panic = new MetricWindow(scaled(this.ctx, as.panicWindowMs), bucket);
       s.spec = as;
     }
     return this.status(s);
@@ -123,6 +141,11 @@ export class Autoscaler {
   /** The decisions taken for a revision so far (newest last), for tests and the README's figures. */
   decisions(namespace: string, revision: string): Decision[] {
     return [...(this.scalers.get(`${namespace}/${revision}`)?.decisions ?? [])];
+  }
+
+  /** The autoscaling spec a revision is scaled with now (annotations over config-autoscaler over defaults). */
+  spec(namespace: string, revision: string): AutoscalingSpec | undefined {
+    return this.scalers.get(`${namespace}/${revision}`)?.spec;
   }
 
   forget(namespace: string, revision: string): void {

@@ -1,5 +1,6 @@
 // What every controller of the simulator shares: the store, the gateway, the clock settings and the profile.
 import type { Store } from "../store.js";
+import type { ClusterConfig } from "./cluster-config.js";
 import type { Gateway } from "./gateway.js";
 
 export const RES = {
@@ -25,6 +26,8 @@ export interface SimContext {
   /** Domain of route URLs; "svc.cluster.local" (Knative's default) gives cluster-local URLs. */
   domain: string;
   profile: Profile;
+  /** Knative's ConfigMaps in knative-serving, read through the store (cluster-config.ts). */
+  config: ClusterConfig;
   log: (line: string) => void;
 }
 

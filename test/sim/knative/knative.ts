@@ -3,6 +3,7 @@
 // activator, pods), all driven by the store's change feed through per-kind work queues.
 import type { ChangeEvent, K8sObject, Store } from "../store.js";
 import { eciProfile } from "./ask.js";
+import { ClusterConfig, KNATIVE_NAMESPACE, knativeConfigMaps } from "./cluster-config.js";
 import { Autoscaler } from "./autoscaler.js";
 import { reconcileConfiguration } from "./configuration-controller.js";
 import { RES, type Profile, type SimContext } from "./context.js";
@@ -48,6 +49,7 @@ export class Knative {
       timeScale: opts.timeScale ?? 1,
       domain: opts.domain ?? "svc.cluster.local",
       profile: opts.profile ?? "default",
+      config: new ClusterConfig(opts.store, log),
       log,
     };
     const ctx = this.ctx;
@@ -83,6 +85,10 @@ export class Knative {
     const { store } = k.ctx;
     for (const ns of ["knative-serving", ...(k.ctx.profile === "ask" ? ["kube-system"] : [])]) {
       if (!store.get(RES.namespace, undefined, ns)) store.create(RES.namespace, { metadata: { name: ns } });
+    }
+    for (const cm of knativeConfigMaps(k.ctx.domain)) {
+      if (!store.get(RES.configMap, KNATIVE_NAMESPACE, cm.metadata.name as string))
+        store.create(RES.configMap, cm);
     }
     if (k.ctx.profile === "ask" && !store.get(RES.configMap, "kube-system", "eci-profile")) {
       store.create(RES.configMap, eciProfile());
@@ -158,6 +164,14 @@ export class Knative {
         if (d) q.deployment.add(`${ns}/${d}`);
         break;
       }
+      case RES.configMap:
+        // The config watcher: a change to Knative's configuration resyncs every revision (its PodAutoscaler
+        // and Deployment) and every route (config-domain), as upstream's config stores trigger GlobalResync.
+        if (ns === KNATIVE_NAMESPACE) {
+          for (const r of this.ctx.store.list(RES.revision, undefined).items) q.revision.add(keyOf(r));
+          for (const r of this.ctx.store.list(RES.route, undefined).items) q.route.add(keyOf(r));
+        }
+        break;
       case RES.pod: {
         this.kubelet.observe(e.type, o);
         const rs = owner("ReplicaSet");

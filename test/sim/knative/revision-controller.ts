@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { K8sObject } from "../store.js";
 import { resolveAutoscaling } from "./autoscaler-config.js";
 import type { PaStatus } from "./autoscaler.js";
+import { clusterAutoscaling } from "./cluster-config.js";
 import { revisionConditions } from "./conditions.js";
 import { RES, type ContainerSpec, type SimContext, type TemplateSpec } from "./context.js";
 import { recordEvent } from "./events.js";
@@ -126,7 +127,11 @@ export function podSpec(rev: K8sObject): Record<string, unknown> {
 
 export function makeDeployment(ctx: SimContext, rev: K8sObject): K8sObject {
   const spec = (rev.spec ?? {}) as TemplateSpec;
-  const as = resolveAutoscaling(rev.metadata.annotations, spec.containerConcurrency ?? 0);
+  const as = resolveAutoscaling(
+    rev.metadata.annotations,
+    spec.containerConcurrency ?? 0,
+    clusterAutoscaling(ctx.config),
+  );
   const labels = podLabels(rev);
   const annotations = podAnnotations(rev);
   const containerName = spec.containers?.[0]?.name || "user-container";

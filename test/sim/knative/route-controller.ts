@@ -35,7 +35,7 @@ interface StatusTraffic {
 
 export function routeHosts(ctx: SimContext, namespace: string, name: string): string[] {
   const hosts = [
-    `${name}.${namespace}.${ctx.domain}`,
+    `${name}.${namespace}.${ctx.config.domain()}`,
     `${name}.${namespace}.svc.cluster.local`,
     `${name}.${namespace}.svc`,
     `${name}.${namespace}`,
@@ -57,7 +57,8 @@ export function reconcileRoute(ctx: SimContext, key: string): void {
       "Ingress has not yet been reconciled.",
     );
   }
-  status.url = `http://${name}.${ns}.${ctx.domain}`;
+  // config-domain's default domain, read at each reconcile (an edit resyncs every route).
+  status.url = `http://${name}.${ns}.${ctx.config.domain()}`;
 
   const traffic = configureTraffic(ctx, route, status);
   if (traffic) {
