@@ -8,9 +8,12 @@
 //   startup time (ExitCode<N>, CrashLoopBackOff);
 // - last path segment starting with `never-ready`: runs but never passes its readiness probe
 //   (ProgressDeadlineExceeded);
+// - last path segment starting with `pull-backoff` (e.g. `example.com/sim/pull-backoff:1`): the digest
+//   resolves, but the kubelet cannot pull it (ErrImagePull → ImagePullBackOff, kubelet.ts);
 // - a path containing `helloworld` (the seed's `knative-sample/helloworld-go`): answers `Hello ${TARGET}!`;
 // - anything else: an echo server describing the request as JSON.
-// The `sim.knative-perf-gate.dev/behavior` annotation (serve | crash | never-ready) overrides the name.
+// The `sim.knative-perf-gate.dev/behavior` annotation (serve | crash | never-ready | pull-backoff) overrides
+// the name.
 import { parseDuration } from "./autoscaler-config.js";
 
 export const SIM_PREFIX = "sim.knative-perf-gate.dev/";
@@ -26,7 +29,7 @@ export const SIM_ANNOTATION = {
   errorRate: `${SIM_PREFIX}error-rate`,
   /** Delay the gateway adds before a request enters the cluster: the client's network distance (real time). */
   networkLatency: `${SIM_PREFIX}network-latency`,
-  /** serve | crash | never-ready; overrides the image-name convention. */
+  /** serve | crash | never-ready | pull-backoff; overrides the image-name convention. */
   behavior: `${SIM_PREFIX}behavior`,
   /** Exit code of a crashing container (default 1). */
   exitCode: `${SIM_PREFIX}exit-code`,
@@ -34,7 +37,7 @@ export const SIM_ANNOTATION = {
   exitMessage: `${SIM_PREFIX}exit-message`,
 } as const;
 
-export type Lifecycle = "serve" | "crash" | "never-ready";
+export type Lifecycle = "serve" | "crash" | "never-ready" | "pull-backoff";
 export type App = "hello" | "echo";
 
 export interface ImageBehaviour {
@@ -83,8 +86,15 @@ export function classifyImage(image: string, annotations: Record<string, string>
   let lifecycle: Lifecycle = "serve";
   if (repo.startsWith("crash")) lifecycle = "crash";
   else if (repo.startsWith("never-ready")) lifecycle = "never-ready";
+  else if (repo.startsWith("pull-backoff")) lifecycle = "pull-backoff";
   const override = annotations[SIM_ANNOTATION.behavior];
-  if (override === "serve" || override === "crash" || override === "never-ready") lifecycle = override;
+  if (
+    override === "serve" ||
+    override === "crash" ||
+    override === "never-ready" ||
+    override === "pull-backoff"
+  )
+    lifecycle = override;
   const exitCode = Number(annotations[SIM_ANNOTATION.exitCode] ?? "1");
   const behaviour: ImageBehaviour = {
     app: /helloworld/.test(image) ? "hello" : "echo",

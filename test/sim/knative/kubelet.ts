@@ -14,13 +14,20 @@ import { rfc3339 } from "./status.js";
 
 /** pkg/queue/sharedmain drainSleepDuration. */
 export const DRAIN_SLEEP_MS = 30_000;
-/** Kubelet's crash-loop back-off: 10 s doubling to 5 min. */
-const BACKOFF_MS = 10_000;
-const BACKOFF_MAX_MS = 300_000;
+/**
+ * Kubelet's back-offs, for crash loops and image pulls alike: 10 s doubling to 5 min
+ * (pkg/kubelet/kubelet.go backOffPeriod, MaxContainerBackOff; the image manager's flowcontrol.Backoff).
+ */
+export const BACKOFF_MS = 10_000;
+export const BACKOFF_MAX_MS = 300_000;
+/** How soon after a failed pull the pod worker syncs again and reports the back-off (status update resync). */
+const PULL_RESYNC_MS = 1_000;
 /** Time from scheduling to a started container (image pull of a cached image, sandbox). */
 const CONTAINER_START_MS = 500;
 
 type Phase = "pending" | "running" | "ready" | "crashed" | "terminating";
+type ContainerState =
+  "creating" | "running" | "ready" | "crashloop" | "draining" | "pull-error" | "pull-backoff";
 
 interface ContainerLike {
   name?: string;
@@ -39,6 +46,8 @@ class PodRuntime {
   server: PodServer | undefined;
   readonly timers = new Set<NodeJS.Timeout>();
   restarts = 0;
+  /** Failed image pulls so far (the image back-off doubles with each). */
+  pullFailures = 0;
   /** Container logs, for GET pods/<name>/log. */
   readonly logs = new Map<string, string[]>();
   lastTermination: Record<string, unknown> | undefined;
@@ -195,7 +204,41 @@ export class Kubelet {
       "Scheduled",
       `Successfully assigned ${rt.namespace}/${rt.name} to sim-node`,
     );
+    if (rt.behaviour.lifecycle === "pull-backoff") {
+      rt.after(scaled(this.ctx, CONTAINER_START_MS), () => this.pullFailed(rt));
+      return;
+    }
     rt.after(scaled(this.ctx, CONTAINER_START_MS), () => void this.run(rt));
+  }
+
+  /**
+   * The image manager's failed pull (pkg/kubelet/images/image_manager.go EnsureImageExists): events Pulling
+   * and Failed, the container waiting ErrImagePull with the runtime's error; at the next sync, while the
+   * back-off runs, ImagePullBackOff `Back-off pulling image "<image>"`; then another attempt. The back-off is
+   * 10 s doubling to 300 s. The queue-proxy starts (SyncPod starts each container independently) but never
+   * gets ready, as the user container does not answer it; the phase stays Pending.
+   */
+  private pullFailed(rt: PodRuntime): void {
+    if (rt.phase === "terminating" || this.stopped) return;
+    const pod = this.store.get(RES.pod, rt.namespace, rt.name);
+    if (!pod) return;
+    const image = rt.containers[0]?.image ?? "";
+    const error = pullError(image);
+    rt.pullFailures++;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MS * 2 ** (rt.pullFailures - 1));
+    recordEvent(this.store, "kubelet", pod, "Normal", "Pulling", `Pulling image "${image}"`);
+    recordEvent(this.store, "kubelet", pod, "Warning", "Failed", `Failed to pull image "${image}": ${error}`);
+    recordEvent(this.store, "kubelet", pod, "Warning", "Failed", "Error: ErrImagePull");
+    this.writeStatus(rt, { phase: "Pending", containers: "pull-error", waitingMessage: error });
+    rt.after(scaled(this.ctx, Math.min(PULL_RESYNC_MS, backoff)), () => {
+      const p = this.store.get(RES.pod, rt.namespace, rt.name);
+      if (!p || rt.phase === "terminating") return;
+      const message = `Back-off pulling image "${image}"`;
+      recordEvent(this.store, "kubelet", p, "Normal", "BackOff", message);
+      recordEvent(this.store, "kubelet", p, "Warning", "Failed", "Error: ImagePullBackOff");
+      this.writeStatus(rt, { phase: "Pending", containers: "pull-backoff", waitingMessage: message });
+    });
+    rt.after(scaled(this.ctx, backoff), () => this.pullFailed(rt));
   }
 
   /** Starts (or restarts) the containers: listen, Running, then Ready or a crash after the startup time. */
@@ -353,8 +396,10 @@ export class Kubelet {
     s: {
       phase: string;
       conditions?: Record<string, unknown>[];
-      containers: "creating" | "running" | "ready" | "crashloop" | "draining";
+      containers: ContainerState;
       backoffMs?: number;
+      /** The user container's waiting message (image pull states). */
+      waitingMessage?: string;
     },
   ): void {
     const pod = this.store.get(RES.pod, rt.namespace, rt.name);
@@ -365,11 +410,13 @@ export class Kubelet {
       startTime?: string;
     };
     const ready = s.containers === "ready";
+    const pulling = s.containers === "pull-error" || s.containers === "pull-backoff";
     const started = s.containers !== "creating";
     const userName = rt.containers[0]?.name ?? "user-container";
     // The user container has no probe of its own (Knative moves it to the queue-proxy), so it is ready once
     // running; the queue-proxy is ready only when the app answers and the pod is not draining.
     const userReady = ready || s.containers === "running" || s.containers === "draining";
+    // An image that cannot be pulled: the user container waits, so the pod has no IP-bound app yet.
     const unready = [...(userReady ? [] : [userName]), ...(ready ? [] : ["queue-proxy"])];
     const notReady = `containers with unready status: [${unready.join(" ")}]`;
     const conditions = s.conditions ?? [
@@ -393,11 +440,19 @@ export class Kubelet {
         image: images[i],
         imageID: `${(images[i] ?? "").split(":")[0]}@sha256:${"0".repeat(64)}`,
         restartCount: isUser ? rt.restarts : 0,
-        started: started && !(isUser && s.containers === "crashloop"),
+        started: started && !(isUser && (s.containers === "crashloop" || pulling)),
         ready: isUser ? userReady : ready,
       };
       if (!started) base.state = { waiting: { reason: "ContainerCreating" } };
-      else if (isUser && s.containers === "crashloop") {
+      else if (isUser && pulling) {
+        base.state = {
+          waiting: {
+            reason: s.containers === "pull-error" ? "ErrImagePull" : "ImagePullBackOff",
+            message: s.waitingMessage ?? "",
+          },
+        };
+        base.imageID = "";
+      } else if (isUser && s.containers === "crashloop") {
         base.state = {
           waiting: {
             reason: "CrashLoopBackOff",
@@ -406,7 +461,8 @@ export class Kubelet {
         };
       } else base.state = { running: { startedAt: rt.startedAt || now } };
       if (isUser && rt.lastTermination) base.lastState = rt.lastTermination;
-      if (started) base.containerID = containerID(rt.uid, isUser ? rt.restarts : 1000 + i);
+      if (started && !(isUser && pulling))
+        base.containerID = containerID(rt.uid, isUser ? rt.restarts : 1000 + i);
       return base;
     });
     const status: Record<string, unknown> = {
@@ -424,6 +480,29 @@ export class Kubelet {
     }
     this.store.update(RES.pod, { ...pod, status }, { subresource: "status" });
   }
+}
+
+/**
+ * What containerd answers when the node cannot pull an image whose digest the Knative controller could
+ * resolve: typically the node lacks the registry credentials the controller had (or a rate limit applies).
+ */
+export function pullError(image: string): string {
+  const [name, tag = "latest"] = splitTag(image);
+  const slash = name.indexOf("/");
+  const host = slash > 0 ? name.slice(0, slash) : "registry-1.docker.io";
+  const path = slash > 0 ? name.slice(slash + 1) : `library/${name}`;
+  return (
+    `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference ` +
+    `"${image}": unexpected status from HEAD request to https://${host}/v2/${path}/manifests/${tag}: 401 Unauthorized`
+  );
+}
+
+function splitTag(image: string): [string, string | undefined] {
+  const noDigest = image.split("@")[0];
+  const colon = noDigest.lastIndexOf(":");
+  return colon > noDigest.lastIndexOf("/")
+    ? [noDigest.slice(0, colon), noDigest.slice(colon + 1)]
+    : [noDigest, undefined];
 }
 
 function userPortOf(rt: PodRuntime): string {
