@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { startSimulator, type SimulatorOptions } from "./index.js";
 
 const USAGE =
-  "usage: sim [--port N] [--gateway-port N] [--kubeconfig FILE] [--profile default|ask] [--time-scale X] [--domain D]";
+  "usage: sim [--port N] [--gateway-port N] [--kubeconfig FILE] [--profile default|ask] [--time-scale X] [--domain D] [--node-capacity N]";
 
 function fail(message: string): never {
   process.stderr.write(`sim: ${message}\n${USAGE}\n`);
@@ -31,6 +31,7 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
         profile: { type: "string" },
         "time-scale": { type: "string" },
         domain: { type: "string" },
+        "node-capacity": { type: "string" },
         verbose: { type: "boolean" },
       },
       strict: true,
@@ -46,7 +47,14 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
     if (!(timeScale > 0))
       fail(`--time-scale: "${values["time-scale"]}" must be a positive number such as 0.1`);
   }
+  let nodeCapacity: number | undefined;
+  if (values["node-capacity"] !== undefined) {
+    nodeCapacity = Number(values["node-capacity"]);
+    if (!Number.isInteger(nodeCapacity) || nodeCapacity < 0)
+      fail(`--node-capacity: "${values["node-capacity"]}" must be a whole number of pods such as 3`);
+  }
   return {
+    nodeCapacity,
     port: port("port", values.port),
     gatewayPort: port("gateway-port", values["gateway-port"]),
     kubeconfig: values.kubeconfig,

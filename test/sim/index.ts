@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   timeScale?: number;
   /** Domain of Knative URLs, e.g. "example.com" → http://<svc>.<ns>.example.com; default svc.cluster.local. */
   domain?: string;
+  /** Pods the simulator's one node holds (kubelet --max-pods, default 110); more stay Pending, Unschedulable. */
+  nodeCapacity?: number;
   /** Client-to-cluster latency the gateway adds to every request, ms (default 0; per service: annotation). */
   networkLatencyMs?: number;
   /** Controller errors and notes (default: dropped). */
@@ -54,6 +56,11 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${options.timeScale}`);
+  if (
+    options.nodeCapacity !== undefined &&
+    !(Number.isInteger(options.nodeCapacity) && options.nodeCapacity >= 0)
+  )
+    throw new Error(`nodeCapacity must be a whole number of pods (0 or more), got ${options.nodeCapacity}`);
   const store = new Store({
     namespaces: ["default", "kube-system", "kube-public", "kube-node-lease", "knative-serving"],
   });
@@ -64,6 +71,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     profile: options.profile ?? "default",
     gatewayPort: options.gatewayPort,
     networkLatencyMs: options.networkLatencyMs,
+    nodeCapacity: options.nodeCapacity,
     log: options.log,
   });
   // Not time-scaled: Job pods run their load in real time, and a scaled activeDeadlineSeconds (which the

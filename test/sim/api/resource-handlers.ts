@@ -5,6 +5,7 @@
 
 import { StatusError } from "./errors.js";
 import { admitKnative } from "./knative-admission.js";
+import { podQuotaError } from "../knative/capacity.js";
 import { revisionDefaults } from "../knative/cluster-config.js";
 import { unknownFields } from "./knative-schema.js";
 import { fromScale, SCALABLE, toScale } from "./scale.js";
@@ -204,6 +205,15 @@ function create(ctx: HandlerContext): HandlerResult {
   if (ctx.info.type.hasStatus) delete o.status;
   checkFields(ctx, o);
   admitKnative(ctx.info.type.id, o, undefined, ctx.user, revisionDefaults(ctx.store));
+  if (ctx.info.type.id === "/pods" && ctx.info.namespace) {
+    // The ResourceQuota admission plugin (plugin/pkg/admission/resourcequota).
+    const err = podQuotaError(
+      ctx.store,
+      ctx.info.namespace,
+      o.metadata?.name ?? o.metadata?.generateName ?? "",
+    );
+    if (err) throw StatusError.forbidden(err, { name: o.metadata?.name, kind: "pods" });
+  }
   const time = rfc3339();
   const owned = recordUpdate(undefined, o, {
     res: ctx.info.type.id,

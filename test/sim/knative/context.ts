@@ -28,6 +28,8 @@ export interface SimContext {
   profile: Profile;
   /** Knative's ConfigMaps in knative-serving, read through the store (cluster-config.ts). */
   config: ClusterConfig;
+  /** Pods the one node holds (kubelet --max-pods; default 110); more stay Pending, Unschedulable. */
+  nodeCapacity: number;
   log: (line: string) => void;
 }
 

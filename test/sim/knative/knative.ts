@@ -3,6 +3,7 @@
 // activator, pods), all driven by the store's change feed through per-kind work queues.
 import type { ChangeEvent, K8sObject, Store } from "../store.js";
 import { eciProfile } from "./ask.js";
+import { DEFAULT_NODE_CAPACITY, nodeObject, syncQuotaStatus } from "./capacity.js";
 import { ClusterConfig, KNATIVE_NAMESPACE, knativeConfigMaps } from "./cluster-config.js";
 import { Autoscaler } from "./autoscaler.js";
 import { reconcileConfiguration } from "./configuration-controller.js";
@@ -24,6 +25,8 @@ export interface KnativeOptions {
   profile?: Profile;
   /** Gateway port (0 = random). */
   gatewayPort?: number;
+  /** Pods the node holds (default 110, kubelet's --max-pods). */
+  nodeCapacity?: number;
   /** Default client-to-cluster latency the gateway adds (ms); the network-latency annotation overrides. */
   networkLatencyMs?: number;
   log?: (line: string) => void;
@@ -50,6 +53,7 @@ export class Knative {
       domain: opts.domain ?? "svc.cluster.local",
       profile: opts.profile ?? "default",
       config: new ClusterConfig(opts.store, log),
+      nodeCapacity: opts.nodeCapacity ?? DEFAULT_NODE_CAPACITY,
       log,
     };
     const ctx = this.ctx;
@@ -86,6 +90,7 @@ export class Knative {
     for (const ns of ["knative-serving", ...(k.ctx.profile === "ask" ? ["kube-system"] : [])]) {
       if (!store.get(RES.namespace, undefined, ns)) store.create(RES.namespace, { metadata: { name: ns } });
     }
+    if (!store.get("/nodes", undefined, "sim-node")) store.create("/nodes", nodeObject(k.ctx.nodeCapacity));
     for (const cm of knativeConfigMaps(k.ctx.domain)) {
       if (!store.get(RES.configMap, KNATIVE_NAMESPACE, cm.metadata.name as string))
         store.create(RES.configMap, cm);
@@ -172,8 +177,14 @@ export class Knative {
           for (const r of this.ctx.store.list(RES.route, undefined).items) q.route.add(keyOf(r));
         }
         break;
+      case "/resourcequotas":
+        // A new or raised quota: the ReplicaSet controllers retry their failed creates.
+        for (const rs of this.ctx.store.list(RES.replicaSet, ns).items) q.replicaset.add(keyOf(rs));
+        syncQuotaStatus(this.ctx.store, ns);
+        break;
       case RES.pod: {
         this.kubelet.observe(e.type, o);
+        if (e.type !== "MODIFIED") syncQuotaStatus(this.ctx.store, ns);
         const rs = owner("ReplicaSet");
         if (rs) q.replicaset.add(`${ns}/${rs}`);
         const rev = o.metadata.labels?.[LABEL.revision];

@@ -8,6 +8,7 @@ import type { K8sObject, Store } from "../store.js";
 import { RES, scaled, type SimContext } from "./context.js";
 import { recordEvent } from "./events.js";
 import { classifyImage, parseTunables, type ImageBehaviour } from "./images.js";
+import { NODE_NAME, unschedulableMessage } from "./capacity.js";
 import { ANNOTATION, LABEL } from "./names.js";
 import { PodServer } from "./pod-server.js";
 import { rfc3339 } from "./status.js";
@@ -106,6 +107,8 @@ export function isJobPod(pod: K8sObject): boolean {
 
 export class Kubelet {
   private readonly pods = new Map<string, PodRuntime>();
+  /** Pods the scheduler could not place (node full), in arrival order: retried when a pod leaves. */
+  private readonly unschedulable = new Set<string>();
   private stopped = false;
 
   constructor(private readonly ctx: SimContext) {
@@ -124,11 +127,12 @@ export class Kubelet {
     const key = podKey(pod);
     const rt = this.pods.get(key);
     if (type === "DELETED") {
+      this.unschedulable.delete(key);
       if (rt) void this.forget(rt);
       return;
     }
     if (!rt && !pod.metadata.deletionTimestamp) {
-      this.start(pod);
+      this.schedule(pod);
       return;
     }
     if (rt && pod.metadata.deletionTimestamp && rt.phase !== "terminating") this.terminate(rt, pod);
@@ -180,6 +184,65 @@ export class Kubelet {
     );
   }
 
+  /**
+   * The scheduler's part: place the pod on the node if it has room for one more pod (every pod the kubelet
+   * holds counts, Terminating ones too, until they are gone), else PodScheduled=False `Unschedulable` and a
+   * FailedScheduling event, once per pod; it is retried when a pod leaves the node.
+   */
+  private schedule(pod: K8sObject): void {
+    const key = podKey(pod);
+    if (this.pods.size >= this.ctx.nodeCapacity) {
+      if (this.unschedulable.has(key)) return;
+      this.unschedulable.add(key);
+      const message = unschedulableMessage(1);
+      const now = rfc3339(new Date());
+      this.store.update(
+        RES.pod,
+        {
+          ...pod,
+          status: {
+            phase: "Pending",
+            conditions: [
+              {
+                type: "PodScheduled",
+                status: "False",
+                reason: "Unschedulable",
+                message,
+                lastProbeTime: null,
+                lastTransitionTime: now,
+              },
+            ],
+            qosClass: "Burstable",
+          },
+        },
+        { subresource: "status" },
+      );
+      recordEvent(this.store, "default-scheduler", pod, "Warning", "FailedScheduling", message);
+      return;
+    }
+    this.unschedulable.delete(key);
+    // Binding: the scheduler sets spec.nodeName.
+    const bound = this.store.update(RES.pod, {
+      ...pod,
+      spec: { ...(pod.spec as object), nodeName: NODE_NAME },
+    });
+    this.start(bound);
+  }
+
+  /** A pod left the node: the scheduler retries the unschedulable pods, oldest first. */
+  private retryUnschedulable(): void {
+    for (const key of [...this.unschedulable]) {
+      if (this.pods.size >= this.ctx.nodeCapacity || this.stopped) return;
+      const [ns, name] = key.split("/");
+      const pod = this.store.get(RES.pod, ns, name);
+      if (!pod || pod.metadata.deletionTimestamp) {
+        this.unschedulable.delete(key);
+        continue;
+      }
+      this.schedule(pod);
+    }
+  }
+
   private start(pod: K8sObject): void {
     const rt = new PodRuntime(
       pod.metadata.namespace as string,
@@ -202,7 +265,7 @@ export class Kubelet {
       pod,
       "Normal",
       "Scheduled",
-      `Successfully assigned ${rt.namespace}/${rt.name} to sim-node`,
+      `Successfully assigned ${rt.namespace}/${rt.name} to ${NODE_NAME}`,
     );
     if (rt.behaviour.lifecycle === "pull-backoff") {
       rt.after(scaled(this.ctx, CONTAINER_START_MS), () => this.pullFailed(rt));
@@ -373,6 +436,7 @@ export class Kubelet {
     const key = `${rt.namespace}/${rt.name}`;
     if (this.pods.get(key) !== rt) return;
     this.pods.delete(key);
+    queueMicrotask(() => this.retryUnschedulable());
     rt.phase = "terminating";
     rt.clearTimers();
     this.syncEndpoints(rt);

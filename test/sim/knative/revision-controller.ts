@@ -289,6 +289,14 @@ function reconcileDeployment(ctx: SimContext, rev: K8sObject, status: KStatus): 
   if (replicas > 0 && (ds.availableReplicas ?? 0) === 0) {
     const pods = store.list(RES.pod, ns, { labelSelector: `${LABEL.revisionUID}=${rev.metadata.uid}` }).items;
     const pod = pods[0];
+    // A pod the scheduler cannot place has no container statuses yet: its PodScheduled condition says why.
+    if (pod && !ctx.config.deployment().podIsAlwaysSchedulable) {
+      const sched = ((pod.status ?? {}) as PodStatusLike).conditions?.find(
+        (c) => c.type === "PodScheduled" && c.status === "False",
+      );
+      if (sched)
+        revisionConditions.markFalse(status, "ResourcesAvailable", sched.reason ?? "", sched.message ?? "");
+    }
     for (const cs of ((pod?.status ?? {}) as PodStatusLike).containerStatuses ?? []) {
       if (cs.name === "queue-proxy") continue;
       const t = cs.lastState?.terminated;
@@ -319,6 +327,7 @@ interface DeploymentStatus {
 }
 
 interface PodStatusLike {
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
   containerStatuses?: {
     name: string;
     state?: { waiting?: { reason?: string; message?: string } };
