@@ -3,9 +3,11 @@
 // SIGINT/SIGTERM, then closes every socket and pod server.
 import { parseArgs } from "node:util";
 import { startSimulator, type SimulatorOptions } from "./index.js";
+import { parseDuration } from "./knative/autoscaler-config.js";
 
 const USAGE =
-  "usage: sim [--port N] [--gateway-port N] [--kubeconfig FILE] [--profile default|ask] [--time-scale X] [--domain D] [--node-capacity N]";
+  "usage: sim [--port N] [--gateway-port N] [--kubeconfig FILE] [--profile default|ask|realistic] [--time-scale X] [--domain D] [--node-capacity N] " +
+  "[--scheduling-delay D] [--image-pull-time D] [--container-start-time D] [--probe-period D] [--ingress-delay D]";
 
 function fail(message: string): never {
   process.stderr.write(`sim: ${message}\n${USAGE}\n`);
@@ -32,6 +34,11 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
         "time-scale": { type: "string" },
         domain: { type: "string" },
         "node-capacity": { type: "string" },
+        "scheduling-delay": { type: "string" },
+        "image-pull-time": { type: "string" },
+        "container-start-time": { type: "string" },
+        "probe-period": { type: "string" },
+        "ingress-delay": { type: "string" },
         verbose: { type: "boolean" },
       },
       strict: true,
@@ -40,7 +47,22 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
     fail(err instanceof Error ? err.message : String(err));
   }
   const profile = values.profile ?? "default";
-  if (profile !== "default" && profile !== "ask") fail(`--profile: "${profile}" is not one of default, ask`);
+  if (profile !== "default" && profile !== "ask" && profile !== "realistic")
+    fail(`--profile: "${profile}" is not one of default, ask, realistic`);
+  const delay = (flag: string): number | undefined => {
+    const v = values[flag as keyof typeof values] as string | undefined;
+    if (v === undefined) return undefined;
+    const ms = parseDuration(v.trim());
+    if (!Number.isFinite(ms)) fail(`--${flag}: "${v}" is not a duration such as 500ms or 3s`);
+    return ms;
+  };
+  const delays = {
+    schedulingMs: delay("scheduling-delay"),
+    imagePullMs: delay("image-pull-time"),
+    containerStartMs: delay("container-start-time"),
+    readinessProbePeriodMs: delay("probe-period"),
+    ingressReadyMs: delay("ingress-delay"),
+  };
   let timeScale: number | undefined;
   if (values["time-scale"] !== undefined) {
     timeScale = Number(values["time-scale"]);
@@ -55,6 +77,7 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
   }
   return {
     nodeCapacity,
+    delays,
     port: port("port", values.port),
     gatewayPort: port("gateway-port", values["gateway-port"]),
     kubeconfig: values.kubeconfig,

@@ -11,6 +11,7 @@ import { kubeconfigYaml } from "./api/kubeconfig.js";
 import { Store } from "./store.js";
 import { startJobController, type JobController } from "./jobs/controller.js";
 import type { Profile } from "./knative/context.js";
+import type { Delays } from "./knative/delays.js";
 import { Knative } from "./knative/knative.js";
 
 export interface SimulatorOptions {
@@ -20,12 +21,21 @@ export interface SimulatorOptions {
   gatewayPort?: number;
   /** Where to write a kubeconfig for the API server (default: a file in a temporary directory). */
   kubeconfig?: string;
-  /** "ask" adds Alibaba Cloud ASK's reserve pods and ConfigMap kube-system/eci-profile. */
+  /**
+   * "ask" adds Alibaba Cloud ASK's reserve pods and ConfigMap kube-system/eci-profile; "realistic" uses sourced
+   * start-up and ingress delays instead of the fast defaults.
+   */
   profile?: Profile;
   /** Multiplies every control-plane duration (KPA windows, grace periods, startup, deadlines); default 1. */
   timeScale?: number;
   /** Domain of Knative URLs, e.g. "example.com" → http://<svc>.<ns>.example.com; default svc.cluster.local. */
   domain?: string;
+  /**
+   * Start-up and ingress delays in real-cluster ms (scaled by timeScale): schedulingMs, imagePullMs,
+   * containerStartMs, readinessProbePeriodMs, ingressReadyMs. Unset ones come from the profile: "realistic"
+   * uses sourced values, the others the fast defaults (test/sim/knative/delays.ts).
+   */
+  delays?: Partial<Delays>;
   /** Pods the simulator's one node holds (kubelet --max-pods, default 110); more stay Pending, Unschedulable. */
   nodeCapacity?: number;
   /** Client-to-cluster latency the gateway adds to every request, ms (default 0; per service: annotation). */
@@ -72,6 +82,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     gatewayPort: options.gatewayPort,
     networkLatencyMs: options.networkLatencyMs,
     nodeCapacity: options.nodeCapacity,
+    delays: options.delays,
     log: options.log,
   });
   // Not time-scaled: Job pods run their load in real time, and a scaled activeDeadlineSeconds (which the

@@ -1,6 +1,7 @@
 // What every controller of the simulator shares: the store, the gateway, the clock settings and the profile.
 import type { Store } from "../store.js";
 import type { ClusterConfig } from "./cluster-config.js";
+import type { Delays } from "./delays.js";
 import type { Gateway } from "./gateway.js";
 
 export const RES = {
@@ -16,7 +17,7 @@ export const RES = {
   namespace: "/namespaces",
 } as const;
 
-export type Profile = "default" | "ask";
+export type Profile = "default" | "ask" | "realistic";
 
 export interface SimContext {
   store: Store;
@@ -30,6 +31,8 @@ export interface SimContext {
   config: ClusterConfig;
   /** Pods the one node holds (kubelet --max-pods; default 110); more stay Pending, Unschedulable. */
   nodeCapacity: number;
+  /** Start-up and ingress delays (delays.ts); real-cluster ms, scaled like every control-plane duration. */
+  delays: Delays;
   log: (line: string) => void;
 }
 

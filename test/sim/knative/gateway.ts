@@ -23,6 +23,8 @@ export class Gateway {
   private readonly hosts = new Map<string, HostEntry>();
   private readonly revisions = new Map<string, RevisionDataPlane>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** When each route first asked for its ingress (the ingress delay knob). */
+  private readonly ingressSince = new Map<string, number>();
   port = 0;
 
   constructor(readonly defaultNetworkLatencyMs = 0) {
@@ -65,11 +67,27 @@ export class Gateway {
     this.revisions.delete(key);
   }
 
+  /**
+   * How long a route still waits for its load balancer (ms, 0 = ready): `delayMs` from the first time the route
+   * asked, unless its hosts are already served.
+   */
+  ingressWait(namespace: string, route: string, delayMs: number): number {
+    if (delayMs <= 0) return 0;
+    for (const e of this.hosts.values()) if (e.namespace === namespace && e.route === route) return 0;
+    const key = `${namespace}/${route}`;
+    const since = this.ingressSince.get(key) ?? Date.now();
+    this.ingressSince.set(key, since);
+    return Math.max(0, since + delayMs - Date.now());
+  }
+
   /** Programs (or with no targets, removes) the hosts of a route. */
   setRoute(namespace: string, route: string, hosts: string[], targets: TrafficTarget[]): void {
     for (const [h, e] of [...this.hosts])
       if (e.namespace === namespace && e.route === route) this.hosts.delete(h);
-    if (targets.length === 0) return;
+    if (targets.length === 0) {
+      this.ingressSince.delete(`${namespace}/${route}`);
+      return;
+    }
     for (const h of hosts) this.hosts.set(h.toLowerCase(), { namespace, route, targets });
   }
 

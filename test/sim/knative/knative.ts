@@ -3,6 +3,7 @@
 // activator, pods), all driven by the store's change feed through per-kind work queues.
 import type { ChangeEvent, K8sObject, Store } from "../store.js";
 import { eciProfile } from "./ask.js";
+import { DEFAULT_DELAYS, REALISTIC_DELAYS, type Delays } from "./delays.js";
 import { DEFAULT_NODE_CAPACITY, nodeObject, syncQuotaStatus } from "./capacity.js";
 import { ClusterConfig, KNATIVE_NAMESPACE, knativeConfigMaps } from "./cluster-config.js";
 import { Autoscaler } from "./autoscaler.js";
@@ -25,6 +26,8 @@ export interface KnativeOptions {
   profile?: Profile;
   /** Gateway port (0 = random). */
   gatewayPort?: number;
+  /** Start-up and ingress delays; unset fields come from the profile (realistic) or the fast defaults. */
+  delays?: Partial<Delays>;
   /** Pods the node holds (default 110, kubelet's --max-pods). */
   nodeCapacity?: number;
   /** Default client-to-cluster latency the gateway adds (ms); the network-latency annotation overrides. */
@@ -54,6 +57,10 @@ export class Knative {
       profile: opts.profile ?? "default",
       config: new ClusterConfig(opts.store, log),
       nodeCapacity: opts.nodeCapacity ?? DEFAULT_NODE_CAPACITY,
+      delays: {
+        ...(opts.profile === "realistic" ? REALISTIC_DELAYS : DEFAULT_DELAYS),
+        ...Object.fromEntries(Object.entries(opts.delays ?? {}).filter(([, v]) => v !== undefined)),
+      },
       log,
     };
     const ctx = this.ctx;

@@ -23,8 +23,6 @@ export const BACKOFF_MS = 10_000;
 export const BACKOFF_MAX_MS = 300_000;
 /** How soon after a failed pull the pod worker syncs again and reports the back-off (status update resync). */
 const PULL_RESYNC_MS = 1_000;
-/** Time from scheduling to a started container (image pull of a cached image, sandbox). */
-const CONTAINER_START_MS = 500;
 
 type Phase = "pending" | "running" | "ready" | "crashed" | "terminating";
 type ContainerState =
@@ -109,6 +107,8 @@ export class Kubelet {
   private readonly pods = new Map<string, PodRuntime>();
   /** Pods the scheduler could not place (node full), in arrival order: retried when a pod leaves. */
   private readonly unschedulable = new Set<string>();
+  /** Images the node has pulled (image pull delay knob): later pods of the same image start without a pull. */
+  private readonly images = new Set<string>();
   private stopped = false;
 
   constructor(private readonly ctx: SimContext) {
@@ -221,12 +221,7 @@ export class Kubelet {
       return;
     }
     this.unschedulable.delete(key);
-    // Binding: the scheduler sets spec.nodeName.
-    const bound = this.store.update(RES.pod, {
-      ...pod,
-      spec: { ...(pod.spec as object), nodeName: NODE_NAME },
-    });
-    this.start(bound);
+    this.start(pod);
   }
 
   /** A pod left the node: the scheduler retries the unschedulable pods, oldest first. */
@@ -254,6 +249,16 @@ export class Kubelet {
       this.ctx.timeScale,
     );
     this.pods.set(podKey(pod), rt);
+    const scheduling = scaled(this.ctx, this.ctx.delays.schedulingMs);
+    if (scheduling > 0) rt.after(scheduling, () => this.bind(rt));
+    else this.bind(rt);
+  }
+
+  /** The scheduler binds the pod (spec.nodeName); the kubelet pulls the image if the node lacks it, then starts. */
+  private bind(rt: PodRuntime): void {
+    const pod = this.store.get(RES.pod, rt.namespace, rt.name);
+    if (!pod || rt.phase === "terminating" || this.stopped) return;
+    this.store.update(RES.pod, { ...pod, spec: { ...(pod.spec as object), nodeName: NODE_NAME } });
     this.writeStatus(rt, {
       phase: "Pending",
       conditions: [cond("PodScheduled", "True")],
@@ -267,11 +272,49 @@ export class Kubelet {
       "Scheduled",
       `Successfully assigned ${rt.namespace}/${rt.name} to ${NODE_NAME}`,
     );
+    const d = this.ctx.delays;
+    const containerStart = scaled(this.ctx, d.containerStartMs);
     if (rt.behaviour.lifecycle === "pull-backoff") {
-      rt.after(scaled(this.ctx, CONTAINER_START_MS), () => this.pullFailed(rt));
+      rt.after(containerStart, () => this.pullFailed(rt));
       return;
     }
-    rt.after(scaled(this.ctx, CONTAINER_START_MS), () => void this.run(rt));
+    const image = rt.containers[0]?.image ?? "";
+    const pullMs = scaled(this.ctx, d.imagePullMs);
+    if (pullMs <= 0) {
+      rt.after(containerStart, () => void this.run(rt));
+      return;
+    }
+    if (this.images.has(image)) {
+      // shouldPullImage: IfNotPresent and present on the node.
+      recordEvent(
+        this.store,
+        "kubelet",
+        pod,
+        "Normal",
+        "Pulled",
+        `Container image "${image}" already present on machine`,
+      );
+      rt.after(containerStart, () => void this.run(rt));
+      return;
+    }
+    recordEvent(this.store, "kubelet", pod, "Normal", "Pulling", `Pulling image "${image}"`);
+    const started = performance.now();
+    rt.after(pullMs, () => {
+      this.images.add(image);
+      const p = this.store.get(RES.pod, rt.namespace, rt.name);
+      if (p) {
+        const secs = ((performance.now() - started) / 1000).toFixed(3);
+        recordEvent(
+          this.store,
+          "kubelet",
+          p,
+          "Normal",
+          "Pulled",
+          `Successfully pulled image "${image}" in ${secs}s`,
+        );
+      }
+      rt.after(containerStart, () => void this.run(rt));
+    });
   }
 
   /**
@@ -358,7 +401,10 @@ export class Kubelet {
       `Started container ${rt.containers[0]?.name ?? "user-container"}`,
     );
     if (rt.behaviour.lifecycle === "never-ready") return;
-    rt.after(rt.startupMs, () => {
+    // Readiness is seen at the first probe tick (every readinessProbePeriodMs from the start) after the app is up.
+    const period = scaled(this.ctx, this.ctx.delays.readinessProbePeriodMs);
+    const readyAfter = period > 0 ? Math.ceil(rt.startupMs / period) * period : rt.startupMs;
+    rt.after(readyAfter, () => {
       if (rt.phase !== "running") return;
       if (rt.behaviour.lifecycle === "crash") this.crash(rt);
       else {
