@@ -364,6 +364,7 @@ export class Kubelet {
         app: rt.behaviour.app,
         tunables: parseTunables(pod.metadata.annotations).tunables,
         containerConcurrency: Number(qp.CONTAINER_CONCURRENCY ?? 0) || 0,
+        timeoutMs: (Number(qp.REVISION_TIMEOUT_SECONDS ?? 300) || 300) * 1000,
         env,
       });
       const port = await server.listen();
