@@ -23,6 +23,12 @@ export const SIM_ANNOTATION = {
   serviceTime: `${SIM_PREFIX}service-time`,
   /** Extra uniform random work per request, 0..jitter, e.g. "5ms". */
   serviceTimeJitter: `${SIM_PREFIX}service-time-jitter`,
+  /** CPU work per request at one core, shared with the other requests on the container's cores, e.g. "10ms". */
+  cpuTime: `${SIM_PREFIX}cpu-time`,
+  /** Time-varying service time: amplitude of a sine on service-time and cpu-time, e.g. "50%". */
+  serviceTimeVariation: `${SIM_PREFIX}service-time-variation`,
+  /** Period of that sine, e.g. "60s" (real time, like the service time); default 60s. */
+  serviceTimePeriod: `${SIM_PREFIX}service-time-period`,
   /** Time from container start to readiness, e.g. "2s" (scaled by the time scale). */
   startupTime: `${SIM_PREFIX}startup-time`,
   /** Share of requests answered 500, 0..1. */
@@ -52,6 +58,10 @@ export interface ImageBehaviour {
 export interface Tunables {
   serviceTimeMs: number;
   serviceTimeJitterMs: number;
+  cpuTimeMs: number;
+  /** Amplitude (0..1) of the sine that varies service-time and cpu-time over time. */
+  serviceTimeVariation: number;
+  serviceTimePeriodMs: number;
   /** Unscaled; the kubelet applies the time scale. */
   startupTimeMs: number;
   errorRate: number;
@@ -61,6 +71,9 @@ export interface Tunables {
 export const DEFAULT_TUNABLES: Tunables = {
   serviceTimeMs: 0,
   serviceTimeJitterMs: 0,
+  cpuTimeMs: 0,
+  serviceTimeVariation: 0,
+  serviceTimePeriodMs: 60_000,
   startupTimeMs: 2000,
   errorRate: 0,
   networkLatencyMs: 0,
@@ -134,8 +147,22 @@ export function parseTunables(annotations: Record<string, string> = {}): {
     if (Number.isFinite(r) && r >= 0 && r <= 1) errorRate = r;
     else invalid.push(`${SIM_ANNOTATION.errorRate}: "${rateText}" is not a number between 0 and 1`);
   }
+  const variationText = annotations[SIM_ANNOTATION.serviceTimeVariation];
+  let serviceTimeVariation = DEFAULT_TUNABLES.serviceTimeVariation;
+  if (variationText !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(variationText.trim());
+    if (m && Number(m[1]) <= 100) serviceTimeVariation = Number(m[1]) / 100;
+    else
+      invalid.push(
+        `${SIM_ANNOTATION.serviceTimeVariation}: "${variationText}" is not a percentage from 0% to 100%`,
+      );
+  }
+  const periodMs = dur(SIM_ANNOTATION.serviceTimePeriod, DEFAULT_TUNABLES.serviceTimePeriodMs);
   return {
     tunables: {
+      cpuTimeMs: dur(SIM_ANNOTATION.cpuTime, DEFAULT_TUNABLES.cpuTimeMs),
+      serviceTimeVariation,
+      serviceTimePeriodMs: periodMs > 0 ? periodMs : DEFAULT_TUNABLES.serviceTimePeriodMs,
       serviceTimeMs: dur(SIM_ANNOTATION.serviceTime, DEFAULT_TUNABLES.serviceTimeMs),
       serviceTimeJitterMs: dur(SIM_ANNOTATION.serviceTimeJitter, DEFAULT_TUNABLES.serviceTimeJitterMs),
       startupTimeMs: dur(SIM_ANNOTATION.startupTime, DEFAULT_TUNABLES.startupTimeMs),

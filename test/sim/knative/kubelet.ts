@@ -9,6 +9,7 @@ import { RES, scaled, type SimContext } from "./context.js";
 import { recordEvent } from "./events.js";
 import { classifyImage, parseTunables, type ImageBehaviour } from "./images.js";
 import { NODE_NAME, unschedulableMessage } from "./capacity.js";
+import { parseCpu } from "./cpu.js";
 import { ANNOTATION, LABEL } from "./names.js";
 import { PodServer } from "./pod-server.js";
 import { rfc3339 } from "./status.js";
@@ -365,6 +366,8 @@ export class Kubelet {
         tunables: parseTunables(pod.metadata.annotations).tunables,
         containerConcurrency: Number(qp.CONTAINER_CONCURRENCY ?? 0) || 0,
         timeoutMs: (Number(qp.REVISION_TIMEOUT_SECONDS ?? 300) || 300) * 1000,
+        cpuCores: containerCpu(rt.containers[0]),
+        slowdown: () => this.slowdown(),
         env,
       });
       const port = await server.listen();
@@ -499,6 +502,9 @@ export class Kubelet {
     this.onEndpointsChanged(rt.namespace, rt.revision);
   }
 
+  /** Set by the simulator: the node's current slowdown factor (noise.ts); 1 = none. */
+  slowdown: () => number = () => 1;
+
   /** Set by the simulator: endpoints of a revision changed (the autoscaler and revision controller care). */
   onEndpointsChanged: (namespace: string, revision: string) => void = () => {};
 
@@ -614,6 +620,13 @@ function splitTag(image: string): [string, string | undefined] {
   return colon > noDigest.lastIndexOf("/")
     ? [noDigest.slice(0, colon), noDigest.slice(colon + 1)]
     : [noDigest, undefined];
+}
+
+/** The CPU a container may use: its limit, else its request (a busy node gives no more); unset = unlimited. */
+export function containerCpu(c: ContainerLike | undefined): number | undefined {
+  const r = (c as { resources?: { limits?: { cpu?: unknown }; requests?: { cpu?: unknown } } } | undefined)
+    ?.resources;
+  return parseCpu(r?.limits?.cpu) ?? parseCpu(r?.requests?.cpu);
 }
 
 function userPortOf(rt: PodRuntime): string {

@@ -6,6 +6,7 @@
 // requests reach the user container at once; the rest queue in the pod.
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { CpuBudget } from "./cpu.js";
 import type { App, Tunables } from "./images.js";
 
 export interface PodServerOptions {
@@ -18,6 +19,19 @@ export interface PodServerOptions {
   env: Record<string, string>;
   /** The revision's timeoutSeconds in ms (queue-proxy REVISION_TIMEOUT_SECONDS); default 300 s. */
   timeoutMs?: number;
+  /** The user container's CPU (limit, else request) in cores; unset = no contention. */
+  cpuCores?: number;
+  /** The node's current slowdown factor (noise.ts); default 1. */
+  slowdown?: () => number;
+}
+
+/**
+ * The time-varying factor of the service-time-variation annotation: 1 + a·sin(2π t / T), t in real time since
+ * the Unix epoch, so every pod of a revision sees the same phase.
+ */
+export function variationFactor(amplitude: number, periodMs: number, now = Date.now()): number {
+  if (amplitude <= 0) return 1;
+  return 1 + amplitude * Math.sin((2 * Math.PI * (now % periodMs)) / periodMs);
 }
 
 /** One request inside the pod: reading its body, queued in the breaker, being served, or done. */
@@ -49,8 +63,12 @@ export class PodServer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
+  /** The container's CPU (cpu.ts): requests' cpu-time shares its cores. */
+  readonly cpu: CpuBudget;
+
   constructor(private readonly opts: PodServerOptions) {
     this.name = opts.name;
+    this.cpu = new CpuBudget(opts.cpuCores ?? Infinity, opts.slowdown);
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
     this.server.on("connection", (s: Socket) => {
@@ -92,6 +110,7 @@ export class PodServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.cpu.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const s of this.sockets) s.destroy();
@@ -199,7 +218,15 @@ export class PodServer {
 
   private serve(req: http.IncomingMessage, res: http.ServerResponse, body: string, r: InPod): void {
     const t = this.opts.tunables;
-    const work = t.serviceTimeMs + (t.serviceTimeJitterMs > 0 ? Math.random() * t.serviceTimeJitterMs : 0);
+    // Time-varying service (annotation) and node noise stretch the wall-clock part; the CPU part is slowed
+    // through the CPU budget's speed.
+    const factor = variationFactor(t.serviceTimeVariation, t.serviceTimePeriodMs);
+    const slowdown = Math.max(1, this.opts.slowdown?.() ?? 1);
+    const work =
+      (t.serviceTimeMs + (t.serviceTimeJitterMs > 0 ? Math.random() * t.serviceTimeJitterMs : 0)) *
+      factor *
+      slowdown;
+    const cpuWork = t.cpuTimeMs * factor;
     const respond = () => {
       if (r.state !== "serving") return;
       r.state = "done";
@@ -229,19 +256,32 @@ export class PodServer {
         }) + "\n",
       );
     };
-    if (work <= 0) {
-      respond();
+    const wait = () => {
+      if (work <= 0) {
+        respond();
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        respond();
+      }, work);
+      this.timers.add(timer);
+      // Cancelled (timeout, client gone): the proxy returns and frees its slot; the app's work is dropped.
+      r.cancel = () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        this.release();
+      };
+    };
+    if (cpuWork <= 0) {
+      wait();
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      respond();
-    }, work);
-    this.timers.add(timer);
-    // Cancelled (timeout, client gone): the proxy returns and frees its slot; the app's work is dropped.
+    const cancelCpu = this.cpu.run(cpuWork, () => {
+      if (r.state === "serving") wait();
+    });
     r.cancel = () => {
-      clearTimeout(timer);
-      this.timers.delete(timer);
+      cancelCpu();
       this.release();
     };
   }
