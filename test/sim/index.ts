@@ -47,8 +47,13 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** http://127.0.0.1:<port> of the Kubernetes API. */
   apiServer: string;
-  /** http://127.0.0.1:<port> of the ingress gateway; route with a Host header. */
+  /** http://127.0.0.1:<port> of the external ingress gateway; route with a Host header. */
   gateway: string;
+  /**
+   * http://127.0.0.1:<port> of the cluster-local gateway: answers every route's cluster-local names
+   * (`<svc>.<ns>`, `.svc`, `.svc.cluster.local`), as kourier-internal does for in-cluster clients.
+   */
+  internalGateway: string;
   /** Path of the kubeconfig written for the API server. */
   kubeconfig: string;
   store: Store;
@@ -88,7 +93,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Not time-scaled: Job pods run their load in real time, and a scaled activeDeadlineSeconds (which the
   // action derives from the load's duration) would end a 30 s load after a few seconds at timeScale 0.1.
   const jobs = startJobController(store, {
-    clusterAddress: new URL(knative.gatewayUrl).host,
+    clusterAddress: new URL(knative.internalGatewayUrl).host,
     log: options.log,
   });
   let api: ApiServer;
@@ -115,6 +120,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     apiServer: api.url,
     gateway: knative.gatewayUrl,
+    internalGateway: knative.internalGatewayUrl,
     kubeconfig,
     store,
     api,

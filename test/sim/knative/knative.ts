@@ -45,6 +45,8 @@ export class Knative {
   private readonly queues: Record<QueueName, WorkQueue>;
   private readonly unsubscribe: () => void;
   gatewayUrl = "";
+  /** The cluster-local gateway (in-cluster clients: Job pods reach cluster-local names here). */
+  internalGatewayUrl = "";
 
   private constructor(opts: KnativeOptions) {
     const log = opts.log ?? (() => {});
@@ -93,6 +95,7 @@ export class Knative {
   static async start(opts: KnativeOptions): Promise<Knative> {
     const k = new Knative(opts);
     k.gatewayUrl = await k.gateway.listen(opts.gatewayPort ?? 0);
+    k.internalGatewayUrl = k.gateway.internalUrl;
     const { store } = k.ctx;
     for (const ns of ["knative-serving", ...(k.ctx.profile === "ask" ? ["kube-system"] : [])]) {
       if (!store.get(RES.namespace, undefined, ns)) store.create(RES.namespace, { metadata: { name: ns } });

@@ -33,6 +33,19 @@ interface StatusTraffic {
   percent: number;
 }
 
+/** networking.knative.dev/visibility: "cluster-local" keeps a route off the external gateway. */
+export const VISIBILITY_LABEL = "networking.knative.dev/visibility";
+
+export function isClusterLocal(route: K8sObject): boolean {
+  return route.metadata.labels?.[VISIBILITY_LABEL] === "cluster-local";
+}
+
+/** The host the external gateway serves for a route (domains.go DomainNameFromTemplate), none when local. */
+export function externalHosts(ctx: SimContext, route: K8sObject): string[] {
+  if (isClusterLocal(route)) return [];
+  return [`${route.metadata.name}.${route.metadata.namespace}.${ctx.config.domain()}`];
+}
+
 export function routeHosts(ctx: SimContext, namespace: string, name: string): string[] {
   const hosts = [
     `${name}.${namespace}.${ctx.config.domain()}`,
@@ -58,7 +71,9 @@ export function reconcileRoute(ctx: SimContext, key: string): { requeueAfterMs?:
     );
   }
   // config-domain's default domain, read at each reconcile (an edit resyncs every route).
-  status.url = `http://${name}.${ns}.${ctx.config.domain()}`;
+  status.url = isClusterLocal(route)
+    ? `http://${name}.${ns}.svc.cluster.local`
+    : `http://${name}.${ns}.${ctx.config.domain()}`;
 
   let requeueAfterMs: number | undefined;
   const traffic = configureTraffic(ctx, route, status);
@@ -91,7 +106,7 @@ export function reconcileRoute(ctx: SimContext, key: string): { requeueAfterMs?:
       );
       requeueAfterMs = wait + 1;
     } else {
-      ctx.gateway.setRoute(ns, name, routeHosts(ctx, ns, name), targets);
+      ctx.gateway.setRoute(ns, name, routeHosts(ctx, ns, name), targets, externalHosts(ctx, route));
       routeConditions.markTrue(status, "IngressReady");
     }
   }
