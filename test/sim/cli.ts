@@ -7,7 +7,8 @@ import { parseDuration } from "./knative/autoscaler-config.js";
 
 const USAGE =
   "usage: sim [--port N] [--gateway-port N] [--kubeconfig FILE] [--profile default|ask|realistic] [--time-scale X] [--domain D] [--node-capacity N] " +
-  "[--scheduling-delay D] [--image-pull-time D] [--container-start-time D] [--probe-period D] [--ingress-delay D]";
+  "[--scheduling-delay D] [--image-pull-time D] [--container-start-time D] [--probe-period D] [--ingress-delay D] " +
+  "[--noise-slowdown X [--noise-every D] [--noise-for D] [--noise-seed N]]";
 
 function fail(message: string): never {
   process.stderr.write(`sim: ${message}\n${USAGE}\n`);
@@ -39,6 +40,10 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
         "container-start-time": { type: "string" },
         "probe-period": { type: "string" },
         "ingress-delay": { type: "string" },
+        "noise-slowdown": { type: "string" },
+        "noise-every": { type: "string" },
+        "noise-for": { type: "string" },
+        "noise-seed": { type: "string" },
         verbose: { type: "boolean" },
       },
       strict: true,
@@ -75,7 +80,17 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
     if (!Number.isInteger(nodeCapacity) || nodeCapacity < 0)
       fail(`--node-capacity: "${values["node-capacity"]}" must be a whole number of pods such as 3`);
   }
+  let noise: SimulatorOptions["noise"];
+  if (values["noise-slowdown"] !== undefined) {
+    const slowdown = Number(values["noise-slowdown"]);
+    if (!(slowdown > 1))
+      fail(`--noise-slowdown: "${values["noise-slowdown"]}" must be a factor above 1 such as 3`);
+    const seed = Number(values["noise-seed"] ?? "1");
+    if (!Number.isInteger(seed)) fail(`--noise-seed: "${values["noise-seed"]}" must be a whole number`);
+    noise = { slowdown, everyMs: delay("noise-every") ?? 30_000, forMs: delay("noise-for") ?? 5_000, seed };
+  }
   return {
+    noise,
     nodeCapacity,
     delays,
     port: port("port", values.port),
@@ -90,7 +105,12 @@ function parseSimArgs(argv: string[]): SimulatorOptions {
 
 const sim = await startSimulator(parseSimArgs(process.argv.slice(2)));
 process.stdout.write(
-  JSON.stringify({ apiServer: sim.apiServer, gateway: sim.gateway, kubeconfig: sim.kubeconfig }) + "\n",
+  JSON.stringify({
+    apiServer: sim.apiServer,
+    gateway: sim.gateway,
+    internalGateway: sim.internalGateway,
+    kubeconfig: sim.kubeconfig,
+  }) + "\n",
 );
 let stopping = false;
 const shutdown = (signal: NodeJS.Signals) => {

@@ -12,6 +12,7 @@ import { Store } from "./store.js";
 import { startJobController, type JobController } from "./jobs/controller.js";
 import type { Profile } from "./knative/context.js";
 import type { Delays } from "./knative/delays.js";
+import { validateNoise, type NoiseOptions } from "./knative/noise.js";
 import { Knative } from "./knative/knative.js";
 
 export interface SimulatorOptions {
@@ -36,6 +37,11 @@ export interface SimulatorOptions {
    * uses sourced values, the others the fast defaults (test/sim/knative/delays.ts).
    */
   delays?: Partial<Delays>;
+  /**
+   * Cluster-side noise for A/B work: random episodes (seeded) slowing every pod of the node by `slowdown`,
+   * `everyMs` apart and `forMs` long on average (real time). Default: none.
+   */
+  noise?: NoiseOptions;
   /** Pods the simulator's one node holds (kubelet --max-pods, default 110); more stay Pending, Unschedulable. */
   nodeCapacity?: number;
   /** Client-to-cluster latency the gateway adds to every request, ms (default 0; per service: annotation). */
@@ -71,6 +77,8 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${options.timeScale}`);
+  const noiseError = options.noise && validateNoise(options.noise);
+  if (noiseError) throw new Error(noiseError);
   if (
     options.nodeCapacity !== undefined &&
     !(Number.isInteger(options.nodeCapacity) && options.nodeCapacity >= 0)
@@ -88,6 +96,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     networkLatencyMs: options.networkLatencyMs,
     nodeCapacity: options.nodeCapacity,
     delays: options.delays,
+    noise: options.noise,
     log: options.log,
   });
   // Not time-scaled: Job pods run their load in real time, and a scaled activeDeadlineSeconds (which the

@@ -3,6 +3,7 @@
 // activator, pods), all driven by the store's change feed through per-kind work queues.
 import type { ChangeEvent, K8sObject, Store } from "../store.js";
 import { eciProfile } from "./ask.js";
+import { NodeNoise, type NoiseOptions } from "./noise.js";
 import { DEFAULT_DELAYS, REALISTIC_DELAYS, type Delays } from "./delays.js";
 import { DEFAULT_NODE_CAPACITY, nodeObject, syncQuotaStatus } from "./capacity.js";
 import { ClusterConfig, KNATIVE_NAMESPACE, knativeConfigMaps } from "./cluster-config.js";
@@ -28,6 +29,8 @@ export interface KnativeOptions {
   gatewayPort?: number;
   /** Start-up and ingress delays; unset fields come from the profile (realistic) or the fast defaults. */
   delays?: Partial<Delays>;
+  /** Cluster-side noise: random seeded episodes slowing every pod of the node (noise.ts). */
+  noise?: NoiseOptions;
   /** Pods the node holds (default 110, kubelet's --max-pods). */
   nodeCapacity?: number;
   /** Default client-to-cluster latency the gateway adds (ms); the network-latency annotation overrides. */
@@ -41,6 +44,8 @@ export class Knative {
   readonly gateway: Gateway;
   readonly kubelet: Kubelet;
   readonly autoscaler: Autoscaler;
+  /** The node's noise, when configured. */
+  readonly noise: NodeNoise | undefined;
   readonly ctx: SimContext;
   private readonly queues: Record<QueueName, WorkQueue>;
   private readonly unsubscribe: () => void;
@@ -67,6 +72,9 @@ export class Knative {
     };
     const ctx = this.ctx;
     this.kubelet = new Kubelet(ctx);
+    this.noise = opts.noise ? new NodeNoise(opts.noise) : undefined;
+    const noise = this.noise;
+    if (noise) this.kubelet.slowdown = () => noise.slowdown();
     this.autoscaler = new Autoscaler(ctx, this.kubelet, (ns, rev) =>
       this.queues.revision.add(`${ns}/${rev}`),
     );
@@ -131,6 +139,7 @@ export class Knative {
     this.unsubscribe();
     for (const q of Object.values(this.queues)) q.stop();
     this.autoscaler.stop();
+    this.noise?.stop();
     await this.kubelet.stop();
     await this.gateway.close();
   }
