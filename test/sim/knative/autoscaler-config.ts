@@ -197,7 +197,8 @@ export function resolveAutoscaling(
     utilization,
     targetBurstCapacity: number(annotations, AUTOSCALING.targetBurstCapacity) ?? d.targetBurstCapacity,
     stableWindowMs,
-    panicWindowMs: (stableWindowMs * panicPct) / 100,
+    // MakeMetric (pkg/reconciler/autoscaling/resources/metric.go): rounded to whole seconds, at least a bucket.
+    panicWindowMs: Math.max(d.bucketMs, Math.round((stableWindowMs * panicPct) / 100 / 1000) * 1000),
     panicThreshold:
       (number(annotations, AUTOSCALING.panicThresholdPercentage) ?? d.panicThresholdPercentage) / 100,
     maxScaleUpRate: d.maxScaleUpRate,
