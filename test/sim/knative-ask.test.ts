@@ -148,4 +148,39 @@ describe("ASK profile", () => {
       20_000,
     );
   });
+
+  it("serves more slowly from the reserve pod with the reserve-slowdown annotation", async () => {
+    sim.store.create("serving.knative.dev/services", {
+      apiVersion: "serving.knative.dev/v1",
+      kind: "Service",
+      metadata: { name: "lowspec", namespace: NS },
+      spec: {
+        template: {
+          metadata: {
+            annotations: {
+              "autoscaling.knative.dev/window": "6s",
+              "sim.knative-perf-gate.dev/startup-time": "5s",
+              "sim.knative-perf-gate.dev/service-time": "60ms",
+              "sim.knative-perf-gate.dev/reserve-slowdown": "3",
+            },
+          },
+          spec: { containers: [{ image: "example.com/sim/echo:1" }] },
+        },
+      },
+    });
+    const ready = (p: K8sObject) => !p.metadata.deletionTimestamp && isPodReady(p);
+    await waitFor(
+      "only the reserve pod of lowspec",
+      () => {
+        const all = sim.store
+          .list("/pods", NS, { labelSelector: "serving.knative.dev/revision=lowspec-00001" })
+          .items.filter(ready);
+        return all.length === 1 && /-deployment-reserve-/.test(all[0].metadata.name as string);
+      },
+      20_000,
+    );
+    const res = await hostGet(sim.gateway, "lowspec.demo.svc.cluster.local");
+    expect(res.headers["x-sim-pod"]).toMatch(/^lowspec-00001-deployment-reserve-/);
+    expect(res.ms).toBeGreaterThanOrEqual(3 * 60 - 5);
+  });
 });

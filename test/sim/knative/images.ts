@@ -29,6 +29,8 @@ export const SIM_ANNOTATION = {
   serviceTimeVariation: `${SIM_PREFIX}service-time-variation`,
   /** Period of that sine, e.g. "60s" (real time, like the service time); default 60s. */
   serviceTimePeriod: `${SIM_PREFIX}service-time-period`,
+  /** ASK: how much slower the low-spec reserve pod serves (factor on its service time), e.g. "2"; default 1. */
+  reserveSlowdown: `${SIM_PREFIX}reserve-slowdown`,
   /** Time from container start to readiness, e.g. "2s" (scaled by the time scale). */
   startupTime: `${SIM_PREFIX}startup-time`,
   /** Share of requests answered 500, 0..1. */
@@ -62,6 +64,8 @@ export interface Tunables {
   /** Amplitude (0..1) of the sine that varies service-time and cpu-time over time. */
   serviceTimeVariation: number;
   serviceTimePeriodMs: number;
+  /** Factor ≥ 1 on the service time of an ASK reserve pod. */
+  reserveSlowdown: number;
   /** Unscaled; the kubelet applies the time scale. */
   startupTimeMs: number;
   errorRate: number;
@@ -74,6 +78,7 @@ export const DEFAULT_TUNABLES: Tunables = {
   cpuTimeMs: 0,
   serviceTimeVariation: 0,
   serviceTimePeriodMs: 60_000,
+  reserveSlowdown: 1,
   startupTimeMs: 2000,
   errorRate: 0,
   networkLatencyMs: 0,
@@ -158,10 +163,18 @@ export function parseTunables(annotations: Record<string, string> = {}): {
       );
   }
   const periodMs = dur(SIM_ANNOTATION.serviceTimePeriod, DEFAULT_TUNABLES.serviceTimePeriodMs);
+  const reserveText = annotations[SIM_ANNOTATION.reserveSlowdown];
+  let reserveSlowdown = DEFAULT_TUNABLES.reserveSlowdown;
+  if (reserveText !== undefined) {
+    const f = Number(reserveText);
+    if (Number.isFinite(f) && f >= 1) reserveSlowdown = f;
+    else invalid.push(`${SIM_ANNOTATION.reserveSlowdown}: "${reserveText}" is not a factor of 1 or more`);
+  }
   return {
     tunables: {
       cpuTimeMs: dur(SIM_ANNOTATION.cpuTime, DEFAULT_TUNABLES.cpuTimeMs),
       serviceTimeVariation,
+      reserveSlowdown,
       serviceTimePeriodMs: periodMs > 0 ? periodMs : DEFAULT_TUNABLES.serviceTimePeriodMs,
       serviceTimeMs: dur(SIM_ANNOTATION.serviceTime, DEFAULT_TUNABLES.serviceTimeMs),
       serviceTimeJitterMs: dur(SIM_ANNOTATION.serviceTimeJitter, DEFAULT_TUNABLES.serviceTimeJitterMs),

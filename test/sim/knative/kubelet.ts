@@ -367,7 +367,13 @@ export class Kubelet {
         containerConcurrency: Number(qp.CONTAINER_CONCURRENCY ?? 0) || 0,
         timeoutMs: (Number(qp.REVISION_TIMEOUT_SECONDS ?? 300) || 300) * 1000,
         cpuCores: containerCpu(rt.containers[0]),
-        slowdown: () => this.slowdown(),
+        // The node's noise, times the ASK reserve pod's lower speed (reserve-slowdown annotation).
+        slowdown: (() => {
+          const reserveFactor = rt.reserve
+            ? parseTunables(pod.metadata.annotations).tunables.reserveSlowdown
+            : 1;
+          return () => this.slowdown() * reserveFactor;
+        })(),
         env,
       });
       const port = await server.listen();
