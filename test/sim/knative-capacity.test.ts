@@ -2,6 +2,7 @@
 // scheduler's FitError wording) and the revision reports it at once when no pod is available
 // (reconcile_resources.go); a ResourceQuota on `pods` makes the ReplicaSet's creates fail (FailedCreate,
 // ReplicaFailure `exceeded quota: …`), which the Deployment and the revision carry.
+import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { startSimulator, type Simulator } from "./index.js";
 import { unschedulableMessage } from "./knative/capacity.js";
@@ -140,5 +141,21 @@ describe("a ResourceQuota on pods", () => {
       const r = quota.store.list("apps/replicasets", "quota").items[0];
       return !condition(r, "ReplicaFailure");
     });
+  });
+});
+
+describe("kubectl's view", () => {
+  it("prints the node and the quota with kubectl's columns", async () => {
+    const run = (args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile("kubectl", ["--kubeconfig", quota.kubeconfig, ...args], (err, out) =>
+          err ? reject(err) : resolve(out),
+        ),
+      );
+    const nodes = await run(["get", "nodes"]);
+    expect(nodes).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
+    expect(nodes).toMatch(/sim-node\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-knative-sim/);
+    const quotas = await run(["get", "resourcequota", "-n", "quota"]);
+    expect(quotas).toMatch(/pod-limit\s+\S+\s+pods: 2\/2/);
   });
 });

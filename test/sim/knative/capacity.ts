@@ -49,6 +49,12 @@ export function nodeObject(capacity: number): K8sObject {
           message: "kubelet is posting ready status",
         },
       ],
+      nodeInfo: {
+        kubeletVersion: "v1.32.0-knative-sim",
+        containerRuntimeVersion: "containerd://1.7.0",
+        operatingSystem: "linux",
+        architecture: "amd64",
+      },
       addresses: [
         { type: "InternalIP", address: "127.0.0.1" },
         { type: "Hostname", address: NODE_NAME },
