@@ -125,3 +125,17 @@ describe("timeouts over the whole request", () => {
     );
   });
 });
+
+describe("responseStartTimeoutSeconds", () => {
+  it("bounds a request whose answer starts only when it ends (every answer here): 504 at that timeout", async () => {
+    const { host, pod } = await deploy(
+      "firstbyte",
+      { "sim.knative-perf-gate.dev/service-time": "3s" },
+      { timeoutSeconds: 10, responseStartTimeoutSeconds: 1 },
+    );
+    const res = await hostGet(pod, host);
+    expect([res.status, res.body]).toEqual([504, "request timeout"]);
+    expect(res.ms).toBeGreaterThanOrEqual(950);
+    expect(res.ms).toBeLessThan(2_000);
+  });
+});

@@ -135,7 +135,7 @@ export class Autoscaler {
     const reachable = rev.metadata.labels?.[ROUTING_STATE_LABEL] !== "reserve";
     const dp = this.ctx.gateway.revision(ns, name);
     dp.containerConcurrency = spec.containerConcurrency ?? 0;
-    dp.timeoutMs = (spec.timeoutSeconds ?? 300) * 1000;
+    dp.timeoutMs = Math.min(spec.timeoutSeconds ?? 300, spec.responseStartTimeoutSeconds || Infinity) * 1000;
     dp.networkLatencyMs =
       rev.metadata.annotations?.[SIM_ANNOTATION.networkLatency] !== undefined
         ? parseTunables(rev.metadata.annotations).tunables.networkLatencyMs

@@ -44,6 +44,7 @@ export function scaled(ctx: SimContext, ms: number): number {
 export interface TemplateSpec {
   containerConcurrency?: number;
   timeoutSeconds?: number;
+  responseStartTimeoutSeconds?: number;
   containers?: ContainerSpec[];
   [key: string]: unknown;
 }

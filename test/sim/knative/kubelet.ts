@@ -365,7 +365,12 @@ export class Kubelet {
         app: rt.behaviour.app,
         tunables: parseTunables(pod.metadata.annotations).tunables,
         containerConcurrency: Number(qp.CONTAINER_CONCURRENCY ?? 0) || 0,
-        timeoutMs: (Number(qp.REVISION_TIMEOUT_SECONDS ?? 300) || 300) * 1000,
+        // The sim's responses start when they end, so a response-start timeout bounds the whole request too.
+        timeoutMs:
+          Math.min(
+            Number(qp.REVISION_TIMEOUT_SECONDS ?? 300) || 300,
+            Number(qp.REVISION_RESPONSE_START_TIMEOUT_SECONDS ?? 0) || Infinity,
+          ) * 1000,
         cpuCores: containerCpu(rt.containers[0]),
         // The node's noise, times the ASK reserve pod's lower speed (reserve-slowdown annotation).
         slowdown: (() => {

@@ -103,6 +103,14 @@ export function podSpec(rev: K8sObject): Record<string, unknown> {
       { name: "SERVING_REVISION", value: rev.metadata.name as string },
       { name: "CONTAINER_CONCURRENCY", value: String(spec.containerConcurrency ?? 0) },
       { name: "REVISION_TIMEOUT_SECONDS", value: String(spec.timeoutSeconds ?? 300) },
+      ...(spec.responseStartTimeoutSeconds
+        ? [
+            {
+              name: "REVISION_RESPONSE_START_TIMEOUT_SECONDS",
+              value: String(spec.responseStartTimeoutSeconds),
+            },
+          ]
+        : []),
       { name: "QUEUE_SERVING_PORT", value: "8012" },
       { name: "USER_PORT", value: String(port) },
     ],
