@@ -166,8 +166,11 @@ describe("the seed's helloworld-go flow", () => {
     const host = new URL((await ksvc()).status?.url as string).host;
     const res = await hostGet(sim.gateway, host);
     expect(res).toMatchObject({ status: 200, body: "Hello World!\n" });
-    // The cluster-local name routes too, as through Kourier's internal gateway.
-    expect((await hostGet(sim.gateway, "helloworld-go.demo.svc.cluster.local")).body).toBe("Hello World!\n");
+    // The cluster-local name routes through the internal gateway (Kourier's kourier-internal), not the external one.
+    expect((await hostGet(sim.internalGateway, "helloworld-go.demo.svc.cluster.local")).body).toBe(
+      "Hello World!\n",
+    );
+    expect((await hostGet(sim.gateway, "helloworld-go.demo.svc.cluster.local")).status).toBe(404);
     expect((await hostGet(sim.gateway, "nope.demo.example.com")).status).toBe(404);
   });
 

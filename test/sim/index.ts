@@ -11,6 +11,8 @@ import { kubeconfigYaml } from "./api/kubeconfig.js";
 import { Store } from "./store.js";
 import { startJobController, type JobController } from "./jobs/controller.js";
 import type { Profile } from "./knative/context.js";
+import type { Delays } from "./knative/delays.js";
+import { validateNoise, type NoiseOptions } from "./knative/noise.js";
 import { Knative } from "./knative/knative.js";
 
 export interface SimulatorOptions {
@@ -20,12 +22,28 @@ export interface SimulatorOptions {
   gatewayPort?: number;
   /** Where to write a kubeconfig for the API server (default: a file in a temporary directory). */
   kubeconfig?: string;
-  /** "ask" adds Alibaba Cloud ASK's reserve pods and ConfigMap kube-system/eci-profile. */
+  /**
+   * "ask" adds Alibaba Cloud ASK's reserve pods and ConfigMap kube-system/eci-profile; "realistic" uses sourced
+   * start-up and ingress delays instead of the fast defaults.
+   */
   profile?: Profile;
   /** Multiplies every control-plane duration (KPA windows, grace periods, startup, deadlines); default 1. */
   timeScale?: number;
   /** Domain of Knative URLs, e.g. "example.com" → http://<svc>.<ns>.example.com; default svc.cluster.local. */
   domain?: string;
+  /**
+   * Start-up and ingress delays in real-cluster ms (scaled by timeScale): schedulingMs, imagePullMs,
+   * containerStartMs, readinessProbePeriodMs, ingressReadyMs. Unset ones come from the profile: "realistic"
+   * uses sourced values, the others the fast defaults (test/sim/knative/delays.ts).
+   */
+  delays?: Partial<Delays>;
+  /**
+   * Cluster-side noise for A/B work: random episodes (seeded) slowing every pod of the node by `slowdown`,
+   * `everyMs` apart and `forMs` long on average (real time). Default: none.
+   */
+  noise?: NoiseOptions;
+  /** Pods the simulator's one node holds (kubelet --max-pods, default 110); more stay Pending, Unschedulable. */
+  nodeCapacity?: number;
   /** Client-to-cluster latency the gateway adds to every request, ms (default 0; per service: annotation). */
   networkLatencyMs?: number;
   /** Controller errors and notes (default: dropped). */
@@ -35,8 +53,13 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** http://127.0.0.1:<port> of the Kubernetes API. */
   apiServer: string;
-  /** http://127.0.0.1:<port> of the ingress gateway; route with a Host header. */
+  /** http://127.0.0.1:<port> of the external ingress gateway; route with a Host header. */
   gateway: string;
+  /**
+   * http://127.0.0.1:<port> of the cluster-local gateway: answers every route's cluster-local names
+   * (`<svc>.<ns>`, `.svc`, `.svc.cluster.local`), as kourier-internal does for in-cluster clients.
+   */
+  internalGateway: string;
   /** Path of the kubeconfig written for the API server. */
   kubeconfig: string;
   store: Store;
@@ -54,6 +77,13 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${options.timeScale}`);
+  const noiseError = options.noise && validateNoise(options.noise);
+  if (noiseError) throw new Error(noiseError);
+  if (
+    options.nodeCapacity !== undefined &&
+    !(Number.isInteger(options.nodeCapacity) && options.nodeCapacity >= 0)
+  )
+    throw new Error(`nodeCapacity must be a whole number of pods (0 or more), got ${options.nodeCapacity}`);
   const store = new Store({
     namespaces: ["default", "kube-system", "kube-public", "kube-node-lease", "knative-serving"],
   });
@@ -64,12 +94,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     profile: options.profile ?? "default",
     gatewayPort: options.gatewayPort,
     networkLatencyMs: options.networkLatencyMs,
+    nodeCapacity: options.nodeCapacity,
+    delays: options.delays,
+    noise: options.noise,
     log: options.log,
   });
   // Not time-scaled: Job pods run their load in real time, and a scaled activeDeadlineSeconds (which the
   // action derives from the load's duration) would end a 30 s load after a few seconds at timeScale 0.1.
   const jobs = startJobController(store, {
-    clusterAddress: new URL(knative.gatewayUrl).host,
+    clusterAddress: new URL(knative.internalGatewayUrl).host,
     log: options.log,
   });
   let api: ApiServer;
@@ -96,6 +129,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     apiServer: api.url,
     gateway: knative.gatewayUrl,
+    internalGateway: knative.internalGatewayUrl,
     kubeconfig,
     store,
     api,

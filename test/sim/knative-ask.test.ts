@@ -3,6 +3,7 @@
 // the reserve pod is released (Terminating); when idle again the reserve pod comes back.
 import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import type { K8sObject } from "./store.js";
+import { RESERVE_RESOURCES } from "./knative/ask.js";
 import { startSimulator, type Simulator } from "./index.js";
 import { condition, hostGet, waitFor } from "./knative/testing.js";
 import { isPodReady } from "./knative/workloads.js";
@@ -30,6 +31,8 @@ function pods(): { reserve: K8sObject[]; serving: K8sObject[]; terminating: K8sO
     terminating: all.filter((p) => p.metadata.deletionTimestamp),
   };
 }
+
+let idleReserve = "";
 
 describe("ASK profile", () => {
   it("has ConfigMap kube-system/eci-profile with PrivateZone off", () => {
@@ -77,6 +80,11 @@ describe("ASK profile", () => {
     expect(idle.reserve[0].metadata.name).toMatch(
       /^helloworld-go-00001-deployment-reserve-[a-z0-9]{10}-[a-z0-9]{5}$/,
     );
+    idleReserve = idle.reserve[0].metadata.name as string;
+    // A low-spec pod (our stated assumption for ASK's "low-spec" reserve instance).
+    expect(
+      (idle.reserve[0].spec as { containers: { resources: unknown }[] }).containers[0].resources,
+    ).toEqual(RESERVE_RESOURCES);
     expect(idle.reserve[0].metadata.labels).toMatchObject({
       "serving.knative.dev/service": "helloworld-go",
       "knative.aliyun.com/reserve-instance": "true",
@@ -94,10 +102,26 @@ describe("ASK profile", () => {
 
   it("serves the first request from the reserve pod, then hands over to a standard pod and releases the reserve", async () => {
     const host = "helloworld-go.demo.svc.cluster.local";
+    // The seed saw the reserve pod rebuilt on the first request after idle: a new reserve pod appears.
+    const recreated = new Promise<string>((resolve) => {
+      const off = sim.store.subscribe((e) => {
+        const name = e.object.metadata.name as string;
+        if (
+          e.res === "/pods" &&
+          e.type === "ADDED" &&
+          /-deployment-reserve-/.test(name) &&
+          name !== idleReserve
+        ) {
+          off();
+          resolve(name);
+        }
+      });
+    });
     const first = await hostGet(sim.gateway, host);
     expect(first.status).toBe(200);
     expect(first.body).toBe("Hello World!\n");
-    expect(first.headers["x-sim-pod"]).toMatch(/-deployment-reserve-/);
+    expect(first.headers["x-sim-pod"]).toBe(idleReserve);
+    expect(await recreated).toMatch(/^helloworld-go-00001-deployment-reserve-[a-z0-9]{10}-[a-z0-9]{5}$/);
     // Answered by the reserve pod: the gateway prefers ready standard pods, so none was ready — no cold start.
     await waitFor(
       "a standard pod and the reserve released",
@@ -123,5 +147,40 @@ describe("ASK profile", () => {
       },
       20_000,
     );
+  });
+
+  it("serves more slowly from the reserve pod with the reserve-slowdown annotation", async () => {
+    sim.store.create("serving.knative.dev/services", {
+      apiVersion: "serving.knative.dev/v1",
+      kind: "Service",
+      metadata: { name: "lowspec", namespace: NS },
+      spec: {
+        template: {
+          metadata: {
+            annotations: {
+              "autoscaling.knative.dev/window": "6s",
+              "sim.knative-perf-gate.dev/startup-time": "5s",
+              "sim.knative-perf-gate.dev/service-time": "60ms",
+              "sim.knative-perf-gate.dev/reserve-slowdown": "3",
+            },
+          },
+          spec: { containers: [{ image: "example.com/sim/echo:1" }] },
+        },
+      },
+    });
+    const ready = (p: K8sObject) => !p.metadata.deletionTimestamp && isPodReady(p);
+    await waitFor(
+      "only the reserve pod of lowspec",
+      () => {
+        const all = sim.store
+          .list("/pods", NS, { labelSelector: "serving.knative.dev/revision=lowspec-00001" })
+          .items.filter(ready);
+        return all.length === 1 && /-deployment-reserve-/.test(all[0].metadata.name as string);
+      },
+      20_000,
+    );
+    const res = await hostGet(sim.gateway, "lowspec.demo.svc.cluster.local");
+    expect(res.headers["x-sim-pod"]).toMatch(/^lowspec-00001-deployment-reserve-/);
+    expect(res.ms).toBeGreaterThanOrEqual(3 * 60 - 5);
   });
 });

@@ -136,31 +136,35 @@ describe("KPA scaling with real pods", () => {
     expect(sim.knative.gateway.findRevision(NS, "burst-default-00001")?.mode).toBe("Proxy");
   });
 
-  it("queues above containerConcurrency in the pod and times out a bounded activator buffer", async () => {
+  it("queues above containerConcurrency in the pod and times out the queued request, in the pod and in the activator", async () => {
     createService(
       "cc",
       { "sim.knative-perf-gate.dev/service-time": "1500ms", "autoscaling.knative.dev/max-scale": "1" },
-      { containerConcurrency: 1, timeoutSeconds: 1 },
+      { containerConcurrency: 1, timeoutSeconds: 2 },
     );
     const host = await ready("cc");
     const pod = sim.store.list("/pods", NS, { labelSelector: "serving.knative.dev/revision=cc-00001" })
       .items[0];
     const port = Number(pod.metadata.annotations?.["sim.knative-perf-gate.dev/port"]);
-    // Straight at the pod: the queue-proxy lets one request at a time reach the container.
-    const started = Date.now();
+    // Straight at the pod: the queue-proxy lets one request at a time reach the container; the second waits
+    // 1.5 s for the slot and would end at 3 s, past timeoutSeconds (2 s) over the whole request: 504.
     const direct = await Promise.all([1, 2].map(() => hostGet(`http://127.0.0.1:${port}`, host)));
-    expect(direct.map((r) => r.status)).toEqual([200, 200]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
-    // Through the activator: one request takes the only slot, the second waits and fails after timeoutSeconds.
+    expect(direct.map((r) => r.status)).toEqual([200, 504]);
+    expect(direct[0].ms).toBeGreaterThanOrEqual(1_450);
+    expect(direct[1].body).toBe("request timeout");
+    expect(direct[1].ms).toBeGreaterThanOrEqual(1_950);
+    expect(direct[1].ms).toBeLessThan(2_900);
+    // Through the activator: one request takes the only slot, the second waits in the activator and gets the
+    // activator's 504 after timeoutSeconds.
     const [first, second] = await Promise.all([
       hostGet(sim.gateway, host),
       sleep(100).then(() => hostGet(sim.gateway, host)),
     ]);
     expect(first.status).toBe(200);
-    expect(second.status).toBe(503);
-    expect(second.body).toMatch(/activator request timeout/);
-    expect(second.ms).toBeGreaterThanOrEqual(950);
-    expect(second.ms).toBeLessThan(2_500);
+    expect(second.status).toBe(504);
+    expect(second.body).toBe("activator request timeout");
+    expect(second.ms).toBeGreaterThanOrEqual(1_950);
+    expect(second.ms).toBeLessThan(2_900);
   });
 
   it("adds the network-latency annotation in the gateway, outside the pods", async () => {

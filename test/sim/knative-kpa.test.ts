@@ -236,3 +236,17 @@ describe("PodAutoscaler (kpa.go, scaler.go)", () => {
     expect(AUTOSCALER_DEFAULTS.scaleToZeroGracePeriodMs).toBe(30_000);
   });
 });
+
+describe("the panic window (resources/metric.go MakeMetric)", () => {
+  it("rounds stable × percentage to whole seconds, at least one bucket", () => {
+    const w = (window: string, pct: string) =>
+      resolveAutoscaling(
+        { "autoscaling.knative.dev/window": window, "autoscaling.knative.dev/panic-window-percentage": pct },
+        0,
+      ).panicWindowMs;
+    expect(w("60s", "10")).toBe(6_000);
+    expect(w("7s", "10")).toBe(1_000);
+    expect(w("25s", "10")).toBe(3_000); // 2.5 s rounds half away from zero
+    expect(w("6s", "1")).toBe(1_000); // 60 ms → 0 s → one bucket
+  });
+});

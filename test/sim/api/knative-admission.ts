@@ -22,10 +22,12 @@ import { validateAutoscalingAnnotations, validateNoAutoscalingAnnotations } from
 import { nameErrors } from "./names.js";
 import type { ResourceId } from "./resources.js";
 import type { K8sObject } from "../store.js";
+import { configMapError } from "../knative/cluster-config.js";
 
 type Obj = Record<string, unknown>;
 
 const WEBHOOK = "validation.webhook.serving.knative.dev";
+const CONFIG_WEBHOOK = "config.webhook.serving.knative.dev";
 const DEFAULT_TIMEOUT_SECONDS = 300;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_CONTAINER_CONCURRENCY = 1000;
@@ -53,12 +55,23 @@ export function isKnativeResource(res: ResourceId): boolean {
 
 // ---------- defaulting ----------
 
-function defaultRevisionSpec(spec: Obj): void {
+/** config-defaults' values the webhook fills in (pkg/apis/config/defaults.go); upstream's when absent. */
+export interface RevisionDefaults {
+  revisionTimeoutSeconds: number;
+  containerConcurrency: number;
+}
+
+const STOCK_DEFAULTS: RevisionDefaults = {
+  revisionTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+  containerConcurrency: 0,
+};
+
+function defaultRevisionSpec(spec: Obj, defaults: RevisionDefaults): void {
   if (spec.timeoutSeconds === undefined || spec.timeoutSeconds === null || spec.timeoutSeconds === 0) {
-    spec.timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
+    spec.timeoutSeconds = defaults.revisionTimeoutSeconds;
   }
   if (spec.containerConcurrency === undefined || spec.containerConcurrency === null)
-    spec.containerConcurrency = 0;
+    spec.containerConcurrency = defaults.containerConcurrency;
   const containers = Array.isArray(spec.containers) ? (spec.containers as Obj[]) : [];
   const names = new Set(containers.map((c) => c?.name).filter(Boolean));
   let suffix = 0;
@@ -90,12 +103,12 @@ function defaultRevisionSpec(spec: Obj): void {
   if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = false;
 }
 
-function defaultTemplate(spec: Obj, prevTemplate: Obj | undefined): void {
+function defaultTemplate(spec: Obj, prevTemplate: Obj | undefined, defaults: RevisionDefaults): void {
   const template = obj(spec.template);
   const name = obj(template.metadata).name;
   if (prevTemplate && name && name === obj(prevTemplate.metadata).name) return;
   template.spec = obj(template.spec);
-  defaultRevisionSpec(template.spec as Obj);
+  defaultRevisionSpec(template.spec as Obj, defaults);
   spec.template = template;
 }
 
@@ -129,18 +142,19 @@ export function defaultKnative(
   o: K8sObject,
   old: K8sObject | undefined,
   user: string,
+  defaults: RevisionDefaults = STOCK_DEFAULTS,
 ): void {
   const spec = obj(o.spec);
   o.spec = spec;
   const oldSpec = old ? obj(old.spec) : undefined;
   switch (res) {
     case "serving.knative.dev/services":
-      defaultTemplate(spec, oldSpec && obj(oldSpec.template));
+      defaultTemplate(spec, oldSpec && obj(oldSpec.template), defaults);
       defaultTraffic(spec, true);
       setUserInfo(o, old, user);
       break;
     case "serving.knative.dev/configurations":
-      defaultTemplate(spec, oldSpec && obj(oldSpec.template));
+      defaultTemplate(spec, oldSpec && obj(oldSpec.template), defaults);
       if (!o.metadata.ownerReferences) setUserInfo(o, old, user);
       break;
     case "serving.knative.dev/routes":
@@ -148,7 +162,7 @@ export function defaultKnative(
       if (!o.metadata.ownerReferences) setUserInfo(o, old, user);
       break;
     case "serving.knative.dev/revisions":
-      if (!old) defaultRevisionSpec(spec);
+      if (!old) defaultRevisionSpec(spec, defaults);
       break;
   }
 }
@@ -422,9 +436,24 @@ export function knativeErrors(res: ResourceId, o: K8sObject, old: K8sObject | un
  * Runs Knative's webhooks on a create or update of the main resource: defaults `o` in place, then throws the
  * apiserver's rendering of a denial if validation fails. Status updates skip both, as upstream does.
  */
-export function admitKnative(res: ResourceId, o: K8sObject, old: K8sObject | undefined, user: string): void {
+export function admitKnative(
+  res: ResourceId,
+  o: K8sObject,
+  old: K8sObject | undefined,
+  user: string,
+  defaults: RevisionDefaults = STOCK_DEFAULTS,
+): void {
+  if (res === "/configmaps") {
+    // The config webhook (config.webhook.serving.knative.dev) rejects what the config watcher could not parse.
+    const err = configMapError(o);
+    if (err)
+      throw StatusError.badRequest(
+        `admission webhook "${CONFIG_WEBHOOK}" denied the request: validation failed: ${err}`,
+      );
+    return;
+  }
   if (!isKnativeResource(res)) return;
-  defaultKnative(res, o, old, user);
+  defaultKnative(res, o, old, user, defaults);
   const errs = knativeErrors(res, o, old);
   if (errs.length === 0) return;
   throw StatusError.badRequest(

@@ -5,6 +5,8 @@
 
 import { StatusError } from "./errors.js";
 import { admitKnative } from "./knative-admission.js";
+import { podQuotaError } from "../knative/capacity.js";
+import { revisionDefaults } from "../knative/cluster-config.js";
 import { unknownFields } from "./knative-schema.js";
 import { fromScale, SCALABLE, toScale } from "./scale.js";
 import { recordUpdate, serverSideApply } from "./managed-fields.js";
@@ -202,7 +204,16 @@ function create(ctx: HandlerContext): HandlerResult {
   // Every type with a status subresource ignores the status of a create (PrepareForCreate resets it).
   if (ctx.info.type.hasStatus) delete o.status;
   checkFields(ctx, o);
-  admitKnative(ctx.info.type.id, o, undefined, ctx.user);
+  admitKnative(ctx.info.type.id, o, undefined, ctx.user, revisionDefaults(ctx.store));
+  if (ctx.info.type.id === "/pods" && ctx.info.namespace) {
+    // The ResourceQuota admission plugin (plugin/pkg/admission/resourcequota).
+    const err = podQuotaError(
+      ctx.store,
+      ctx.info.namespace,
+      o.metadata?.name ?? o.metadata?.generateName ?? "",
+    );
+    if (err) throw StatusError.forbidden(err, { name: o.metadata?.name, kind: "pods" });
+  }
   const time = rfc3339();
   const owned = recordUpdate(undefined, o, {
     res: ctx.info.type.id,
@@ -235,7 +246,7 @@ function write(ctx: HandlerContext, old: K8sObject, next: K8sObject): HandlerRes
   if (ctx.info.subresource && !status) throw StatusError.methodNotAllowed(ctx.info.verb, t.kind);
   if (!status) {
     checkFields(ctx, next);
-    admitKnative(t.id, next, old, ctx.user);
+    admitKnative(t.id, next, old, ctx.user, revisionDefaults(ctx.store));
   }
   const owned = recordUpdate(old, next, {
     res: t.id,
@@ -353,7 +364,7 @@ function apply(ctx: HandlerContext): HandlerResult {
   }
   const opts = { res: t.id, manager: fm, force, apiVersion: apiVersionOf(t), time: rfc3339() };
   const next = serverSideApply(live, applied, opts);
-  admitKnative(t.id, next, live, ctx.user);
+  admitKnative(t.id, next, live, ctx.user, revisionDefaults(ctx.store));
   if (isDryRun(ctx.query)) return [live ? 200 : 201, next];
   if (!live) return [201, render(ctx, ctx.store.create(t.id, next))];
   return [

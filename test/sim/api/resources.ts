@@ -61,6 +61,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     hasStatus: true,
   }),
   rt("", "v1", "ConfigMap", "configmaps", { shortNames: ["cm"] }),
+  rt("", "v1", "ResourceQuota", "resourcequotas", { shortNames: ["quota"], hasStatus: true }),
+  rt("", "v1", "Node", "nodes", { shortNames: ["no"], namespaced: false, hasStatus: true }),
   rt("", "v1", "Secret", "secrets"),
   rt("", "v1", "Event", "events", { shortNames: ["ev"] }),
   rt("", "v1", "ServiceAccount", "serviceaccounts", { shortNames: ["sa"] }),

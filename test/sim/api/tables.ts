@@ -261,6 +261,48 @@ const PRINTERS: Record<string, Printer> = {
     ],
     cells: (o, now) => [Object.keys(obj(o.data)).length + Object.keys(obj(o.binaryData)).length, age(o, now)],
   },
+  // printNode / printResourceQuota (pkg/printers/internalversion/printers.go).
+  "/nodes": {
+    columns: [
+      ["Status", "string"],
+      ["Roles", "string"],
+      ["Age", "string"],
+      ["Version", "string"],
+      ["Internal-IP", "string", 1],
+    ],
+    cells: (o, now) => {
+      const st = obj(o.status);
+      const ready = arr(st.conditions).find((c) => obj(c).type === "Ready");
+      const ip = arr(st.addresses).find((a) => obj(a).type === "InternalIP");
+      return [
+        obj(ready).status === "True" ? "Ready" : "NotReady",
+        "<none>",
+        age(o, now),
+        (obj(obj(st.nodeInfo)).kubeletVersion as string) || "",
+        (obj(ip).address as string) || "<none>",
+      ];
+    },
+  },
+  "/resourcequotas": {
+    columns: [
+      ["Age", "string"],
+      ["Request", "string"],
+      ["Limit", "string"],
+    ],
+    cells: (o, now) => {
+      const hard = obj(obj(o.status).hard ?? obj(o.spec).hard);
+      const used = obj(obj(o.status).used);
+      const request = Object.keys(hard)
+        .filter((k) => !k.startsWith("limits."))
+        .sort()
+        .map((k) => `${k}: ${(used[k] as string) ?? "0"}/${hard[k] as string}`);
+      const limit = Object.keys(hard)
+        .filter((k) => k.startsWith("limits."))
+        .sort()
+        .map((k) => `${k}: ${(used[k] as string) ?? "0"}/${hard[k] as string}`);
+      return [age(o, now), request.join(", "), limit.join(", ")];
+    },
+  },
   "/secrets": {
     columns: [
       ["Type", "string"],

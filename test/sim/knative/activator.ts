@@ -6,7 +6,8 @@
 // In "Proxy" mode they go through the activator, which picks a pod with spare capacity by upstream's policy
 // (containerConcurrency 0: the less loaded of two random pods; 1-3: first available; more: round-robin) and
 // otherwise buffers them — with zero pods it asks the autoscaler for a pod right away (upstream's "poke") and
-// forwards once one is ready. A buffered request fails with 503 after the revision's timeoutSeconds.
+// forwards once one is ready. A request still unanswered after the revision's timeoutSeconds — buffered or
+// forwarded — gets 504 "activator request timeout".
 import http from "node:http";
 import type { PodServer } from "./pod-server.js";
 
@@ -15,10 +16,16 @@ export type Mode = "Proxy" | "Serve";
 /** Upstream's breakerQueueDepth: requests the activator holds per revision before refusing more. */
 export const ACTIVATOR_QUEUE_DEPTH = 10_000;
 
+/** A request in the activator: its whole-request deadline and, once forwarded, the upstream request. */
+interface Flight {
+  deadline: NodeJS.Timeout;
+  up?: http.ClientRequest;
+}
+
 interface Waiter {
   req: http.IncomingMessage;
   res: http.ServerResponse;
-  timer: NodeJS.Timeout;
+  flight: Flight;
 }
 
 const HOP_BY_HOP = [
@@ -34,7 +41,7 @@ const HOP_BY_HOP = [
 export class RevisionDataPlane {
   mode: Mode = "Proxy";
   containerConcurrency = 0;
-  /** spec.timeoutSeconds in ms: how long the activator holds a request. */
+  /** spec.timeoutSeconds in ms: the activator's deadline for a whole request. */
   timeoutMs = 300_000;
   /** Gateway-side delay for this revision's traffic (sim network-latency annotation), real ms. */
   networkLatencyMs = 0;
@@ -44,6 +51,7 @@ export class RevisionDataPlane {
   private ready: PodServer[] = [];
   private reserve: PodServer[] = [];
   private readonly buffered: Waiter[] = [];
+  private readonly flights = new Set<Flight>();
   private readonly sent = new Map<PodServer, number>();
   private rr = 0;
   private area = 0;
@@ -98,23 +106,32 @@ export class RevisionDataPlane {
       return;
     }
     this.arrivals++;
+    // The activator's TimeoutHandler (cmd/activator/main.go, pkg/http/handler/timeout.go): the revision's
+    // timeoutSeconds over the whole request, buffering and proxying alike, then 504 "activator request timeout".
+    const flight: Flight = {
+      deadline: setTimeout(() => {
+        this.flights.delete(flight);
+        const w = this.buffered.find((b) => b.flight === flight);
+        if (w) this.unbuffer(w);
+        flight.up?.destroy();
+        timeoutReply(res, "activator request timeout");
+      }, this.timeoutMs),
+    };
+    this.flights.add(flight);
+    res.on("close", () => {
+      clearTimeout(flight.deadline);
+      this.flights.delete(flight);
+    });
     const pod = this.pick();
     if (pod) {
-      this.forwardTracked(pod, req, res);
+      flight.up = this.forwardTracked(pod, req, res);
       return;
     }
     if (this.buffered.length >= ACTIVATOR_QUEUE_DEPTH) {
       reply(res, 503, "pending request queue full\n");
       return;
     }
-    const waiter: Waiter = {
-      req,
-      res,
-      timer: setTimeout(() => {
-        this.unbuffer(waiter);
-        reply(res, 503, "activator request timeout\n");
-      }, this.timeoutMs),
-    };
+    const waiter: Waiter = { req, res, flight };
     this.accumulate(performance.now());
     this.buffered.push(waiter);
     res.on("close", () => this.unbuffer(waiter));
@@ -124,10 +141,9 @@ export class RevisionDataPlane {
   /** Fails every buffered request and forgets the pods (the revision is gone or the simulator stops). */
   stop(): void {
     this.stopped = true;
-    for (const w of this.buffered.splice(0)) {
-      clearTimeout(w.timer);
-      reply(w.res, 503, "revision is gone\n");
-    }
+    for (const f of this.flights) clearTimeout(f.deadline);
+    this.flights.clear();
+    for (const w of this.buffered.splice(0)) reply(w.res, 503, "revision is gone\n");
     this.ready = [];
     this.reserve = [];
   }
@@ -137,7 +153,6 @@ export class RevisionDataPlane {
     if (i < 0) return;
     this.accumulate(performance.now());
     this.buffered.splice(i, 1);
-    clearTimeout(w.timer);
   }
 
   private drain(): void {
@@ -146,7 +161,7 @@ export class RevisionDataPlane {
       if (!pod) return;
       const w = this.buffered[0];
       this.unbuffer(w);
-      if (!w.res.destroyed) this.forwardTracked(pod, w.req, w.res);
+      if (!w.res.destroyed) w.flight.up = this.forwardTracked(pod, w.req, w.res);
     }
   }
 
@@ -168,9 +183,13 @@ export class RevisionDataPlane {
     return eps[this.rr++ % eps.length];
   }
 
-  private forwardTracked(pod: PodServer, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private forwardTracked(
+    pod: PodServer,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): http.ClientRequest {
     this.sent.set(pod, (this.sent.get(pod) ?? 0) + 1);
-    this.forward(pod, req, res, () => {
+    return this.forward(pod, req, res, () => {
       const n = (this.sent.get(pod) ?? 1) - 1;
       if (this.sent.has(pod)) this.sent.set(pod, n);
       this.drain();
@@ -182,7 +201,7 @@ export class RevisionDataPlane {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     done: () => void,
-  ): void {
+  ): http.ClientRequest {
     let finished = false;
     const finish = () => {
       if (!finished) {
@@ -201,6 +220,12 @@ export class RevisionDataPlane {
       agent: this.agent,
     });
     up.on("response", (r) => {
+      if (res.headersSent || res.writableEnded) {
+        // Answered already (the activator's timeout): drop the late answer.
+        r.resume();
+        finish();
+        return;
+      }
       const out = { ...r.headers };
       for (const h of HOP_BY_HOP) delete out[h];
       res.writeHead(r.statusCode ?? 502, out);
@@ -217,12 +242,24 @@ export class RevisionDataPlane {
       if (!up.destroyed && !res.writableFinished) up.destroy();
     });
     req.pipe(up);
+    return up;
   }
 
   private accumulate(now: number): void {
     this.area += this.buffered.length * (now - this.lastChange);
     this.lastChange = now;
   }
+}
+
+/** TimeoutHandler's answer: 504 with the message (no newline), or a reset when the response had begun. */
+function timeoutReply(res: http.ServerResponse, message: string): void {
+  if (res.destroyed || res.writableEnded) return;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(504, { "content-type": "text/plain; charset=utf-8" });
+  res.end(message);
 }
 
 export function reply(res: http.ServerResponse, status: number, body: string): void {

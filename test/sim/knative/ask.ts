@@ -36,6 +36,26 @@ export function eciProfile(): K8sObject {
   };
 }
 
+/** Template annotation the simulator bumps to roll the reserve Deployment (our mechanism, not ASK's). */
+export const RECREATED_AT = "sim.knative-perf-gate.dev/reserve-recreated-at";
+
+/**
+ * The reserve pod's lower spec: ASK documents the reserve instance as a low-spec instance; the exact default
+ * is not public, so 250m CPU / 512Mi (limits = requests) is our assumption. With `cpu-time`, requests it serves
+ * are slower (cpu.ts).
+ */
+export const RESERVE_RESOURCES = {
+  requests: { cpu: "250m", memory: "512Mi" },
+  limits: { cpu: "250m", memory: "512Mi" },
+};
+
+function lowSpec(spec: Record<string, unknown>): Record<string, unknown> {
+  const containers = (spec.containers as Record<string, unknown>[]).map((c, i) =>
+    i === 0 ? { ...c, resources: RESERVE_RESOURCES } : c,
+  );
+  return { ...spec, containers };
+}
+
 export class ReserveInstances {
   constructor(private readonly ctx: SimContext) {}
 
@@ -61,8 +81,28 @@ export class ReserveInstances {
       // Standard pods stay until a reserve pod can take the traffic.
       return this.reserveReady(namespace, revision) ? apply : undefined;
     }
+    // The seed saw the reserve pod rebuilt when traffic came back after idle ("从0请求到1请求时reserve pod也进行了
+    // 重建"): the reserve Deployment rolls, so a new reserve pod replaces the one that took the first request
+    // (which drains it, Terminating), until a standard pod is ready and the reserve is released.
+    if (current === 0 && (apply ?? 0) > 0 && readyPods === 0) this.recreateReserve(rev);
     if (readyPods > 0) this.setReserve(rev, 0);
     return apply;
+  }
+
+  private recreateReserve(rev: K8sObject): void {
+    const { store } = this.ctx;
+    const ns = rev.metadata.namespace as string;
+    const d = store.get(RES.deployment, ns, reserveDeploymentName(rev.metadata.name as string));
+    if (!d || ((d.spec as { replicas?: number }).replicas ?? 0) === 0) return;
+    const spec = d.spec as { template: { metadata?: { annotations?: Record<string, string> } } };
+    const annotations = {
+      ...(spec.template.metadata?.annotations ?? {}),
+      [RECREATED_AT]: new Date().toISOString(),
+    };
+    store.update(RES.deployment, {
+      ...d,
+      spec: { ...spec, template: { ...spec.template, metadata: { ...spec.template.metadata, annotations } } },
+    });
   }
 
   private reserveReplicas(rev: K8sObject): number {
@@ -119,7 +159,7 @@ export class ReserveInstances {
         selector: { matchLabels: { [LABEL.revision]: rev.metadata.name as string, [LABEL.reserve]: "true" } },
         progressDeadlineSeconds: 600,
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-        template: { metadata: { labels, annotations }, spec: podSpec(rev) },
+        template: { metadata: { labels, annotations }, spec: lowSpec(podSpec(rev)) },
       },
     };
   }

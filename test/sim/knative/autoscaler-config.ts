@@ -78,6 +78,44 @@ export interface AutoscalingSpec {
   scaleToZeroPodRetentionMs: number;
   progressDeadlineMs: number;
   containerConcurrency: number;
+  /** config-autoscaler enable-scale-to-zero (kpa/scaler.go handleScaleToZero: false keeps one pod). */
+  enableScaleToZero: boolean;
+  /** autoscaling.knative.dev/class, else config-autoscaler pod-autoscaler-class. */
+  class: string;
+}
+
+export const KPA_CLASS = "kpa.autoscaling.knative.dev";
+export const HPA_CLASS = "hpa.autoscaling.knative.dev";
+
+/**
+ * The cluster-wide values of config-autoscaler and config-deployment that replace upstream's defaults
+ * (cluster-config.ts reads them); anything left out keeps the default.
+ */
+export interface ClusterAutoscaling {
+  podAutoscalerClass?: string;
+  enableScaleToZero?: boolean;
+  allowZeroInitialScale?: boolean;
+  containerConcurrencyTargetDefault?: number;
+  /** A fraction (0, 1], as NewConfigFromMap stores it. */
+  containerConcurrencyTargetFraction?: number;
+  requestsPerSecondTargetDefault?: number;
+  targetBurstCapacity?: number;
+  stableWindowMs?: number;
+  panicWindowPercentage?: number;
+  panicThresholdPercentage?: number;
+  maxScaleUpRate?: number;
+  maxScaleDownRate?: number;
+  scaleToZeroGracePeriodMs?: number;
+  scaleToZeroPodRetentionMs?: number;
+  scaleDownDelayMs?: number;
+  initialScale?: number;
+  minScale?: number;
+  maxScale?: number;
+  progressDeadlineMs?: number;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Parses a Go duration ("60s", "1m30s", "500ms", "2h"); returns milliseconds or NaN. */
@@ -119,8 +157,9 @@ function duration(annotations: Record<string, string>, key: string): number | un
 export function resolveAutoscaling(
   annotations: Record<string, string> = {},
   containerConcurrency = 0,
+  cluster: ClusterAutoscaling = {},
 ): AutoscalingSpec {
-  const d = AUTOSCALER_DEFAULTS;
+  const d = { ...AUTOSCALER_DEFAULTS, ...definedOnly(cluster) };
   const metric: ScalingMetric = annotations[AUTOSCALING.metric] === "rps" ? "rps" : "concurrency";
   let total: number;
   if (metric === "rps") {
@@ -135,9 +174,12 @@ export function resolveAutoscaling(
         ? Math.min(annotated, containerConcurrency)
         : annotated;
   }
-  const utilizationPercent =
-    number(annotations, AUTOSCALING.targetUtilization) ?? d.containerConcurrencyTargetPercentage;
-  const utilization = utilizationPercent / 100;
+  // TargetUtilization(): the annotation ÷ 100, else the cluster's fraction (config-autoscaler).
+  const annotatedUtilization = number(annotations, AUTOSCALING.targetUtilization);
+  const utilization =
+    annotatedUtilization !== undefined
+      ? annotatedUtilization / 100
+      : (cluster.containerConcurrencyTargetFraction ?? d.containerConcurrencyTargetPercentage / 100);
   const stableWindowMs = duration(annotations, AUTOSCALING.window) ?? d.stableWindowMs;
   const panicPct = number(annotations, AUTOSCALING.panicWindowPercentage) ?? d.panicWindowPercentage;
   const minScale = Math.max(0, Math.floor(number(annotations, AUTOSCALING.minScale) ?? d.minScale));
@@ -155,10 +197,12 @@ export function resolveAutoscaling(
     utilization,
     targetBurstCapacity: number(annotations, AUTOSCALING.targetBurstCapacity) ?? d.targetBurstCapacity,
     stableWindowMs,
-    panicWindowMs: (stableWindowMs * panicPct) / 100,
+    // MakeMetric (pkg/reconciler/autoscaling/resources/metric.go): rounded to whole seconds, at least a bucket.
+    panicWindowMs: Math.max(d.bucketMs, Math.round((stableWindowMs * panicPct) / 100 / 1000) * 1000),
     panicThreshold:
       (number(annotations, AUTOSCALING.panicThresholdPercentage) ?? d.panicThresholdPercentage) / 100,
     maxScaleUpRate: d.maxScaleUpRate,
+    enableScaleToZero: cluster.enableScaleToZero ?? true,
     maxScaleDownRate: d.maxScaleDownRate,
     minScale,
     maxScale,
@@ -166,6 +210,7 @@ export function resolveAutoscaling(
     activationScale: Math.max(0, Math.floor(number(annotations, AUTOSCALING.activationScale) ?? 0)),
     scaleDownDelayMs: duration(annotations, AUTOSCALING.scaleDownDelay) ?? d.scaleDownDelayMs,
     scaleToZeroGracePeriodMs: d.scaleToZeroGracePeriodMs,
+    class: annotations[AUTOSCALING.class] || cluster.podAutoscalerClass || KPA_CLASS,
     scaleToZeroPodRetentionMs:
       duration(annotations, AUTOSCALING.scaleToZeroPodRetention) ?? d.scaleToZeroPodRetentionMs,
     progressDeadlineMs:

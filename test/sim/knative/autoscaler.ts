@@ -4,8 +4,16 @@
 // the PodAutoscaler reconcile, scales the Deployment, and puts the activator in or out of the request path.
 // With the ASK profile, scaling to zero keeps a reserve pod instead (see ask.ts).
 import type { K8sObject } from "../store.js";
-import { AUTOSCALER_DEFAULTS, resolveAutoscaling, type AutoscalingSpec } from "./autoscaler-config.js";
+import {
+  AUTOSCALER_DEFAULTS,
+  AUTOSCALING,
+  HPA_CLASS,
+  resolveAutoscaling,
+  type AutoscalingSpec,
+} from "./autoscaler-config.js";
 import { ReserveInstances } from "./ask.js";
+import { clusterAutoscaling } from "./cluster-config.js";
+import { parseCpu } from "./cpu.js";
 import { ROUTING_STATE_LABEL } from "./configuration-controller.js";
 import { RES, scaled, type SimContext, type TemplateSpec } from "./context.js";
 import type { Kubelet } from "./kubelet.js";
@@ -42,6 +50,13 @@ class RevisionScaler {
   readonly timers: NodeJS.Timeout[] = [];
   requeue: NodeJS.Timeout | undefined;
   readonly decisions: Decision[] = [];
+  /** HPA class: CPU utilization target (%) and the pods' CPU request (cores), last sync, recommendations. */
+  hpa = {
+    targetPct: 80,
+    requestCores: undefined as number | undefined,
+    lastSync: -Infinity,
+    recs: [] as { at: number; n: number }[],
+  };
 
   constructor(
     readonly namespace: string,
@@ -54,16 +69,34 @@ class RevisionScaler {
     const now = Date.now();
     this.spec = spec;
     this.decider = new Decider(deciderSpec(spec, ctx.timeScale, reachable), readyPods, now);
-    this.pa = new PodAutoscaler(
-      { minScale: spec.minScale, maxScale: spec.maxScale, initialScale: spec.initialScale },
-      timings(ctx, spec),
-      now,
-    );
+    this.pa = new PodAutoscaler(bounds(spec), timings(ctx, spec), now);
     const bucket = scaled(ctx, AUTOSCALER_DEFAULTS.bucketMs);
     this.stable = new MetricWindow(scaled(ctx, spec.stableWindowMs), bucket);
     this.panic = new MetricWindow(scaled(ctx, spec.panicWindowMs), bucket);
   }
 }
+
+function bounds(spec: AutoscalingSpec) {
+  const hpa = spec.class === HPA_CLASS;
+  return {
+    // An HPA never goes below one pod (minReplicas defaults to 1, hpa/resources/hpa.go MakeHPA).
+    minScale: hpa ? Math.max(1, spec.minScale) : spec.minScale,
+    maxScale: spec.maxScale,
+    initialScale: spec.initialScale,
+    enableScaleToZero: hpa ? false : spec.enableScaleToZero,
+  };
+}
+
+/** kube-controller-manager's HPA loop (pkg/controller/podautoscaler/horizontal.go and its defaults). */
+export const HPA = {
+  syncPeriodMs: 15_000,
+  tolerance: 0.1,
+  downscaleStabilizationMs: 300_000,
+  /** Default scale-up policies: 100 % or 4 pods per 15 s, whichever is more. */
+  scaleUpPods: 4,
+  /** autoscaling/v2 defaulting: no metrics → 80 % average CPU utilization. */
+  defaultCpuUtilization: 80,
+} as const;
 
 function timings(ctx: SimContext, spec: AutoscalingSpec) {
   return {
@@ -94,16 +127,20 @@ export class Autoscaler {
     const key = `${ns}/${name}`;
     if (!this.ctx.store.get(RES.deployment, ns, deploymentName(name))) return undefined;
     const spec = (rev.spec ?? {}) as TemplateSpec;
-    const as = resolveAutoscaling(rev.metadata.annotations, spec.containerConcurrency ?? 0);
+    const as = resolveAutoscaling(
+      rev.metadata.annotations,
+      spec.containerConcurrency ?? 0,
+      clusterAutoscaling(this.ctx.config),
+    );
     const reachable = rev.metadata.labels?.[ROUTING_STATE_LABEL] !== "reserve";
     const dp = this.ctx.gateway.revision(ns, name);
     dp.containerConcurrency = spec.containerConcurrency ?? 0;
-    dp.timeoutMs = (spec.timeoutSeconds ?? 300) * 1000;
+    dp.timeoutMs = Math.min(spec.timeoutSeconds ?? 300, spec.responseStartTimeoutSeconds || Infinity) * 1000;
     dp.networkLatencyMs =
       rev.metadata.annotations?.[SIM_ANNOTATION.networkLatency] !== undefined
         ? parseTunables(rev.metadata.annotations).tunables.networkLatencyMs
         : this.ctx.gateway.defaultNetworkLatencyMs;
-    if (this.ctx.profile === "ask") this.reserve.ensureService(rev);
+    if (this.ctx.profile === "ask" && as.class !== HPA_CLASS) this.reserve.ensureService(rev);
     let s = this.scalers.get(key);
     if (!s) {
       s = new RevisionScaler(ns, name, as, this.ctx, reachable, this.kubelet.readyCount(ns, name));
@@ -114,15 +151,35 @@ export class Autoscaler {
       dp.setEndpoints(eps.ready, eps.reserve);
     } else {
       s.decider.spec = deciderSpec(as, this.ctx.timeScale, reachable);
-      s.pa.bounds = { minScale: as.minScale, maxScale: as.maxScale, initialScale: as.initialScale };
+      s.pa.bounds = bounds(as);
+      s.pa.timings = timings(this.ctx, as);
+      // A new window length (annotation or config-autoscaler stable-window): upstream resizes the buckets
+      // keeping their data (bucketing.go ResizeWindow); here the window starts empty again.
+      const bucket = scaled(this.ctx, AUTOSCALER_DEFAULTS.bucketMs);
+      if (s.stable.windowMs !== scaled(this.ctx, as.stableWindowMs))
+        s.stable = new MetricWindow(scaled(this.ctx, as.stableWindowMs), bucket);
+      if (s.panic.windowMs !== scaled(this.ctx, as.panicWindowMs))
+        s.panic = new MetricWindow(scaled(this.ctx, as.panicWindowMs), bucket);
       s.spec = as;
     }
+    // For the HPA class, `target` is the CPU utilization percentage (MakeHPA), default 80 %.
+    const t = Number(rev.metadata.annotations?.[AUTOSCALING.target]);
+    s.hpa.targetPct = Number.isFinite(t) && t > 0 ? Math.ceil(t) : HPA.defaultCpuUtilization;
+    s.hpa.requestCores = parseCpu(
+      (spec.containers?.[0] as { resources?: { requests?: { cpu?: unknown } } } | undefined)?.resources
+        ?.requests?.cpu,
+    );
     return this.status(s);
   }
 
   /** The decisions taken for a revision so far (newest last), for tests and the README's figures. */
   decisions(namespace: string, revision: string): Decision[] {
     return [...(this.scalers.get(`${namespace}/${revision}`)?.decisions ?? [])];
+  }
+
+  /** The autoscaling spec a revision is scaled with now (annotations over config-autoscaler over defaults). */
+  spec(namespace: string, revision: string): AutoscalingSpec | undefined {
+    return this.scalers.get(`${namespace}/${revision}`)?.spec;
   }
 
   forget(namespace: string, revision: string): void {
@@ -201,7 +258,9 @@ export class Autoscaler {
     const deployment = store.get(RES.deployment, s.namespace, dname);
     if (!deployment) return;
     const readyPods = this.kubelet.readyCount(s.namespace, s.name);
-    if (!s.stable.isEmpty(now)) {
+    if (s.spec.class === HPA_CLASS) {
+      this.hpaSync(s, now, readyPods, (deployment.spec as { replicas?: number }).replicas ?? 1);
+    } else if (!s.stable.isEmpty(now)) {
       const r = s.decider.scale(now, readyPods, s.stable.average(now), s.panic.average(now));
       s.desired = r.desired;
       s.ebc = r.excessBurstCapacity;
@@ -239,6 +298,44 @@ export class Autoscaler {
       s.requeue = setTimeout(() => this.tick(s), Math.max(0, out.requeueAt - now) + 1);
     }
     if (JSON.stringify(this.status(s)) !== before) this.onStatusChange(s.namespace, s.name);
+  }
+
+  /**
+   * The HPA's loop for an hpa.autoscaling.knative.dev revision (the KPA stays out of it, and the activator too:
+   * hpa.go keeps the SKS in Serve mode): every 15 s (scaled), average CPU utilization of the ready pods
+   * against the target; desired = ceil(ready × utilization / target) outside a 10 % tolerance; up by at most
+   * max(100 %, 4 pods); down only to the highest recommendation of the last 5 min (scaled). Without a CPU
+   * request the HPA cannot compute utilization and keeps the replica count.
+   */
+  private hpaSync(s: RevisionScaler, now: number, ready: number, current: number): void {
+    s.ebc = 0;
+    if (now - s.hpa.lastSync < scaled(this.ctx, HPA.syncPeriodMs) && s.desired >= 0) return;
+    s.hpa.lastSync = now;
+    const pods = this.kubelet.endpoints(s.namespace, s.name).ready;
+    const request = s.hpa.requestCores;
+    let desired = Math.max(current, 1);
+    let utilization = 0;
+    if (request && pods.length > 0) {
+      const usage = pods.reduce((sum, p) => sum + p.cpu.sampleUsage(), 0) / pods.length;
+      utilization = (usage / request) * 100;
+      const ratio = utilization / s.hpa.targetPct;
+      if (Math.abs(ratio - 1) > HPA.tolerance) desired = Math.ceil(ready * ratio);
+      else desired = current;
+      desired = Math.min(desired, Math.max(2 * current, current + HPA.scaleUpPods));
+      const window = scaled(this.ctx, HPA.downscaleStabilizationMs);
+      s.hpa.recs = s.hpa.recs.filter((r) => now - r.at < window);
+      s.hpa.recs.push({ at: now, n: desired });
+      if (desired < current) desired = Math.min(current, Math.max(...s.hpa.recs.map((r) => r.n)));
+    }
+    s.desired = Math.max(1, desired);
+    s.lastResult = {
+      desired: s.desired,
+      excessBurstCapacity: 0,
+      panicking: false,
+      observedStable: utilization,
+      observedPanic: utilization,
+      readyPods: ready,
+    };
   }
 
   private status(s: RevisionScaler): PaStatus {

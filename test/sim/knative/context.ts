@@ -1,5 +1,7 @@
 // What every controller of the simulator shares: the store, the gateway, the clock settings and the profile.
 import type { Store } from "../store.js";
+import type { ClusterConfig } from "./cluster-config.js";
+import type { Delays } from "./delays.js";
 import type { Gateway } from "./gateway.js";
 
 export const RES = {
@@ -15,7 +17,7 @@ export const RES = {
   namespace: "/namespaces",
 } as const;
 
-export type Profile = "default" | "ask";
+export type Profile = "default" | "ask" | "realistic";
 
 export interface SimContext {
   store: Store;
@@ -25,6 +27,12 @@ export interface SimContext {
   /** Domain of route URLs; "svc.cluster.local" (Knative's default) gives cluster-local URLs. */
   domain: string;
   profile: Profile;
+  /** Knative's ConfigMaps in knative-serving, read through the store (cluster-config.ts). */
+  config: ClusterConfig;
+  /** Pods the one node holds (kubelet --max-pods; default 110); more stay Pending, Unschedulable. */
+  nodeCapacity: number;
+  /** Start-up and ingress delays (delays.ts); real-cluster ms, scaled like every control-plane duration. */
+  delays: Delays;
   log: (line: string) => void;
 }
 
@@ -36,6 +44,7 @@ export function scaled(ctx: SimContext, ms: number): number {
 export interface TemplateSpec {
   containerConcurrency?: number;
   timeoutSeconds?: number;
+  responseStartTimeoutSeconds?: number;
   containers?: ContainerSpec[];
   [key: string]: unknown;
 }

@@ -14,24 +14,34 @@ export interface HostEntry {
   namespace: string;
   route: string;
   targets: TrafficTarget[];
+  /** Served by the external gateway too (the route's external host); else only by the internal one. */
+  external: boolean;
 }
 
 export class Gateway {
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
   private readonly server: http.Server;
+  /** The cluster-local gateway (kourier-internal): every route's cluster-local names, for in-cluster clients. */
+  private readonly internal: http.Server;
+  internalPort = 0;
   private readonly sockets = new Set<Socket>();
   private readonly hosts = new Map<string, HostEntry>();
   private readonly revisions = new Map<string, RevisionDataPlane>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** When each route first asked for its ingress (the ingress delay knob). */
+  private readonly ingressSince = new Map<string, number>();
   port = 0;
 
   constructor(readonly defaultNetworkLatencyMs = 0) {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on("connection", (s: Socket) => {
-      this.sockets.add(s);
-      s.on("close", () => this.sockets.delete(s));
-    });
+    this.server = http.createServer((req, res) => this.handle(req, res, true));
+    this.internal = http.createServer((req, res) => this.handle(req, res, false));
+    for (const server of [this.server, this.internal]) {
+      server.keepAliveTimeout = 60_000;
+      server.on("connection", (s: Socket) => {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+      });
+    }
   }
 
   async listen(port = 0): Promise<string> {
@@ -40,7 +50,17 @@ export class Gateway {
       this.server.listen(port, "127.0.0.1", () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
+    await new Promise<void>((resolve, reject) => {
+      this.internal.once("error", reject);
+      this.internal.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.internalPort = (this.internal.address() as AddressInfo).port;
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** http://127.0.0.1:<port> of the cluster-local gateway. */
+  get internalUrl(): string {
+    return `http://127.0.0.1:${this.internalPort}`;
   }
 
   /** The data plane of a revision, created on first use. */
@@ -65,12 +85,39 @@ export class Gateway {
     this.revisions.delete(key);
   }
 
-  /** Programs (or with no targets, removes) the hosts of a route. */
-  setRoute(namespace: string, route: string, hosts: string[], targets: TrafficTarget[]): void {
+  /**
+   * How long a route still waits for its load balancer (ms, 0 = ready): `delayMs` from the first time the route
+   * asked, unless its hosts are already served.
+   */
+  ingressWait(namespace: string, route: string, delayMs: number): number {
+    if (delayMs <= 0) return 0;
+    for (const e of this.hosts.values()) if (e.namespace === namespace && e.route === route) return 0;
+    const key = `${namespace}/${route}`;
+    const since = this.ingressSince.get(key) ?? Date.now();
+    this.ingressSince.set(key, since);
+    return Math.max(0, since + delayMs - Date.now());
+  }
+
+  /**
+   * Programs (or with no targets, removes) the hosts of a route; `externalHosts` are also served by the
+   * external gateway (none for a cluster-local route).
+   */
+  setRoute(
+    namespace: string,
+    route: string,
+    hosts: string[],
+    targets: TrafficTarget[],
+    externalHosts: string[] = hosts,
+  ): void {
     for (const [h, e] of [...this.hosts])
       if (e.namespace === namespace && e.route === route) this.hosts.delete(h);
-    if (targets.length === 0) return;
-    for (const h of hosts) this.hosts.set(h.toLowerCase(), { namespace, route, targets });
+    if (targets.length === 0) {
+      this.ingressSince.delete(`${namespace}/${route}`);
+      return;
+    }
+    const ext = new Set(externalHosts.map((h) => h.toLowerCase()));
+    for (const h of hosts)
+      this.hosts.set(h.toLowerCase(), { namespace, route, targets, external: ext.has(h.toLowerCase()) });
   }
 
   lookup(host: string): HostEntry | undefined {
@@ -85,12 +132,18 @@ export class Gateway {
     for (const s of this.sockets) s.destroy();
     this.server.closeAllConnections();
     this.agent.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.internal.closeAllConnections();
+    await Promise.all(
+      [this.server, this.internal].map((sv) => new Promise<void>((resolve) => sv.close(() => resolve()))),
+    );
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, external: boolean): void {
     const host = req.headers.host ?? "";
-    const entry = this.lookup(host);
+    const found = this.lookup(host);
+    // The external gateway has virtual hosts only for external hosts: cluster-local names and cluster-local
+    // routes are unknown to it, as to Kourier's external listener.
+    const entry = found && (found.external || !external) ? found : undefined;
     if (!entry) {
       reply(res, 404, `no Knative route for host "${host}"\n`);
       return;

@@ -8,9 +8,12 @@
 //   startup time (ExitCode<N>, CrashLoopBackOff);
 // - last path segment starting with `never-ready`: runs but never passes its readiness probe
 //   (ProgressDeadlineExceeded);
+// - last path segment starting with `pull-backoff` (e.g. `example.com/sim/pull-backoff:1`): the digest
+//   resolves, but the kubelet cannot pull it (ErrImagePull → ImagePullBackOff, kubelet.ts);
 // - a path containing `helloworld` (the seed's `knative-sample/helloworld-go`): answers `Hello ${TARGET}!`;
 // - anything else: an echo server describing the request as JSON.
-// The `sim.knative-perf-gate.dev/behavior` annotation (serve | crash | never-ready) overrides the name.
+// The `sim.knative-perf-gate.dev/behavior` annotation (serve | crash | never-ready | pull-backoff) overrides
+// the name.
 import { parseDuration } from "./autoscaler-config.js";
 
 export const SIM_PREFIX = "sim.knative-perf-gate.dev/";
@@ -20,13 +23,21 @@ export const SIM_ANNOTATION = {
   serviceTime: `${SIM_PREFIX}service-time`,
   /** Extra uniform random work per request, 0..jitter, e.g. "5ms". */
   serviceTimeJitter: `${SIM_PREFIX}service-time-jitter`,
+  /** CPU work per request at one core, shared with the other requests on the container's cores, e.g. "10ms". */
+  cpuTime: `${SIM_PREFIX}cpu-time`,
+  /** Time-varying service time: amplitude of a sine on service-time and cpu-time, e.g. "50%". */
+  serviceTimeVariation: `${SIM_PREFIX}service-time-variation`,
+  /** Period of that sine, e.g. "60s" (real time, like the service time); default 60s. */
+  serviceTimePeriod: `${SIM_PREFIX}service-time-period`,
+  /** ASK: how much slower the low-spec reserve pod serves (factor on its service time), e.g. "2"; default 1. */
+  reserveSlowdown: `${SIM_PREFIX}reserve-slowdown`,
   /** Time from container start to readiness, e.g. "2s" (scaled by the time scale). */
   startupTime: `${SIM_PREFIX}startup-time`,
   /** Share of requests answered 500, 0..1. */
   errorRate: `${SIM_PREFIX}error-rate`,
   /** Delay the gateway adds before a request enters the cluster: the client's network distance (real time). */
   networkLatency: `${SIM_PREFIX}network-latency`,
-  /** serve | crash | never-ready; overrides the image-name convention. */
+  /** serve | crash | never-ready | pull-backoff; overrides the image-name convention. */
   behavior: `${SIM_PREFIX}behavior`,
   /** Exit code of a crashing container (default 1). */
   exitCode: `${SIM_PREFIX}exit-code`,
@@ -34,7 +45,7 @@ export const SIM_ANNOTATION = {
   exitMessage: `${SIM_PREFIX}exit-message`,
 } as const;
 
-export type Lifecycle = "serve" | "crash" | "never-ready";
+export type Lifecycle = "serve" | "crash" | "never-ready" | "pull-backoff";
 export type App = "hello" | "echo";
 
 export interface ImageBehaviour {
@@ -49,6 +60,12 @@ export interface ImageBehaviour {
 export interface Tunables {
   serviceTimeMs: number;
   serviceTimeJitterMs: number;
+  cpuTimeMs: number;
+  /** Amplitude (0..1) of the sine that varies service-time and cpu-time over time. */
+  serviceTimeVariation: number;
+  serviceTimePeriodMs: number;
+  /** Factor ≥ 1 on the service time of an ASK reserve pod. */
+  reserveSlowdown: number;
   /** Unscaled; the kubelet applies the time scale. */
   startupTimeMs: number;
   errorRate: number;
@@ -58,6 +75,10 @@ export interface Tunables {
 export const DEFAULT_TUNABLES: Tunables = {
   serviceTimeMs: 0,
   serviceTimeJitterMs: 0,
+  cpuTimeMs: 0,
+  serviceTimeVariation: 0,
+  serviceTimePeriodMs: 60_000,
+  reserveSlowdown: 1,
   startupTimeMs: 2000,
   errorRate: 0,
   networkLatencyMs: 0,
@@ -83,8 +104,15 @@ export function classifyImage(image: string, annotations: Record<string, string>
   let lifecycle: Lifecycle = "serve";
   if (repo.startsWith("crash")) lifecycle = "crash";
   else if (repo.startsWith("never-ready")) lifecycle = "never-ready";
+  else if (repo.startsWith("pull-backoff")) lifecycle = "pull-backoff";
   const override = annotations[SIM_ANNOTATION.behavior];
-  if (override === "serve" || override === "crash" || override === "never-ready") lifecycle = override;
+  if (
+    override === "serve" ||
+    override === "crash" ||
+    override === "never-ready" ||
+    override === "pull-backoff"
+  )
+    lifecycle = override;
   const exitCode = Number(annotations[SIM_ANNOTATION.exitCode] ?? "1");
   const behaviour: ImageBehaviour = {
     app: /helloworld/.test(image) ? "hello" : "echo",
@@ -124,8 +152,30 @@ export function parseTunables(annotations: Record<string, string> = {}): {
     if (Number.isFinite(r) && r >= 0 && r <= 1) errorRate = r;
     else invalid.push(`${SIM_ANNOTATION.errorRate}: "${rateText}" is not a number between 0 and 1`);
   }
+  const variationText = annotations[SIM_ANNOTATION.serviceTimeVariation];
+  let serviceTimeVariation = DEFAULT_TUNABLES.serviceTimeVariation;
+  if (variationText !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(variationText.trim());
+    if (m && Number(m[1]) <= 100) serviceTimeVariation = Number(m[1]) / 100;
+    else
+      invalid.push(
+        `${SIM_ANNOTATION.serviceTimeVariation}: "${variationText}" is not a percentage from 0% to 100%`,
+      );
+  }
+  const periodMs = dur(SIM_ANNOTATION.serviceTimePeriod, DEFAULT_TUNABLES.serviceTimePeriodMs);
+  const reserveText = annotations[SIM_ANNOTATION.reserveSlowdown];
+  let reserveSlowdown = DEFAULT_TUNABLES.reserveSlowdown;
+  if (reserveText !== undefined) {
+    const f = Number(reserveText);
+    if (Number.isFinite(f) && f >= 1) reserveSlowdown = f;
+    else invalid.push(`${SIM_ANNOTATION.reserveSlowdown}: "${reserveText}" is not a factor of 1 or more`);
+  }
   return {
     tunables: {
+      cpuTimeMs: dur(SIM_ANNOTATION.cpuTime, DEFAULT_TUNABLES.cpuTimeMs),
+      serviceTimeVariation,
+      reserveSlowdown,
+      serviceTimePeriodMs: periodMs > 0 ? periodMs : DEFAULT_TUNABLES.serviceTimePeriodMs,
       serviceTimeMs: dur(SIM_ANNOTATION.serviceTime, DEFAULT_TUNABLES.serviceTimeMs),
       serviceTimeJitterMs: dur(SIM_ANNOTATION.serviceTimeJitter, DEFAULT_TUNABLES.serviceTimeJitterMs),
       startupTimeMs: dur(SIM_ANNOTATION.startupTime, DEFAULT_TUNABLES.startupTimeMs),

@@ -3,6 +3,10 @@
 // activator, pods), all driven by the store's change feed through per-kind work queues.
 import type { ChangeEvent, K8sObject, Store } from "../store.js";
 import { eciProfile } from "./ask.js";
+import { NodeNoise, type NoiseOptions } from "./noise.js";
+import { DEFAULT_DELAYS, REALISTIC_DELAYS, type Delays } from "./delays.js";
+import { DEFAULT_NODE_CAPACITY, nodeObject, syncQuotaStatus } from "./capacity.js";
+import { ClusterConfig, KNATIVE_NAMESPACE, knativeConfigMaps } from "./cluster-config.js";
 import { Autoscaler } from "./autoscaler.js";
 import { reconcileConfiguration } from "./configuration-controller.js";
 import { RES, type Profile, type SimContext } from "./context.js";
@@ -23,6 +27,12 @@ export interface KnativeOptions {
   profile?: Profile;
   /** Gateway port (0 = random). */
   gatewayPort?: number;
+  /** Start-up and ingress delays; unset fields come from the profile (realistic) or the fast defaults. */
+  delays?: Partial<Delays>;
+  /** Cluster-side noise: random seeded episodes slowing every pod of the node (noise.ts). */
+  noise?: NoiseOptions;
+  /** Pods the node holds (default 110, kubelet's --max-pods). */
+  nodeCapacity?: number;
   /** Default client-to-cluster latency the gateway adds (ms); the network-latency annotation overrides. */
   networkLatencyMs?: number;
   log?: (line: string) => void;
@@ -34,10 +44,14 @@ export class Knative {
   readonly gateway: Gateway;
   readonly kubelet: Kubelet;
   readonly autoscaler: Autoscaler;
+  /** The node's noise, when configured. */
+  readonly noise: NodeNoise | undefined;
   readonly ctx: SimContext;
   private readonly queues: Record<QueueName, WorkQueue>;
   private readonly unsubscribe: () => void;
   gatewayUrl = "";
+  /** The cluster-local gateway (in-cluster clients: Job pods reach cluster-local names here). */
+  internalGatewayUrl = "";
 
   private constructor(opts: KnativeOptions) {
     const log = opts.log ?? (() => {});
@@ -48,10 +62,19 @@ export class Knative {
       timeScale: opts.timeScale ?? 1,
       domain: opts.domain ?? "svc.cluster.local",
       profile: opts.profile ?? "default",
+      config: new ClusterConfig(opts.store, log),
+      nodeCapacity: opts.nodeCapacity ?? DEFAULT_NODE_CAPACITY,
+      delays: {
+        ...(opts.profile === "realistic" ? REALISTIC_DELAYS : DEFAULT_DELAYS),
+        ...Object.fromEntries(Object.entries(opts.delays ?? {}).filter(([, v]) => v !== undefined)),
+      },
       log,
     };
     const ctx = this.ctx;
     this.kubelet = new Kubelet(ctx);
+    this.noise = opts.noise ? new NodeNoise(opts.noise) : undefined;
+    const noise = this.noise;
+    if (noise) this.kubelet.slowdown = () => noise.slowdown();
     this.autoscaler = new Autoscaler(ctx, this.kubelet, (ns, rev) =>
       this.queues.revision.add(`${ns}/${rev}`),
     );
@@ -80,9 +103,15 @@ export class Knative {
   static async start(opts: KnativeOptions): Promise<Knative> {
     const k = new Knative(opts);
     k.gatewayUrl = await k.gateway.listen(opts.gatewayPort ?? 0);
+    k.internalGatewayUrl = k.gateway.internalUrl;
     const { store } = k.ctx;
     for (const ns of ["knative-serving", ...(k.ctx.profile === "ask" ? ["kube-system"] : [])]) {
       if (!store.get(RES.namespace, undefined, ns)) store.create(RES.namespace, { metadata: { name: ns } });
+    }
+    if (!store.get("/nodes", undefined, "sim-node")) store.create("/nodes", nodeObject(k.ctx.nodeCapacity));
+    for (const cm of knativeConfigMaps(k.ctx.domain)) {
+      if (!store.get(RES.configMap, KNATIVE_NAMESPACE, cm.metadata.name as string))
+        store.create(RES.configMap, cm);
     }
     if (k.ctx.profile === "ask" && !store.get(RES.configMap, "kube-system", "eci-profile")) {
       store.create(RES.configMap, eciProfile());
@@ -110,6 +139,7 @@ export class Knative {
     this.unsubscribe();
     for (const q of Object.values(this.queues)) q.stop();
     this.autoscaler.stop();
+    this.noise?.stop();
     await this.kubelet.stop();
     await this.gateway.close();
   }
@@ -158,8 +188,22 @@ export class Knative {
         if (d) q.deployment.add(`${ns}/${d}`);
         break;
       }
+      case RES.configMap:
+        // The config watcher: a change to Knative's configuration resyncs every revision (its PodAutoscaler
+        // and Deployment) and every route (config-domain), as upstream's config stores trigger GlobalResync.
+        if (ns === KNATIVE_NAMESPACE) {
+          for (const r of this.ctx.store.list(RES.revision, undefined).items) q.revision.add(keyOf(r));
+          for (const r of this.ctx.store.list(RES.route, undefined).items) q.route.add(keyOf(r));
+        }
+        break;
+      case "/resourcequotas":
+        // A new or raised quota: the ReplicaSet controllers retry their failed creates.
+        for (const rs of this.ctx.store.list(RES.replicaSet, ns).items) q.replicaset.add(keyOf(rs));
+        syncQuotaStatus(this.ctx.store, ns);
+        break;
       case RES.pod: {
         this.kubelet.observe(e.type, o);
+        if (e.type !== "MODIFIED") syncQuotaStatus(this.ctx.store, ns);
         const rs = owner("ReplicaSet");
         if (rs) q.replicaset.add(`${ns}/${rs}`);
         const rev = o.metadata.labels?.[LABEL.revision];

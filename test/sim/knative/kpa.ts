@@ -215,7 +215,7 @@ export class PodAutoscaler {
   want = -1;
 
   constructor(
-    public bounds: { minScale: number; maxScale: number; initialScale: number },
+    public bounds: { minScale: number; maxScale: number; initialScale: number; enableScaleToZero?: boolean },
     public timings: PaTimings,
     now: number,
   ) {
@@ -272,6 +272,8 @@ export class PodAutoscaler {
     reachable: boolean,
   ): { want: number; apply?: number; requeue?: number } {
     const t = this.timings;
+    // config-autoscaler enable-scale-to-zero: false → one pod instead of zero (scaler.go handleScaleToZero).
+    if (this.bounds.enableScaleToZero === false) return { want: 1, apply: 1 };
     switch (this.active) {
       case "Activating":
         if (now - this.activeSince >= t.activationTimeoutMs) return { want: 0, apply: 0 };

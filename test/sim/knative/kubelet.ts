@@ -8,19 +8,26 @@ import type { K8sObject, Store } from "../store.js";
 import { RES, scaled, type SimContext } from "./context.js";
 import { recordEvent } from "./events.js";
 import { classifyImage, parseTunables, type ImageBehaviour } from "./images.js";
+import { NODE_NAME, unschedulableMessage } from "./capacity.js";
+import { parseCpu } from "./cpu.js";
 import { ANNOTATION, LABEL } from "./names.js";
 import { PodServer } from "./pod-server.js";
 import { rfc3339 } from "./status.js";
 
 /** pkg/queue/sharedmain drainSleepDuration. */
 export const DRAIN_SLEEP_MS = 30_000;
-/** Kubelet's crash-loop back-off: 10 s doubling to 5 min. */
-const BACKOFF_MS = 10_000;
-const BACKOFF_MAX_MS = 300_000;
-/** Time from scheduling to a started container (image pull of a cached image, sandbox). */
-const CONTAINER_START_MS = 500;
+/**
+ * Kubelet's back-offs, for crash loops and image pulls alike: 10 s doubling to 5 min
+ * (pkg/kubelet/kubelet.go backOffPeriod, MaxContainerBackOff; the image manager's flowcontrol.Backoff).
+ */
+export const BACKOFF_MS = 10_000;
+export const BACKOFF_MAX_MS = 300_000;
+/** How soon after a failed pull the pod worker syncs again and reports the back-off (status update resync). */
+const PULL_RESYNC_MS = 1_000;
 
 type Phase = "pending" | "running" | "ready" | "crashed" | "terminating";
+type ContainerState =
+  "creating" | "running" | "ready" | "crashloop" | "draining" | "pull-error" | "pull-backoff";
 
 interface ContainerLike {
   name?: string;
@@ -39,6 +46,8 @@ class PodRuntime {
   server: PodServer | undefined;
   readonly timers = new Set<NodeJS.Timeout>();
   restarts = 0;
+  /** Failed image pulls so far (the image back-off doubles with each). */
+  pullFailures = 0;
   /** Container logs, for GET pods/<name>/log. */
   readonly logs = new Map<string, string[]>();
   lastTermination: Record<string, unknown> | undefined;
@@ -97,6 +106,10 @@ export function isJobPod(pod: K8sObject): boolean {
 
 export class Kubelet {
   private readonly pods = new Map<string, PodRuntime>();
+  /** Pods the scheduler could not place (node full), in arrival order: retried when a pod leaves. */
+  private readonly unschedulable = new Set<string>();
+  /** Images the node has pulled (image pull delay knob): later pods of the same image start without a pull. */
+  private readonly images = new Set<string>();
   private stopped = false;
 
   constructor(private readonly ctx: SimContext) {
@@ -115,11 +128,12 @@ export class Kubelet {
     const key = podKey(pod);
     const rt = this.pods.get(key);
     if (type === "DELETED") {
+      this.unschedulable.delete(key);
       if (rt) void this.forget(rt);
       return;
     }
     if (!rt && !pod.metadata.deletionTimestamp) {
-      this.start(pod);
+      this.schedule(pod);
       return;
     }
     if (rt && pod.metadata.deletionTimestamp && rt.phase !== "terminating") this.terminate(rt, pod);
@@ -171,6 +185,60 @@ export class Kubelet {
     );
   }
 
+  /**
+   * The scheduler's part: place the pod on the node if it has room for one more pod (every pod the kubelet
+   * holds counts, Terminating ones too, until they are gone), else PodScheduled=False `Unschedulable` and a
+   * FailedScheduling event, once per pod; it is retried when a pod leaves the node.
+   */
+  private schedule(pod: K8sObject): void {
+    const key = podKey(pod);
+    if (this.pods.size >= this.ctx.nodeCapacity) {
+      if (this.unschedulable.has(key)) return;
+      this.unschedulable.add(key);
+      const message = unschedulableMessage(1);
+      const now = rfc3339(new Date());
+      this.store.update(
+        RES.pod,
+        {
+          ...pod,
+          status: {
+            phase: "Pending",
+            conditions: [
+              {
+                type: "PodScheduled",
+                status: "False",
+                reason: "Unschedulable",
+                message,
+                lastProbeTime: null,
+                lastTransitionTime: now,
+              },
+            ],
+            qosClass: "Burstable",
+          },
+        },
+        { subresource: "status" },
+      );
+      recordEvent(this.store, "default-scheduler", pod, "Warning", "FailedScheduling", message);
+      return;
+    }
+    this.unschedulable.delete(key);
+    this.start(pod);
+  }
+
+  /** A pod left the node: the scheduler retries the unschedulable pods, oldest first. */
+  private retryUnschedulable(): void {
+    for (const key of [...this.unschedulable]) {
+      if (this.pods.size >= this.ctx.nodeCapacity || this.stopped) return;
+      const [ns, name] = key.split("/");
+      const pod = this.store.get(RES.pod, ns, name);
+      if (!pod || pod.metadata.deletionTimestamp) {
+        this.unschedulable.delete(key);
+        continue;
+      }
+      this.schedule(pod);
+    }
+  }
+
   private start(pod: K8sObject): void {
     const rt = new PodRuntime(
       pod.metadata.namespace as string,
@@ -182,6 +250,16 @@ export class Kubelet {
       this.ctx.timeScale,
     );
     this.pods.set(podKey(pod), rt);
+    const scheduling = scaled(this.ctx, this.ctx.delays.schedulingMs);
+    if (scheduling > 0) rt.after(scheduling, () => this.bind(rt));
+    else this.bind(rt);
+  }
+
+  /** The scheduler binds the pod (spec.nodeName); the kubelet pulls the image if the node lacks it, then starts. */
+  private bind(rt: PodRuntime): void {
+    const pod = this.store.get(RES.pod, rt.namespace, rt.name);
+    if (!pod || rt.phase === "terminating" || this.stopped) return;
+    this.store.update(RES.pod, { ...pod, spec: { ...(pod.spec as object), nodeName: NODE_NAME } });
     this.writeStatus(rt, {
       phase: "Pending",
       conditions: [cond("PodScheduled", "True")],
@@ -193,9 +271,81 @@ export class Kubelet {
       pod,
       "Normal",
       "Scheduled",
-      `Successfully assigned ${rt.namespace}/${rt.name} to sim-node`,
+      `Successfully assigned ${rt.namespace}/${rt.name} to ${NODE_NAME}`,
     );
-    rt.after(scaled(this.ctx, CONTAINER_START_MS), () => void this.run(rt));
+    const d = this.ctx.delays;
+    const containerStart = scaled(this.ctx, d.containerStartMs);
+    if (rt.behaviour.lifecycle === "pull-backoff") {
+      rt.after(containerStart, () => this.pullFailed(rt));
+      return;
+    }
+    const image = rt.containers[0]?.image ?? "";
+    const pullMs = scaled(this.ctx, d.imagePullMs);
+    if (pullMs <= 0) {
+      rt.after(containerStart, () => void this.run(rt));
+      return;
+    }
+    if (this.images.has(image)) {
+      // shouldPullImage: IfNotPresent and present on the node.
+      recordEvent(
+        this.store,
+        "kubelet",
+        pod,
+        "Normal",
+        "Pulled",
+        `Container image "${image}" already present on machine`,
+      );
+      rt.after(containerStart, () => void this.run(rt));
+      return;
+    }
+    recordEvent(this.store, "kubelet", pod, "Normal", "Pulling", `Pulling image "${image}"`);
+    const started = performance.now();
+    rt.after(pullMs, () => {
+      this.images.add(image);
+      const p = this.store.get(RES.pod, rt.namespace, rt.name);
+      if (p) {
+        const secs = ((performance.now() - started) / 1000).toFixed(3);
+        recordEvent(
+          this.store,
+          "kubelet",
+          p,
+          "Normal",
+          "Pulled",
+          `Successfully pulled image "${image}" in ${secs}s`,
+        );
+      }
+      rt.after(containerStart, () => void this.run(rt));
+    });
+  }
+
+  /**
+   * The image manager's failed pull (pkg/kubelet/images/image_manager.go EnsureImageExists): events Pulling
+   * and Failed, the container waiting ErrImagePull with the runtime's error; at the next sync, while the
+   * back-off runs, ImagePullBackOff `Back-off pulling image "<image>"`; then another attempt. The back-off is
+   * 10 s doubling to 300 s. The queue-proxy starts (SyncPod starts each container independently) but never
+   * gets ready, as the user container does not answer it; the phase stays Pending.
+   */
+  private pullFailed(rt: PodRuntime): void {
+    if (rt.phase === "terminating" || this.stopped) return;
+    const pod = this.store.get(RES.pod, rt.namespace, rt.name);
+    if (!pod) return;
+    const image = rt.containers[0]?.image ?? "";
+    const error = pullError(image);
+    rt.pullFailures++;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MS * 2 ** (rt.pullFailures - 1));
+    recordEvent(this.store, "kubelet", pod, "Normal", "Pulling", `Pulling image "${image}"`);
+    recordEvent(this.store, "kubelet", pod, "Warning", "Failed", `Failed to pull image "${image}": ${error}`);
+    recordEvent(this.store, "kubelet", pod, "Warning", "Failed", "Error: ErrImagePull");
+    this.writeStatus(rt, { phase: "Pending", containers: "pull-error", waitingMessage: error });
+    rt.after(scaled(this.ctx, Math.min(PULL_RESYNC_MS, backoff)), () => {
+      const p = this.store.get(RES.pod, rt.namespace, rt.name);
+      if (!p || rt.phase === "terminating") return;
+      const message = `Back-off pulling image "${image}"`;
+      recordEvent(this.store, "kubelet", p, "Normal", "BackOff", message);
+      recordEvent(this.store, "kubelet", p, "Warning", "Failed", "Error: ImagePullBackOff");
+      this.writeStatus(rt, { phase: "Pending", containers: "pull-backoff", waitingMessage: message });
+    });
+    rt.after(scaled(this.ctx, backoff), () => this.pullFailed(rt));
   }
 
   /** Starts (or restarts) the containers: listen, Running, then Ready or a crash after the startup time. */
@@ -215,6 +365,20 @@ export class Kubelet {
         app: rt.behaviour.app,
         tunables: parseTunables(pod.metadata.annotations).tunables,
         containerConcurrency: Number(qp.CONTAINER_CONCURRENCY ?? 0) || 0,
+        // The sim's responses start when they end, so a response-start timeout bounds the whole request too.
+        timeoutMs:
+          Math.min(
+            Number(qp.REVISION_TIMEOUT_SECONDS ?? 300) || 300,
+            Number(qp.REVISION_RESPONSE_START_TIMEOUT_SECONDS ?? 0) || Infinity,
+          ) * 1000,
+        cpuCores: containerCpu(rt.containers[0]),
+        // The node's noise, times the ASK reserve pod's lower speed (reserve-slowdown annotation).
+        slowdown: (() => {
+          const reserveFactor = rt.reserve
+            ? parseTunables(pod.metadata.annotations).tunables.reserveSlowdown
+            : 1;
+          return () => this.slowdown() * reserveFactor;
+        })(),
         env,
       });
       const port = await server.listen();
@@ -252,7 +416,10 @@ export class Kubelet {
       `Started container ${rt.containers[0]?.name ?? "user-container"}`,
     );
     if (rt.behaviour.lifecycle === "never-ready") return;
-    rt.after(rt.startupMs, () => {
+    // Readiness is seen at the first probe tick (every readinessProbePeriodMs from the start) after the app is up.
+    const period = scaled(this.ctx, this.ctx.delays.readinessProbePeriodMs);
+    const readyAfter = period > 0 ? Math.ceil(rt.startupMs / period) * period : rt.startupMs;
+    rt.after(readyAfter, () => {
       if (rt.phase !== "running") return;
       if (rt.behaviour.lifecycle === "crash") this.crash(rt);
       else {
@@ -330,6 +497,7 @@ export class Kubelet {
     const key = `${rt.namespace}/${rt.name}`;
     if (this.pods.get(key) !== rt) return;
     this.pods.delete(key);
+    queueMicrotask(() => this.retryUnschedulable());
     rt.phase = "terminating";
     rt.clearTimers();
     this.syncEndpoints(rt);
@@ -345,6 +513,9 @@ export class Kubelet {
     this.onEndpointsChanged(rt.namespace, rt.revision);
   }
 
+  /** Set by the simulator: the node's current slowdown factor (noise.ts); 1 = none. */
+  slowdown: () => number = () => 1;
+
   /** Set by the simulator: endpoints of a revision changed (the autoscaler and revision controller care). */
   onEndpointsChanged: (namespace: string, revision: string) => void = () => {};
 
@@ -353,8 +524,10 @@ export class Kubelet {
     s: {
       phase: string;
       conditions?: Record<string, unknown>[];
-      containers: "creating" | "running" | "ready" | "crashloop" | "draining";
+      containers: ContainerState;
       backoffMs?: number;
+      /** The user container's waiting message (image pull states). */
+      waitingMessage?: string;
     },
   ): void {
     const pod = this.store.get(RES.pod, rt.namespace, rt.name);
@@ -365,11 +538,13 @@ export class Kubelet {
       startTime?: string;
     };
     const ready = s.containers === "ready";
+    const pulling = s.containers === "pull-error" || s.containers === "pull-backoff";
     const started = s.containers !== "creating";
     const userName = rt.containers[0]?.name ?? "user-container";
     // The user container has no probe of its own (Knative moves it to the queue-proxy), so it is ready once
     // running; the queue-proxy is ready only when the app answers and the pod is not draining.
     const userReady = ready || s.containers === "running" || s.containers === "draining";
+    // An image that cannot be pulled: the user container waits, so the pod has no IP-bound app yet.
     const unready = [...(userReady ? [] : [userName]), ...(ready ? [] : ["queue-proxy"])];
     const notReady = `containers with unready status: [${unready.join(" ")}]`;
     const conditions = s.conditions ?? [
@@ -393,11 +568,19 @@ export class Kubelet {
         image: images[i],
         imageID: `${(images[i] ?? "").split(":")[0]}@sha256:${"0".repeat(64)}`,
         restartCount: isUser ? rt.restarts : 0,
-        started: started && !(isUser && s.containers === "crashloop"),
+        started: started && !(isUser && (s.containers === "crashloop" || pulling)),
         ready: isUser ? userReady : ready,
       };
       if (!started) base.state = { waiting: { reason: "ContainerCreating" } };
-      else if (isUser && s.containers === "crashloop") {
+      else if (isUser && pulling) {
+        base.state = {
+          waiting: {
+            reason: s.containers === "pull-error" ? "ErrImagePull" : "ImagePullBackOff",
+            message: s.waitingMessage ?? "",
+          },
+        };
+        base.imageID = "";
+      } else if (isUser && s.containers === "crashloop") {
         base.state = {
           waiting: {
             reason: "CrashLoopBackOff",
@@ -406,7 +589,8 @@ export class Kubelet {
         };
       } else base.state = { running: { startedAt: rt.startedAt || now } };
       if (isUser && rt.lastTermination) base.lastState = rt.lastTermination;
-      if (started) base.containerID = containerID(rt.uid, isUser ? rt.restarts : 1000 + i);
+      if (started && !(isUser && pulling))
+        base.containerID = containerID(rt.uid, isUser ? rt.restarts : 1000 + i);
       return base;
     });
     const status: Record<string, unknown> = {
@@ -424,6 +608,36 @@ export class Kubelet {
     }
     this.store.update(RES.pod, { ...pod, status }, { subresource: "status" });
   }
+}
+
+/**
+ * What containerd answers when the node cannot pull an image whose digest the Knative controller could
+ * resolve: typically the node lacks the registry credentials the controller had (or a rate limit applies).
+ */
+export function pullError(image: string): string {
+  const [name, tag = "latest"] = splitTag(image);
+  const slash = name.indexOf("/");
+  const host = slash > 0 ? name.slice(0, slash) : "registry-1.docker.io";
+  const path = slash > 0 ? name.slice(slash + 1) : `library/${name}`;
+  return (
+    `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference ` +
+    `"${image}": unexpected status from HEAD request to https://${host}/v2/${path}/manifests/${tag}: 401 Unauthorized`
+  );
+}
+
+function splitTag(image: string): [string, string | undefined] {
+  const noDigest = image.split("@")[0];
+  const colon = noDigest.lastIndexOf(":");
+  return colon > noDigest.lastIndexOf("/")
+    ? [noDigest.slice(0, colon), noDigest.slice(colon + 1)]
+    : [noDigest, undefined];
+}
+
+/** The CPU a container may use: its limit, else its request (a busy node gives no more); unset = unlimited. */
+export function containerCpu(c: ContainerLike | undefined): number | undefined {
+  const r = (c as { resources?: { limits?: { cpu?: unknown }; requests?: { cpu?: unknown } } } | undefined)
+    ?.resources;
+  return parseCpu(r?.limits?.cpu) ?? parseCpu(r?.requests?.cpu);
 }
 
 function userPortOf(rt: PodRuntime): string {

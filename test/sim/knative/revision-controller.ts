@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { K8sObject } from "../store.js";
 import { resolveAutoscaling } from "./autoscaler-config.js";
 import type { PaStatus } from "./autoscaler.js";
+import { clusterAutoscaling } from "./cluster-config.js";
 import { revisionConditions } from "./conditions.js";
 import { RES, type ContainerSpec, type SimContext, type TemplateSpec } from "./context.js";
 import { recordEvent } from "./events.js";
@@ -102,6 +103,14 @@ export function podSpec(rev: K8sObject): Record<string, unknown> {
       { name: "SERVING_REVISION", value: rev.metadata.name as string },
       { name: "CONTAINER_CONCURRENCY", value: String(spec.containerConcurrency ?? 0) },
       { name: "REVISION_TIMEOUT_SECONDS", value: String(spec.timeoutSeconds ?? 300) },
+      ...(spec.responseStartTimeoutSeconds
+        ? [
+            {
+              name: "REVISION_RESPONSE_START_TIMEOUT_SECONDS",
+              value: String(spec.responseStartTimeoutSeconds),
+            },
+          ]
+        : []),
       { name: "QUEUE_SERVING_PORT", value: "8012" },
       { name: "USER_PORT", value: String(port) },
     ],
@@ -126,7 +135,11 @@ export function podSpec(rev: K8sObject): Record<string, unknown> {
 
 export function makeDeployment(ctx: SimContext, rev: K8sObject): K8sObject {
   const spec = (rev.spec ?? {}) as TemplateSpec;
-  const as = resolveAutoscaling(rev.metadata.annotations, spec.containerConcurrency ?? 0);
+  const as = resolveAutoscaling(
+    rev.metadata.annotations,
+    spec.containerConcurrency ?? 0,
+    clusterAutoscaling(ctx.config),
+  );
   const labels = podLabels(rev);
   const annotations = podAnnotations(rev);
   const containerName = spec.containers?.[0]?.name || "user-container";
@@ -284,6 +297,14 @@ function reconcileDeployment(ctx: SimContext, rev: K8sObject, status: KStatus): 
   if (replicas > 0 && (ds.availableReplicas ?? 0) === 0) {
     const pods = store.list(RES.pod, ns, { labelSelector: `${LABEL.revisionUID}=${rev.metadata.uid}` }).items;
     const pod = pods[0];
+    // A pod the scheduler cannot place has no container statuses yet: its PodScheduled condition says why.
+    if (pod && !ctx.config.deployment().podIsAlwaysSchedulable) {
+      const sched = ((pod.status ?? {}) as PodStatusLike).conditions?.find(
+        (c) => c.type === "PodScheduled" && c.status === "False",
+      );
+      if (sched)
+        revisionConditions.markFalse(status, "ResourcesAvailable", sched.reason ?? "", sched.message ?? "");
+    }
     for (const cs of ((pod?.status ?? {}) as PodStatusLike).containerStatuses ?? []) {
       if (cs.name === "queue-proxy") continue;
       const t = cs.lastState?.terminated;
@@ -314,6 +335,7 @@ interface DeploymentStatus {
 }
 
 interface PodStatusLike {
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
   containerStatuses?: {
     name: string;
     state?: { waiting?: { reason?: string; message?: string } };

@@ -6,7 +6,7 @@
 import type { K8sObject } from "../store.js";
 import { routeConditions } from "./conditions.js";
 import { ROUTING_STATE_LABEL, ROUTING_STATE_MODIFIED, revisionIsReady } from "./configuration-controller.js";
-import { RES, type SimContext } from "./context.js";
+import { RES, scaled, type SimContext } from "./context.js";
 import type { TrafficTarget } from "./gateway.js";
 import { LABEL } from "./names.js";
 import type { TrafficSpec } from "./service-controller.js";
@@ -33,9 +33,22 @@ interface StatusTraffic {
   percent: number;
 }
 
+/** networking.knative.dev/visibility: "cluster-local" keeps a route off the external gateway. */
+export const VISIBILITY_LABEL = "networking.knative.dev/visibility";
+
+export function isClusterLocal(route: K8sObject): boolean {
+  return route.metadata.labels?.[VISIBILITY_LABEL] === "cluster-local";
+}
+
+/** The host the external gateway serves for a route (domains.go DomainNameFromTemplate), none when local. */
+export function externalHosts(ctx: SimContext, route: K8sObject): string[] {
+  if (isClusterLocal(route)) return [];
+  return [`${route.metadata.name}.${route.metadata.namespace}.${ctx.config.domain()}`];
+}
+
 export function routeHosts(ctx: SimContext, namespace: string, name: string): string[] {
   const hosts = [
-    `${name}.${namespace}.${ctx.domain}`,
+    `${name}.${namespace}.${ctx.config.domain()}`,
     `${name}.${namespace}.svc.cluster.local`,
     `${name}.${namespace}.svc`,
     `${name}.${namespace}`,
@@ -43,7 +56,7 @@ export function routeHosts(ctx: SimContext, namespace: string, name: string): st
   return [...new Set(hosts)];
 }
 
-export function reconcileRoute(ctx: SimContext, key: string): void {
+export function reconcileRoute(ctx: SimContext, key: string): { requeueAfterMs?: number } | void {
   const { store } = ctx;
   const [ns, name] = splitKey(key);
   const route = store.get(RES.route, ns, name);
@@ -57,8 +70,12 @@ export function reconcileRoute(ctx: SimContext, key: string): void {
       "Ingress has not yet been reconciled.",
     );
   }
-  status.url = `http://${name}.${ns}.${ctx.domain}`;
+  // config-domain's default domain, read at each reconcile (an edit resyncs every route).
+  status.url = isClusterLocal(route)
+    ? `http://${name}.${ns}.svc.cluster.local`
+    : `http://${name}.${ns}.${ctx.config.domain()}`;
 
+  let requeueAfterMs: number | undefined;
   const traffic = configureTraffic(ctx, route, status);
   if (traffic) {
     status.traffic = traffic;
@@ -75,12 +92,27 @@ export function reconcileRoute(ctx: SimContext, key: string): void {
     for (const t of traffic)
       byRevision.set(t.revisionName, (byRevision.get(t.revisionName) ?? 0) + t.percent);
     const targets: TrafficTarget[] = [...byRevision].map(([revision, percent]) => ({ revision, percent }));
-    ctx.gateway.setRoute(ns, name, routeHosts(ctx, ns, name), targets);
-    routeConditions.markTrue(status, "IngressReady");
     labelRevisions(ctx, route, new Set(byRevision.keys()));
+    // The ingress delay knob: a route's first programming answers only after the load balancer is ready
+    // (IngressReady Unknown `Uninitialized` meanwhile, as the Ingress's LoadBalancerReady reports it and
+    // route_lifecycle.go PropagateIngressStatus copies it); later traffic changes apply at once.
+    const wait = ctx.gateway.ingressWait(ns, name, scaled(ctx, ctx.delays.ingressReadyMs));
+    if (wait > 0) {
+      routeConditions.markUnknown(
+        status,
+        "IngressReady",
+        "Uninitialized",
+        "Waiting for load balancer to be ready",
+      );
+      requeueAfterMs = wait + 1;
+    } else {
+      ctx.gateway.setRoute(ns, name, routeHosts(ctx, ns, name), targets, externalHosts(ctx, route));
+      routeConditions.markTrue(status, "IngressReady");
+    }
   }
   postProcess(route, status);
   writeStatus(store, RES.route, route, ordered(status));
+  return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
 }
 
 /** BuildTrafficConfiguration: resolves every target, or marks the first bad one and returns undefined. */

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { K8sObject } from "../store.js";
 import { RES, scaled, type SimContext } from "./context.js";
 import { recordEvent } from "./events.js";
+import { podQuotaError } from "./capacity.js";
 import { LABEL, randomSuffix, templateHash } from "./names.js";
 import { controllerRef, jsonEqual, rfc3339 } from "./status.js";
 import { splitKey } from "./workqueue.js";
@@ -208,7 +209,23 @@ export class WorkloadControllers {
             message: "Deployment does not have minimum availability.",
           };
     const stamp = rfc3339(new Date(now));
-    const conditions = [availableCond, progressing].map((c) => {
+    // progress.go syncRolloutStatus: the ReplicaSets' failure condition moves to the Deployment.
+    const rsFailure = all
+      .map((rs) =>
+        ((rs.status ?? {}) as { conditions?: Condition[] }).conditions?.find(
+          (c) => c.type === "ReplicaFailure",
+        ),
+      )
+      .find(Boolean);
+    const conds: Omit<Condition, "lastUpdateTime" | "lastTransitionTime">[] = [availableCond, progressing];
+    if (rsFailure)
+      conds.push({
+        type: "ReplicaFailure",
+        status: "True",
+        reason: rsFailure.reason,
+        message: rsFailure.message,
+      });
+    const conditions = conds.map((c) => {
       const before = old.find((o) => o.type === c.type);
       const same =
         before && before.status === c.status && before.reason === c.reason && before.message === c.message;
@@ -249,19 +266,35 @@ export class WorkloadControllers {
     const want = spec.replicas ?? 1;
     const pods = store.list(RES.pod, ns).items.filter((p) => ownedBy(p, rs.metadata.uid));
     const active = pods.filter((p) => !p.metadata.deletionTimestamp);
+    let failure: string | undefined;
     if (active.length < want) {
       for (let i = active.length; i < want; i++) {
+        const podName = `${name}-${randomSuffix()}`;
+        // The quota admission plugin refuses the create (403): FailedCreate, and ReplicaFailure on the status.
+        failure = podQuotaError(store, ns, podName);
+        if (failure) {
+          recordEvent(
+            store,
+            "replicaset-controller",
+            rs,
+            "Warning",
+            "FailedCreate",
+            `Error creating: ${failure}`,
+          );
+          break;
+        }
         const pod = store.create(RES.pod, {
           apiVersion: "v1",
           kind: "Pod",
           metadata: {
-            name: `${name}-${randomSuffix()}`,
+            name: podName,
             namespace: ns,
             labels: { ...(spec.template?.metadata?.labels ?? {}) },
             annotations: { ...(spec.template?.metadata?.annotations ?? {}) },
             ownerReferences: [controllerRef(rs)],
           },
-          spec: { ...(spec.template?.spec ?? {}), nodeName: "sim-node", serviceAccountName: "default" },
+          // No nodeName: the scheduler (the kubelet's schedule) binds the pod when the node has room.
+          spec: { ...(spec.template?.spec ?? {}), serviceAccountName: "default" },
           status: { phase: "Pending", qosClass: "Burstable" },
         });
         active.push(pod);
@@ -311,6 +344,26 @@ export class WorkloadControllers {
       availableReplicas: ready,
       observedGeneration: rs.metadata.generation,
     };
+    // calculateStatus (replica_set_utils.go): ReplicaFailure True FailedCreate while creates fail; removed once
+    // a create succeeds or no more pods are wanted.
+    const oldFailure = ((rs.status ?? {}) as { conditions?: Record<string, unknown>[] }).conditions?.find(
+      (c) => c.type === "ReplicaFailure",
+    );
+    if (failure) {
+      status.conditions = [
+        oldFailure && oldFailure.message === failure
+          ? oldFailure
+          : {
+              type: "ReplicaFailure",
+              status: "True",
+              reason: "FailedCreate",
+              message: failure,
+              lastTransitionTime: rfc3339(new Date()),
+            },
+      ];
+    } else if (oldFailure && active.length < want) {
+      status.conditions = [oldFailure];
+    }
     for (const k of ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"])
       if (status[k] === 0) delete status[k];
     if (!jsonEqual(rs.status, status))
