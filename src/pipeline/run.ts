@@ -20,7 +20,7 @@ import {
   type PodSummary,
   type ResultsDocument,
 } from "../results.js";
-import { evaluateThresholds } from "../verdict/evaluate.js";
+import { evaluateThresholds, unmeasuredRun } from "../verdict/evaluate.js";
 import { compareToBaseline } from "../verdict/regression.js";
 import { runCleanup } from "./cleanup.js";
 import type { Log } from "./log.js";
@@ -236,11 +236,14 @@ async function measureColdStart(
     podReadyMs: readyAt === undefined ? undefined : readyAt - first.sentAt,
     status: first.status,
     scaleToZeroWaitMs,
+    ...(first.unanswered ? { unanswered: first.unanswered } : {}),
   };
-  ctx.log.info(
-    `first response after ${summary.firstResponseMs.toFixed(0)} ms (HTTP ${summary.status})` +
-      (summary.podReadyMs === undefined ? "" : `; a pod was Ready after ${summary.podReadyMs} ms`),
-  );
+  if (first.unanswered) ctx.log.info(`no answer to the cold-start request: ${first.unanswered}`);
+  else
+    ctx.log.info(
+      `first response after ${summary.firstResponseMs.toFixed(0)} ms (HTTP ${summary.status})` +
+        (summary.podReadyMs === undefined ? "" : `; a pod was Ready after ${summary.podReadyMs} ms`),
+    );
   return summary;
 }
 
@@ -254,7 +257,9 @@ function judge(doc: ResultsDocument, settings: Settings): void {
     };
   }
   doc.passed =
-    doc.thresholds.every((v) => v.passed) && (doc.regression?.verdicts.every((v) => v.passed) ?? true);
+    doc.thresholds.every((v) => v.passed) &&
+    (doc.regression?.verdicts.every((v) => v.passed) ?? true) &&
+    !unmeasuredRun(doc);
 }
 
 // Past the lease a Service left by a run that died without cleanup can be taken over by the next run.

@@ -5,6 +5,7 @@ import type { LoadSummary, PodSummary, RegressionVerdict, ResultsDocument } from
 import { downsample, max, mean, niceCeiling, xyChart } from "./chart.js";
 import { code, codeBlock, text } from "./escape.js";
 import { describePods, explainPods } from "./explain.js";
+import { sentOf, unmeasuredReason, unmeasuredRun } from "../verdict/evaluate.js";
 import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
 
 export interface RenderOptions {
@@ -31,7 +32,9 @@ function headline(doc: ResultsDocument): string[] {
     : `### ${doc.passed ? PASS : FAIL} Performance gate ${doc.passed ? "passed" : "failed"} · ${serviceRef(doc)}`;
   const facts: string[] = [];
   if (doc.service.revision) facts.push(`Revision ${code(doc.service.revision)}`);
-  if (doc.load) {
+  if (doc.load && doc.load.requests === 0) {
+    facts.push(`**${text(unmeasuredReason(doc, "p99"))}**`);
+  } else if (doc.load) {
     facts.push(
       `**${rps(doc.load.rps)}**`,
       `p99 **${ms(doc.load.latency.p99)}**`,
@@ -42,7 +45,9 @@ function headline(doc: ResultsDocument): string[] {
   const out = [title, ""];
   if (facts.length) out.push(facts.join(" · "), "");
 
+  const unmeasured = unmeasuredRun(doc);
   const failures = [
+    ...(unmeasured && !doc.error ? [text(unmeasured)] : []),
     ...doc.thresholds
       .filter((v) => !v.passed)
       .map((v) => `${code(v.rule)} (observed ${text(v.observedText)})`),
@@ -81,8 +86,12 @@ function thresholdsSection(doc: ResultsDocument): string[] {
   ];
 }
 
-function latencySection(load: LoadSummary): string[] {
+function latencySection(doc: ResultsDocument, load: LoadSummary): string[] {
   const l = load.latency;
+  if (load.requests === 0) {
+    const why = unmeasuredReason(doc, "p99");
+    return ["#### Latency", "", `${text(why.charAt(0).toUpperCase() + why.slice(1))}.`, ""];
+  }
   return [
     "#### Latency",
     "",
@@ -107,9 +116,10 @@ function throughputSection(load: LoadSummary): string[] {
     "#### Throughput and errors",
     "",
     table(
-      ["Requests", "Duration", "Throughput", "Transfer", "Errors", "Error rate"],
+      ["Sent", "Answered", "Duration", "Throughput", "Transfer", "Errors", "Error rate"],
       [
         [
+          num(sentOf(load)),
           num(load.requests),
           seconds(load.durationSeconds),
           rps(load.rps),
@@ -118,12 +128,19 @@ function throughputSection(load: LoadSummary): string[] {
           percent(e.rate),
         ],
       ],
-      ["r", "r", "r", "r", "r", "r"],
+      ["r", "r", "r", "r", "r", "r", "r"],
     ),
     "",
     target + ".",
     "",
   ];
+  if (load.unanswered) {
+    out.push(
+      `${num(load.unanswered)} ${load.unanswered === 1 ? "request was" : "requests were"} still unanswered when ` +
+        "the grace period after the load ended (the request timeout, at most 5 s); counted as timeouts.",
+      "",
+    );
+  }
   if (e.total === 0) {
     out.push("No errors: every response was 2xx or 3xx, with no timeouts or connection errors.", "");
     return out;
@@ -213,6 +230,16 @@ function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
 function coldStartSection(doc: ResultsDocument): string[] {
   const c = doc.coldStart;
   if (!c) return [];
+  if (c.unanswered) {
+    const why = unmeasuredReason(doc, "cold-start");
+    return [
+      "#### Cold start",
+      "",
+      `${text(why.charAt(0).toUpperCase() + why.slice(1))}, after ${ms(c.firstResponseMs)} ` +
+        `(waited ${ms(c.scaleToZeroWaitMs)} for scale to zero first).`,
+      "",
+    ];
+  }
   return [
     "#### Cold start",
     "",
@@ -413,7 +440,7 @@ export function renderReport(doc: ResultsDocument, opts: RenderOptions = {}): st
     ...errorSection(doc),
     ...thresholdsSection(doc),
     ...(doc.load
-      ? [...latencySection(doc.load), ...throughputSection(doc.load), ...workersSection(doc.load)]
+      ? [...latencySection(doc, doc.load), ...throughputSection(doc.load), ...workersSection(doc.load)]
       : []),
     ...(doc.pods ? podsSection(doc, doc.pods) : []),
     ...coldStartSection(doc),
