@@ -281,17 +281,22 @@ function chartsSection(doc: ResultsDocument): string[] {
         series: [{ kind: "line", values: rpsValues }],
         digits: 1,
       }),
-      xyChart({
-        title: `p99 latency, ms${note ? note.replace(")", ", highest shown)") : ""}`,
-        xTitle: "seconds into the load",
-        from: buckets[0].t,
-        to: buckets[buckets.length - 1].t,
-        yTitle: "ms",
-        yMax: niceCeiling(max(p99Values)),
-        series: [{ kind: "line", values: p99Values }],
-        digits: 1,
-      }),
     );
+    // With nothing answered there is no latency to draw: a line at 0 ms would read as a fast service.
+    if (doc.load?.requests) {
+      charts.push(
+        xyChart({
+          title: `p99 latency, ms${note ? note.replace(")", ", highest shown)") : ""}`,
+          xTitle: "seconds into the load",
+          from: buckets[0].t,
+          to: buckets[buckets.length - 1].t,
+          yTitle: "ms",
+          yMax: niceCeiling(max(p99Values)),
+          series: [{ kind: "line", values: p99Values }],
+          digits: 1,
+        }),
+      );
+    }
   }
   const podTimeline = doc.pods?.timeline ?? [];
   if (podTimeline.length >= 2) {
@@ -328,6 +333,8 @@ function regressionFailure(v: RegressionVerdict, suffix = ""): string {
   // Infinity (a rise from 0) becomes null in the results file; the values tell it apart from "not measured".
   if (finite(v.baseline) && finite(v.current) && v.baseline === 0)
     return `${metric} got worse from a baseline of 0`;
+  // "`p99` not measured: 10 requests sent, none answered" (the note's own words, as in the step error).
+  if (v.note?.startsWith("not measured")) return `${metric} ${text(v.note, 200)}`;
   return `${metric} could not be compared${v.note ? `: ${text(v.note, 200)}` : ""}`;
 }
 

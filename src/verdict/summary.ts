@@ -12,7 +12,9 @@ export function failureSummary(doc: ResultsDocument): string {
     .filter((v) => !v.passed)
     .map((v) =>
       Number.isNaN(v.changePercent)
-        ? `${v.metric} could not be compared (${v.note ?? "not measured"})`
+        ? v.note?.startsWith("not measured")
+          ? `${v.metric} ${v.note}`
+          : `${v.metric} could not be compared (${v.note ?? "no value"})`
         : `${v.metric} regressed ${v.changePercent.toFixed(1)}% (allowed ${v.allowedPercent}%)`,
     );
   const reasons = [...(unmeasured ? [unmeasured] : []), ...rules, ...regressions];
