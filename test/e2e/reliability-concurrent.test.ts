@@ -81,6 +81,7 @@ describe("two runs at once in one namespace", () => {
     for (const run of [a, b]) {
       expect(run.stderr).not.toMatch(/^error: /m);
       expect(run.code).toBe(0);
+      expect(run.doc!.load!.requests).toBeGreaterThan(0);
       expect(run.doc!.load!.errors.total).toBe(0);
       expect(run.doc!.load!.target.host).toBe(`${run.doc!.service.name}.${namespace}.svc.cluster.local`);
     }
@@ -103,14 +104,16 @@ describe("two runs at once in one namespace", () => {
     const [a, b] = await Promise.all([first, second]);
     // The first run's figures are its own.
     expect(a.code).toBe(0);
+    expect(a.doc!.load!.requests).toBeGreaterThan(0);
     expect(a.doc!.load!.errors.total).toBe(0);
     // The second either refuses, naming the conflict and what to do, or measures a Service that stayed up.
     if (b.code === 3) {
       expect(b.stderr).toMatch(/^error: .*hello-shared.* (another|in use|being)/m);
       expect(b.doc?.load ?? null).toBeNull();
     } else {
-      expect(b.doc!.load!.errors.byStatus).toEqual({});
       expect(b.code).toBe(0);
+      expect(b.doc!.load!.requests).toBeGreaterThan(0);
+      expect(b.doc!.load!.errors.byStatus).toEqual({});
     }
     expect((await getJson(sim, servicePath(namespace, "hello-shared"))).status).toBe(404);
   });
