@@ -214,7 +214,8 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
       client.pipelinedRequests.clear();
       failureJustReported = false;
       closeAfterResponse = false;
-      if (client.destroyed) return;
+      // After the load (grace period) there is nothing to send on a new connection.
+      if (client.destroyed || !sending) return;
       if (failures === 0) return connect();
       const backoff = Math.min(MAX_RECONNECT_BACKOFF_MS, 2 ** (failures - 1));
       reconnectTimer = setTimeout(() => {

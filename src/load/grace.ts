@@ -20,24 +20,29 @@ export function gracePeriodMs(requestTimeoutMs: number): number {
 }
 
 /**
- * The requests in flight of one pass, by connection (HTTP/1.1 without pipelining: at most one each). The engine
- * reports every send and every outcome; after `stop` it learns when the last one settled or the grace ran out.
+ * The requests in flight of one pass, by connection. HTTP/1.1 without pipelining has one at a time, but the
+ * engine may learn of an outcome after the connection's next request went out (autocannon reconnects and sends
+ * before it emits 'timeout'), so each connection keeps a count. The engine reports every send and every
+ * outcome; after `stop` it learns when the last one settled or the grace period ran out.
  */
 export class InFlight {
-  private readonly connections = new Set<number>();
+  /** Requests in flight by connection; a connection with none has no entry. */
+  private readonly connections = new Map<number, number>();
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
   private onDrained: ((unanswered: number[]) => void) | undefined;
 
   sent(connection: number): void {
-    this.connections.add(connection);
+    this.connections.set(connection, (this.connections.get(connection) ?? 0) + 1);
   }
 
-  /** The request on `connection` was answered, timed out or failed; true when it was in flight. */
+  /** A request on `connection` was answered, timed out or failed; true when one was in flight. */
   settled(connection: number): boolean {
-    const was = this.connections.delete(connection);
+    const count = this.connections.get(connection) ?? 0;
+    if (count > 1) this.connections.set(connection, count - 1);
+    else this.connections.delete(connection);
     if (this.draining && this.connections.size === 0) this.drained([]);
-    return was;
+    return count > 0;
   }
 
   has(connection: number): boolean {
@@ -53,7 +58,12 @@ export class InFlight {
     this.draining = true;
     this.onDrained = done;
     if (this.connections.size === 0) return this.drained([]);
-    this.timer = setTimeout(() => this.drained([...this.connections]), graceMs);
+    this.timer = setTimeout(() => {
+      const unanswered = [...this.connections].flatMap(([connection, n]) =>
+        Array<number>(n).fill(connection),
+      );
+      this.drained(unanswered);
+    }, graceMs);
   }
 
   /** Ends the grace period early (the run was cancelled): nothing more is counted. */

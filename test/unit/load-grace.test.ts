@@ -2,7 +2,7 @@
 // min(request-timeout, 5 s) to finish, and their answers count; what is still unanswered then counts as a
 // timeout and as `unanswered`. Against real loopback servers that record when each request arrived.
 import { performance } from "node:perf_hooks";
-import { gracePeriodMs, MAX_GRACE_MS } from "../../src/load/grace.js";
+import { gracePeriodMs, InFlight, MAX_GRACE_MS } from "../../src/load/grace.js";
 import { withoutUrlParseWarning } from "../../src/load/engine.js";
 import { runLoad } from "../../src/load/index.js";
 import { load, request, startRawServer, startServer, type TestServer } from "./load-servers.js";
@@ -18,6 +18,50 @@ test("the grace period is the request timeout, at most 5 s", () => {
   expect(gracePeriodMs(300)).toBe(300);
   expect(gracePeriodMs(5000)).toBe(5000);
   expect(gracePeriodMs(30_000)).toBe(5000);
+});
+
+describe("InFlight", () => {
+  test("an outcome reported after the connection's next send leaves that send in flight", () => {
+    // autocannon reconnects and sends the next request before it emits 'timeout' for the previous one.
+    const inFlight = new InFlight();
+    inFlight.sent(0);
+    inFlight.sent(0);
+    expect(inFlight.settled(0)).toBe(true);
+    expect(inFlight.has(0)).toBe(true);
+    expect(inFlight.settled(0)).toBe(true);
+    expect(inFlight.has(0)).toBe(false);
+    expect(inFlight.settled(0)).toBe(false);
+  });
+
+  test("stop: done at once when idle, at the last settle, or with the unanswered when the grace runs out", async () => {
+    const idle = new InFlight();
+    const idleDone: number[][] = [];
+    idle.stop(1000, (u) => idleDone.push(u));
+    expect(idleDone).toEqual([[]]);
+
+    const settling = new InFlight();
+    settling.sent(1);
+    const settlingDone: number[][] = [];
+    settling.stop(1000, (u) => settlingDone.push(u));
+    expect(settlingDone).toEqual([]);
+    settling.settled(1);
+    expect(settlingDone).toEqual([[]]);
+
+    const stuck = new InFlight();
+    stuck.sent(0);
+    stuck.sent(2);
+    stuck.sent(2);
+    const unanswered = await new Promise<number[]>((resolve) => stuck.stop(20, resolve));
+    expect(unanswered).toEqual([0, 2, 2]);
+
+    const cancelled = new InFlight();
+    cancelled.sent(0);
+    const cancelledDone: number[][] = [];
+    cancelled.stop(10, (u) => cancelledDone.push(u));
+    cancelled.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(cancelledDone).toEqual([]);
+  });
 });
 
 test("a target that accepts and never answers: every request sent is unanswered, none is answered", async () => {
