@@ -183,15 +183,18 @@ test("workers against a gateway that never answers: exit 1, 'not measured', ever
         `--gateway=127.0.0.1:${(blackHole.address() as AddressInfo).port}`,
         "--load-workers=2",
         "--connections=4",
-        "--warmup=0s",
+        // As above: the warm-up absorbs a worker process that starts late on a busy machine.
+        "--warmup=1s",
         "--request-timeout=30s",
         "--thresholds=p99 < 100ms; errors < 1%",
       ]),
     );
     expect(run.code).toBe(1);
     const load = run.doc!.load!;
-    // Each of the 4 connections (2 per worker) sent one request, held until the workers' 5 s grace ran out.
-    expect(sockets.size).toBe(4);
+    // Each of the 4 connections (2 per worker) sent one measured request, held until the workers' 5 s grace
+    // ran out (and one in the warm-up, dropped at its end, unless the worker started after it).
+    expect(sockets.size).toBeGreaterThanOrEqual(4);
+    expect(sockets.size).toBeLessThanOrEqual(8);
     expect(load).toMatchObject({ sent: 4, requests: 0, unanswered: 4 });
     expect(load.workers!.map((w) => [w.requests, w.errors])).toEqual([
       [0, 2],
