@@ -153,7 +153,9 @@ const finiteOrNull = (value: number | undefined): number | null =>
 export function metricValue(doc: ResultsDocument, metric: string): number | null {
   const definition = findMetric(metric);
   if (!definition) throw new Error(`unknown metric "${metric}"`);
-  const { load, pods, coldStart } = doc;
+  const { pods, coldStart } = doc;
+  // Latency and throughput exist only if something was answered.
+  const load = doc.load && doc.load.requests > 0 ? doc.load : null;
   switch (definition.name) {
     case "p50":
       return finiteOrNull(load?.latency.p50);
@@ -168,17 +170,18 @@ export function metricValue(doc: ResultsDocument, metric: string): number | null
     case "mean":
       return finiteOrNull(load?.latency.mean);
     case "errors":
-      return finiteOrNull(load?.errors.rate);
+      // Measured when anything was sent: a load whose every request timed out has an error rate of 100%.
+      return doc.load && sentOf(doc.load) > 0 ? finiteOrNull(doc.load.errors.rate) : null;
     case "rps":
       return load ? successfulRps(load) : null;
     case "requests":
-      return finiteOrNull(load?.requests);
+      return finiteOrNull(doc.load?.requests);
     case "pods.max":
       return finiteOrNull(pods?.max.serving);
     case "pods.final":
       return finiteOrNull(pods?.final.serving);
     case "cold-start":
-      return finiteOrNull(coldStart?.firstResponseMs);
+      return coldStart?.unanswered ? null : finiteOrNull(coldStart?.firstResponseMs);
     case "ready-time":
       return readyMs(doc);
     default:
@@ -203,4 +206,9 @@ function successfulRps(load: NonNullable<ResultsDocument["load"]>): number | nul
   if (load.requests <= 0) return 0;
   const failedResponses = Object.values(load.errors.byStatus).reduce((sum, count) => sum + count, 0);
   return (load.rps * Math.max(0, load.requests - failedResponses)) / load.requests;
+}
+
+/** Requests started in the measured load; files written before `sent` existed give the same sum. */
+export function sentOf(load: NonNullable<ResultsDocument["load"]>): number {
+  return load.sent ?? load.requests + load.errors.timeouts + load.errors.connectionErrors;
 }

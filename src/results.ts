@@ -5,7 +5,10 @@ export const RESULTS_SCHEMA = "knative-perf-gate/results";
 export const RESULTS_SCHEMA_VERSION = 1;
 
 export interface LatencySummary {
-  /** Milliseconds, from the HDR histogram of every measured (non-warm-up) request. */
+  /**
+   * Milliseconds, from the HDR histogram of every measured (non-warm-up) request. All 0 when no request was
+   * answered (requests 0): then the latency was not measured, and rules on it fail (verdict/evaluate.ts).
+   */
   min: number;
   mean: number;
   p50: number;
@@ -17,10 +20,11 @@ export interface LatencySummary {
 
 export interface ErrorSummary {
   total: number;
-  /** errors.total / (requests + connection errors + timeouts); 0..1. */
+  /** errors.total / sent (requests + connection errors + timeouts); 0..1, and 0 when nothing was sent. */
   rate: number;
   /** Non-2xx/3xx responses by status code, e.g. {"503": 12}. */
   byStatus: Record<string, number>;
+  /** Requests that reached request-timeout, and those still unanswered when the grace period ended. */
   timeouts: number;
   connectionErrors: number;
 }
@@ -46,10 +50,21 @@ export interface LoadSample {
 export interface LoadSummary {
   /** Where requests went and the Host header used, if any. */
   target: { url: string; host?: string };
+  /** The load's duration: while requests were started (the grace period for those in flight follows it). */
   durationSeconds: number;
-  /** Requests that completed with any status (errors included). */
+  /**
+   * Requests started during the measured load: requests + timeouts + connection errors (absent in files written
+   * before it was added).
+   */
+  sent?: number;
+  /** Requests answered, with any status (errors included), during the load or its grace period. */
   requests: number;
-  /** Completed requests per second over the measured duration. */
+  /**
+   * Requests still in flight when the grace period after the load ended, min(request-timeout, 5 s); counted in
+   * errors.timeouts too (absent in older files).
+   */
+  unanswered?: number;
+  /** Answered requests per second of the load's duration. */
   rps: number;
   bytesPerSecond: number;
   latency: LatencySummary;
@@ -113,6 +128,11 @@ export interface ColdStartSummary {
   status: number;
   /** How long we waited for the revision to reach zero pods first, ms. */
   scaleToZeroWaitMs: number;
+  /**
+   * Set when the request got no complete response (why: a timeout, a reset …): then cold start was not
+   * measured, firstResponseMs is how long it waited, status 0, and the run fails.
+   */
+  unanswered?: string;
 }
 
 export interface RuleVerdict {

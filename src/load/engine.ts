@@ -9,8 +9,12 @@
 // reconnecting in a busy loop), `_resetConnection` (to honour `Connection: close`, which autocannon ignores, so
 // the next request is not written to a socket the server is closing) and `timeout` (autocannon accepts whole
 // seconds only).
+//
+// The end of the load follows grace.ts: at the duration no new request starts, and those in flight may finish
+// within the grace period (their outcome counts) or are reported as unanswered.
 import type autocannon from "autocannon";
 import { performance } from "node:perf_hooks";
+import { InFlight } from "./grace.js";
 import { RateSchedule } from "./pacer.js";
 import type { HttpRequestTarget } from "./target.js";
 
@@ -36,7 +40,9 @@ export interface PassObserver {
   response(status: number, bytes: number, latencyMs: number): void;
   timeout(): void;
   connectionError(): void;
-  /** Measuring stopped at this performance.now() time. */
+  /** A request still in flight when the grace period after the load ran out (see grace.ts). */
+  unanswered?(): void;
+  /** The load's duration (or the abort, or the request cap) ended at this performance.now() time. */
   ended?(at: number): void;
 }
 
@@ -47,6 +53,11 @@ export interface PassOptions {
   timeoutMs: number;
   connections: number;
   durationMs: number;
+  /**
+   * After the duration, how long requests in flight may take to finish before they count as unanswered
+   * (grace.ts); 0 (the warm-up) drops them uncounted.
+   */
+  graceMs?: number;
   /** Requests per second across all connections; undefined runs closed loop. */
   rate?: number;
   /** Total requests to send; the pass ends when all are answered (or timed out), or at durationMs. */
@@ -59,7 +70,7 @@ export interface PassOptions {
 export type PassEnd = "duration" | "requests" | "aborted";
 
 export interface PassResult {
-  /** performance.now() when measuring stopped; events after it are not reported. */
+  /** performance.now() when sending stopped: the end of the measured window (the grace period follows it). */
   endedAt: number;
   endedBy: PassEnd;
 }
@@ -91,31 +102,59 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
 
   const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
   const schedule = options.rate ? new RateSchedule(startedAt, options.rate, connections) : undefined;
+  const graceMs = options.graceMs ?? 0;
+  /** New requests may start. */
+  let sending = true;
+  /** Outcomes are reported to the observer (through the grace period after sending stopped). */
   let measuring = true;
   let clientsDone = 0;
   let result: PassResult | undefined;
   let instance: autocannon.Instance | undefined;
   const clients: ClientInternals[] = [];
+  const inFlight = new InFlight();
 
-  const finish = (endedBy: PassEnd): void => {
+  // Closes every connection now rather than at autocannon's next sample tick, so the target sees no request
+  // after the end and no late answer is counted.
+  const close = (): void => {
     if (!measuring) return;
     measuring = false;
-    result = { endedAt: performance.now(), endedBy };
-    observer.ended?.(result.endedAt);
-    clearTimeout(durationTimer);
+    inFlight.cancel();
     signal?.removeEventListener("abort", onAbort);
-    // Close every connection now rather than at autocannon's next sample tick, so no request is sent after
-    // the measured end (the target should not see unmeasured traffic).
     for (const client of clients) client.destroy();
     instance?.stop();
   };
-  const onAbort = (): void => finish("aborted");
+  const stopSending = (endedBy: PassEnd): void => {
+    if (!sending) return;
+    sending = false;
+    result = { endedAt: performance.now(), endedBy };
+    observer.ended?.(result.endedAt);
+    clearTimeout(durationTimer);
+    if (endedBy === "aborted") return close();
+    // Connections with nothing in flight close now; the others when their request settles (grace.ts).
+    clients.forEach((client, index) => {
+      if (!inFlight.has(index)) client.destroy();
+    });
+    inFlight.stop(graceMs, (unanswered) => {
+      for (const _ of unanswered) observer.unanswered?.();
+      close();
+    });
+  };
+  /** A request of connection `index` was answered or failed; while draining, its connection is done. */
+  const settled = (index: number): void => {
+    if (!sending && measuring) clients[index]?.destroy();
+    inFlight.settled(index);
+  };
+  const onAbort = (): void => {
+    if (sending) return stopSending("aborted");
+    if (result) result.endedBy = "aborted";
+    close();
+  };
   // libuv's timer clock is coarser than performance.now(): a timer can fire a millisecond early, and the
   // measured pass must last at least the duration asked for, so wait out any remainder.
   const endOfDuration = (): void => {
     const remaining = startedAt + options.durationMs - performance.now();
     if (remaining > 0) durationTimer = setTimeout(endOfDuration, Math.ceil(remaining));
-    else finish("duration");
+    else stopSending("duration");
   };
   let durationTimer = setTimeout(endOfDuration, options.durationMs);
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -135,12 +174,16 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     let closeAfterResponse = false;
 
     const sendNow = (at: number): void => {
+      if (!sending) return;
       intendedAt = at;
+      const capReached = !!client.responseMax && client.reqsMade >= client.responseMax;
+      // At the cap autocannon's _doRequest destroys the client instead of sending.
+      if (!capReached) inFlight.sent(index);
       send();
     };
 
     client._doRequest = () => {
-      if (sendTimer || reconnectTimer || client.destroyed) return;
+      if (sendTimer || reconnectTimer || client.destroyed || !sending) return;
       if (closeAfterResponse) {
         // The server said Connection: close; _resetConnection reconnects and calls _doRequest again.
         closeAfterResponse = false;
@@ -164,11 +207,15 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     client._connect = () => {
       // A request still queued here was lost with its connection. After an 'error' autocannon has already
       // reported it; after an 'end' nobody has.
-      if (client.pipelinedRequests.size() > 0 && !failureJustReported && measuring)
+      if (client.pipelinedRequests.size() > 0 && !failureJustReported && measuring) {
         observer.connectionError();
+        settled(index);
+      }
       client.pipelinedRequests.clear();
       failureJustReported = false;
       closeAfterResponse = false;
+      // After the load (grace period) there is nothing to send on a new connection.
+      if (client.destroyed || !sending) return;
       if (failures === 0) return connect();
       const backoff = Math.min(MAX_RECONNECT_BACKOFF_MS, 2 ** (failures - 1));
       reconnectTimer = setTimeout(() => {
@@ -182,43 +229,79 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     });
     client.on("response", (status, bytes) => {
       failures = 0;
-      if (measuring) observer.response(status, bytes, performance.now() - intendedAt);
+      if (!measuring) return;
+      observer.response(status, bytes, performance.now() - intendedAt);
+      settled(index);
     });
     client.on("timeout", () => {
-      if (measuring) observer.timeout();
+      // While draining, only a request in flight can time out (an idle connection is already closed).
+      if (!measuring || (!sending && !inFlight.has(index))) return;
+      observer.timeout();
+      settled(index);
     });
     client.on("connError", () => {
       failures++;
       failureJustReported = true;
-      if (measuring) observer.connectionError();
+      if (!measuring) return;
+      observer.connectionError();
+      settled(index);
     });
     client.on("done", () => {
       clearTimeout(sendTimer);
       clearTimeout(reconnectTimer);
-      if (++clientsDone === connections && options.requests !== undefined) finish("requests");
+      if (++clientsDone === connections && sending && options.requests !== undefined) {
+        stopSending("requests");
+      }
     });
   };
 
   return new Promise<PassResult>((resolve, reject) => {
-    instance = engine(
-      {
-        url: options.target.url,
-        method: options.method as autocannon.Request["method"],
-        headers: options.target.headers,
-        body: options.body,
-        connections,
-        // Our timer ends the pass; autocannon's own duration is only a backstop.
-        duration: options.durationMs / 1000 + 1,
-        timeout: Math.max(options.timeoutMs, MIN_TIMEOUT_MS) / 1000,
-        maxOverallRequests: options.requests,
-        sampleInt: SAMPLE_INTERVAL_MS,
-        setupClient: setupClient as autocannon.Options["setupClient"],
-      },
-      (error: Error | null) => {
-        finish("duration");
-        if (error) return reject(new Error(`load: ${error.message}`));
-        resolve(result as PassResult);
-      },
+    instance = withoutUrlParseWarning(() =>
+      engine(
+        {
+          url: options.target.url,
+          method: options.method as autocannon.Request["method"],
+          headers: options.target.headers,
+          body: options.body,
+          connections,
+          // Our timers end the pass; autocannon's own duration is only a backstop, after the grace period.
+          duration: (options.durationMs + graceMs) / 1000 + 1,
+          timeout: Math.max(options.timeoutMs, MIN_TIMEOUT_MS) / 1000,
+          maxOverallRequests: options.requests,
+          sampleInt: SAMPLE_INTERVAL_MS,
+          setupClient: setupClient as autocannon.Options["setupClient"],
+        },
+        (error: Error | null) => {
+          stopSending("duration");
+          close();
+          if (error) return reject(new Error(`load: ${error.message}`));
+          resolve(result as PassResult);
+        },
+      ),
     );
   });
+}
+
+/**
+ * autocannon 8 (lib/run.js) parses the target with the legacy `url.parse()` on every run, whatever form the URL
+ * is given in, and Node prints DEP0169 for it once per process. Installed, Node stays quiet (it skips this warning
+ * for code under node_modules); bundled into dist/ it does not. Only that one warning is dropped, and only
+ * during autocannon's synchronous start: every other warning, and DEP0169 from anywhere else, still shows.
+ */
+export function withoutUrlParseWarning<T>(start: () => T): T {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, ...args: Parameters<typeof emitWarning>) {
+    const [, typeOrOptions, code] = args as unknown[];
+    const warningCode =
+      typeof typeOrOptions === "object" && typeOrOptions !== null
+        ? (typeOrOptions as { code?: unknown }).code
+        : code;
+    if (warningCode === "DEP0169") return;
+    return emitWarning.apply(this, args);
+  } as typeof emitWarning;
+  try {
+    return start();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

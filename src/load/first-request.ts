@@ -1,5 +1,8 @@
 // The cold-start probe: one request to a revision at zero pods, timed end to end (connect, the activator holding
 // it while a pod starts, the full response body). Its timeout is generous because that hold can take a while.
+// A request that gets no complete response (the deadline, a reset, a refused connection) resolves as unanswered
+// rather than failing the run as a cluster error: like a load with no answer, it is a cold start not measured,
+// and the gate fails on it (verdict/evaluate.ts unmeasuredRun). Only a cancelled run rejects.
 import http from "node:http";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
@@ -14,9 +17,12 @@ export interface FirstRequestOptions extends LoadTarget {
 }
 
 export interface FirstResponse {
-  /** From sending the request to the last byte of the response, ms. */
+  /** From sending the request to the last byte of the response (or to giving up), ms. */
   firstResponseMs: number;
+  /** 0 when unanswered. */
   status: number;
+  /** Why no complete response came, e.g. "no complete response within 300 s"; absent when answered. */
+  unanswered?: string;
   /** Wall-clock time (epoch ms) the request was sent, to line up with pod events. */
   sentAt: number;
 }
@@ -36,8 +42,11 @@ export function measureFirstRequest(options: FirstRequestOptions): Promise<First
   return new Promise((resolve, reject) => {
     const sentAt = Date.now();
     const started = performance.now();
-    const fail = (reason: string): void =>
-      reject(new Error(`cold-start request to ${target.url}: ${reason}`));
+    const elapsed = (): number => Number((performance.now() - started).toFixed(3));
+    const fail = (reason: string): void => {
+      if (options.signal?.aborted) return reject(new Error(`cold-start request to ${target.url}: ${reason}`));
+      resolve({ firstResponseMs: elapsed(), status: 0, sentAt, unanswered: `${target.url}: ${reason}` });
+    };
     const req = client.request(
       url,
       {
@@ -55,7 +64,7 @@ export function measureFirstRequest(options: FirstRequestOptions): Promise<First
         res.on("end", () => {
           clearTimeout(timer);
           resolve({
-            firstResponseMs: Number((performance.now() - started).toFixed(3)),
+            firstResponseMs: elapsed(),
             status: res.statusCode ?? 0,
             sentAt,
           });

@@ -64,9 +64,11 @@ export class LoadRecorder {
   private bytes = 0;
   private timeouts = 0;
   private connectionErrors = 0;
+  private unansweredAtEnd = 0;
   private secondStartedAt: number;
   private progressStartedAt: number;
   private endedAt: number | undefined;
+  private lastClosed = false;
 
   constructor(private readonly startedAt: number) {
     this.secondStartedAt = startedAt;
@@ -100,6 +102,12 @@ export class LoadRecorder {
     this.countError();
   }
 
+  /** Still in flight when the grace period after the load ran out (grace.ts): a timeout, and counted apart. */
+  unanswered(): void {
+    this.unansweredAtEnd++;
+    this.timeout();
+  }
+
   private countError(): void {
     this.secondUnanswered++;
     this.second.errors++;
@@ -112,11 +120,29 @@ export class LoadRecorder {
     this.closeWindow(now);
   }
 
-  /** Measuring stopped at `at`: the last, partial second is kept if anything happened in it. */
+  /**
+   * The load ended at `at`. Outcomes of the grace period that follows still count, in the last, partial second
+   * (closed by `summary`), so the timeline adds up to the totals.
+   */
   ended(at: number): void {
     if (this.endedAt !== undefined) return;
-    if (this.second.requests > 0 || this.second.errors > 0) this.closeWindow(at);
     this.endedAt = at;
+  }
+
+  /** The last, partial second is kept if anything happened in it. */
+  private closeLastSecond(): void {
+    if (this.endedAt === undefined || this.lastClosed) return;
+    this.lastClosed = true;
+    if (this.second.requests === 0 && this.second.errors === 0) return;
+    if (this.endedAt > this.secondStartedAt) return this.closeWindow(this.endedAt);
+    // The load ended on a second's boundary: what came after belongs to the second just closed.
+    const last = this.timeline[this.timeline.length - 1];
+    if (!last) return this.closeWindow(this.secondStartedAt + 1);
+    last.requests += this.second.requests;
+    last.errors += this.second.errors;
+    last.rps = round(last.requests, 1);
+    if (this.second.requests > 0)
+      last.p99 = Math.max(last.p99, ms(this.second.latency.getValueAtPercentile(99)));
   }
 
   private closeWindow(now: number): void {
@@ -159,6 +185,7 @@ export class LoadRecorder {
   }
 
   summary(endedAt: number, target: LoadSummary["target"], warmupRequests: number): LoadSummary {
+    this.closeLastSecond();
     const durationSeconds = Math.max(0, (endedAt - this.startedAt) / 1000);
     const total = this.errorTotal();
     const attempts = this.requests + this.timeouts + this.connectionErrors;
@@ -172,7 +199,9 @@ export class LoadRecorder {
     return {
       target,
       durationSeconds: round(durationSeconds, 3),
+      sent: attempts,
       requests: this.requests,
+      unanswered: this.unansweredAtEnd,
       rps: durationSeconds > 0 ? round(this.requests / durationSeconds, 1) : 0,
       bytesPerSecond: durationSeconds > 0 ? Math.round(this.bytes / durationSeconds) : 0,
       latency: this.latencySummary(),

@@ -1,10 +1,12 @@
 // The load phase of a gate run: an optional warm-up whose figures are discarded, then the measured pass with a
-// per-second timeline and a progress line every few seconds. Always bounded: it ends at the duration, at the
-// request cap, or promptly when the signal aborts, and returns what was measured.
+// per-second timeline and a progress line every few seconds. Always bounded: it ends at the duration (then the
+// requests in flight get the grace period of grace.ts), at the request cap, or promptly when the signal aborts,
+// and returns what was measured.
 import { performance } from "node:perf_hooks";
 import type { LoadSettings, RequestSettings } from "../config/settings.js";
 import type { LoadSummary } from "../results.js";
 import { loadEngine, runPass, type PassOptions } from "./engine.js";
+import { gracePeriodMs } from "./grace.js";
 import { formatProgress } from "./progress.js";
 import { LoadRecorder } from "./recorder.js";
 import { requestFor, type LoadTarget } from "./target.js";
@@ -76,11 +78,17 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   try {
     const { endedAt, endedBy } = await runPass(
       engine,
-      { ...pass(load.durationMs, load.requests), startedAt },
+      { ...pass(load.durationMs, load.requests), graceMs: gracePeriodMs(request.timeoutMs), startedAt },
       recorder,
     );
     const summary = recorder.summary(endedAt, reported, warmupRequests);
     if (endedBy === "aborted") log(`[load] aborted after ${summary.durationSeconds} s`);
+    if (summary.unanswered) {
+      log(
+        `[load] ${summary.unanswered} requests still unanswered ${seconds(gracePeriodMs(request.timeoutMs))} s ` +
+          "after the load ended: counted as timeouts",
+      );
+    }
     return summary;
   } finally {
     clearInterval(secondTimer);

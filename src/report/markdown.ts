@@ -7,6 +7,8 @@ import { comparisonFailures, comparisonSection } from "./comparison.js";
 import { code, codeBlock, text } from "./escape.js";
 import { table } from "./table.js";
 import { describePods, explainPods } from "./explain.js";
+import { sentOf } from "../metrics.js";
+import { unmeasuredReason, unmeasuredSides } from "../verdict/evaluate.js";
 import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
 
 export interface RenderOptions {
@@ -26,7 +28,9 @@ function headline(doc: ResultsDocument): string[] {
     : `### ${doc.passed ? PASS : FAIL} Performance gate ${doc.passed ? "passed" : "failed"} · ${serviceRef(doc)}`;
   const facts: string[] = [];
   if (doc.service.revision) facts.push(`Revision ${code(doc.service.revision)}`);
-  if (doc.load) {
+  if (doc.load && doc.load.requests === 0) {
+    facts.push(`**${text(unmeasuredReason(doc, "p99"))}**`);
+  } else if (doc.load) {
     facts.push(
       `**${rps(doc.load.rps)}**`,
       `p99 **${ms(doc.load.latency.p99)}**`,
@@ -37,7 +41,9 @@ function headline(doc: ResultsDocument): string[] {
   const out = [title, ""];
   if (facts.length) out.push(facts.join(" · "), "");
 
+  const unmeasured = unmeasuredSides(doc);
   const failures = [
+    ...(unmeasured && !doc.error ? [text(unmeasured)] : []),
     ...doc.thresholds
       .filter((v) => !v.passed)
       .map((v) => `${code(v.rule)} (observed ${text(v.observedText)})`),
@@ -77,8 +83,12 @@ function thresholdsSection(doc: ResultsDocument): string[] {
   ];
 }
 
-function latencySection(load: LoadSummary): string[] {
+function latencySection(doc: ResultsDocument, load: LoadSummary): string[] {
   const l = load.latency;
+  if (load.requests === 0) {
+    const why = unmeasuredReason(doc, "p99");
+    return ["#### Latency", "", `${text(why.charAt(0).toUpperCase() + why.slice(1))}.`, ""];
+  }
   return [
     "#### Latency",
     "",
@@ -103,9 +113,10 @@ function throughputSection(load: LoadSummary): string[] {
     "#### Throughput and errors",
     "",
     table(
-      ["Requests", "Duration", "Throughput", "Transfer", "Errors", "Error rate"],
+      ["Sent", "Answered", "Duration", "Throughput", "Transfer", "Errors", "Error rate"],
       [
         [
+          num(sentOf(load)),
           num(load.requests),
           seconds(load.durationSeconds),
           rps(load.rps),
@@ -114,12 +125,19 @@ function throughputSection(load: LoadSummary): string[] {
           percent(e.rate),
         ],
       ],
-      ["r", "r", "r", "r", "r", "r"],
+      ["r", "r", "r", "r", "r", "r", "r"],
     ),
     "",
     target + ".",
     "",
   ];
+  if (load.unanswered) {
+    out.push(
+      `${num(load.unanswered)} ${load.unanswered === 1 ? "request was" : "requests were"} still unanswered when ` +
+        "the grace period after the load ended (the request timeout, at most 5 s); counted as timeouts.",
+      "",
+    );
+  }
   if (e.total === 0) {
     out.push("No errors: every response was 2xx or 3xx, with no timeouts or connection errors.", "");
     return out;
@@ -209,6 +227,16 @@ function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
 function coldStartSection(doc: ResultsDocument): string[] {
   const c = doc.coldStart;
   if (!c) return [];
+  if (c.unanswered) {
+    const why = unmeasuredReason(doc, "cold-start");
+    return [
+      "#### Cold start",
+      "",
+      `${text(why.charAt(0).toUpperCase() + why.slice(1))}, after ${ms(c.firstResponseMs)} ` +
+        `(waited ${ms(c.scaleToZeroWaitMs)} for scale to zero first).`,
+      "",
+    ];
+  }
   return [
     "#### Cold start",
     "",
@@ -250,17 +278,22 @@ function chartsSection(doc: ResultsDocument): string[] {
         series: [{ kind: "line", values: rpsValues }],
         digits: 1,
       }),
-      xyChart({
-        title: `p99 latency, ms${note ? note.replace(")", ", highest shown)") : ""}`,
-        xTitle: "seconds into the load",
-        from: buckets[0].t,
-        to: buckets[buckets.length - 1].t,
-        yTitle: "ms",
-        yMax: niceCeiling(max(p99Values)),
-        series: [{ kind: "line", values: p99Values }],
-        digits: 1,
-      }),
     );
+    // With nothing answered there is no latency to draw: a line at 0 ms would read as a fast service.
+    if (doc.load?.requests) {
+      charts.push(
+        xyChart({
+          title: `p99 latency, ms${note ? note.replace(")", ", highest shown)") : ""}`,
+          xTitle: "seconds into the load",
+          from: buckets[0].t,
+          to: buckets[buckets.length - 1].t,
+          yTitle: "ms",
+          yMax: niceCeiling(max(p99Values)),
+          series: [{ kind: "line", values: p99Values }],
+          digits: 1,
+        }),
+      );
+    }
   }
   const podTimeline = doc.pods?.timeline ?? [];
   if (podTimeline.length >= 2) {
@@ -297,6 +330,8 @@ function regressionFailure(v: RegressionVerdict, suffix = ""): string {
   // Infinity (a rise from 0) becomes null in the results file; the values tell it apart from "not measured".
   if (finite(v.baseline) && finite(v.current) && v.baseline === 0)
     return `${metric} got worse from a baseline of 0`;
+  // "`p99` not measured: 10 requests sent, none answered" (the note's own words, as in the step error).
+  if (v.note?.startsWith("not measured")) return `${metric} ${text(v.note, 200)}`;
   return `${metric} could not be compared${v.note ? `: ${text(v.note, 200)}` : ""}`;
 }
 
@@ -409,7 +444,7 @@ export function renderReport(doc: ResultsDocument, opts: RenderOptions = {}): st
     ...errorSection(doc),
     ...thresholdsSection(doc),
     ...(doc.load
-      ? [...latencySection(doc.load), ...throughputSection(doc.load), ...workersSection(doc.load)]
+      ? [...latencySection(doc, doc.load), ...throughputSection(doc.load), ...workersSection(doc.load)]
       : []),
     ...(doc.pods ? podsSection(doc, doc.pods) : []),
     ...coldStartSection(doc),

@@ -3,7 +3,15 @@
 // the caller's choice (see wantsColor): ANSI codes only on a terminal, never with NO_COLOR. Pure: the same
 // document and options always give the same text. Text from the user or the cluster is stripped of control
 // characters, so a service name or an error message cannot move the cursor or recolour the terminal.
-import type { LoadSummary, PodSummary, RegressionVerdict, ResultsDocument } from "../results.js";
+import { unmeasuredReason, unmeasuredSides } from "../verdict/evaluate.js";
+import { comparisonReasons, describeChange, describeValue } from "../verdict/describe.js";
+import type {
+  ComparedMetricResult,
+  LoadSummary,
+  PodSummary,
+  RegressionVerdict,
+  ResultsDocument,
+} from "../results.js";
 import { downsample, max, mean } from "./chart.js";
 import { describePods, explainPods } from "./explain.js";
 import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
@@ -141,7 +149,10 @@ function headline(doc: ResultsDocument, s: Styles): string[] {
       ? s.green(s.bold("✓ PASSED"))
       : s.red(s.bold("✗ FAILED"));
   const facts: string[] = [];
-  if (doc.load) {
+  if (doc.load && doc.load.requests === 0) {
+    // Zeros here would read as a fast, error-free service: nothing was measured.
+    facts.push(s.red(clean(unmeasuredReason(doc, "p99"))));
+  } else if (doc.load) {
     facts.push(
       rps(doc.load.rps),
       `p99 ${ms(doc.load.latency.p99)}`,
@@ -154,11 +165,14 @@ function headline(doc: ResultsDocument, s: Styles): string[] {
       (doc.service.revision ? `  revision ${clean(doc.service.revision)}` : ""),
   ];
   if (facts.length) out.push(`  ${facts.join(" · ")}`);
+  const unmeasured = unmeasuredSides(doc);
   const failures = [
+    ...(unmeasured && !doc.error ? [clean(unmeasured)] : []),
     ...doc.thresholds
       .filter((v) => !v.passed)
       .map((v) => `${clean(v.rule)} (observed ${clean(v.observedText)})`),
     ...(doc.regression?.verdicts ?? []).filter((v) => !v.passed).map((v) => regressionFailure(v)),
+    ...comparisonReasons(doc.comparison).map((reason) => clean(reason)),
   ];
   for (const failure of failures) out.push(`  ${s.red("✗")} ${failure}`);
   return [...out, ""];
@@ -192,17 +206,21 @@ function thresholdsSection(doc: ResultsDocument, s: Styles): string[] {
   ];
 }
 
-function loadSection(load: LoadSummary, s: Styles): string[] {
+function loadSection(doc: ResultsDocument, load: LoadSummary, s: Styles): string[] {
   const l = load.latency;
   const e = load.errors;
+  const latency =
+    load.requests === 0
+      ? [`  ${s.red(clean(unmeasuredReason(doc, "p99")))}`]
+      : columns(
+          ["p50", "p90", "p99", "p99.9", "max", "mean"],
+          [[ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), ms(l.mean)]],
+          ["r", "r", "r", "r", "r", "r"],
+          s,
+        );
   const out = [
     section("Latency", s),
-    ...columns(
-      ["p50", "p90", "p99", "p99.9", "max", "mean"],
-      [[ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), ms(l.mean)]],
-      ["r", "r", "r", "r", "r", "r"],
-      s,
-    ),
+    ...latency,
     "",
     section("Throughput and errors", s),
     ...columns(
@@ -374,6 +392,52 @@ function regressionFailure(v: RegressionVerdict): string {
   return `${metric} could not be compared${v.note ? `: ${clean(v.note)}` : ""}`;
 }
 
+/** Candidate vs baseline: each metric's change with its interval and verdict (see report/comparison.ts). */
+function comparisonSection(doc: ResultsDocument, s: Styles): string[] {
+  const c = doc.comparison;
+  if (!c) return [];
+  const level = `${num(c.confidence * 100, 1)}%`;
+  const verdict = (m: ComparedMetricResult) => {
+    const word = m.gating ? m.verdict : `${m.verdict} (not judged)`;
+    if (!m.gating) return s.dim(word);
+    return m.verdict === "regressed"
+      ? s.red(word)
+      : m.verdict === "inconclusive"
+        ? s.yellow(word)
+        : s.green(word);
+  };
+  const title =
+    c.mode === "ab" ? "Candidate vs baseline (A/B, side by side)" : "Against the baseline file (unpaired)";
+  const how = `${level} intervals, ${num(c.seconds)} s ${c.mode === "ab" ? "paired" : "unpaired"}, seed ${c.seed}`;
+  const rows = c.metrics.map((m) => [
+    m.metric,
+    describeValue(m, m.baseline),
+    describeValue(m, m.candidate),
+    describeChange(m),
+    `${num(m.allowedPercent, 1)}${m.unit === "pp" ? " pp" : " %"}`,
+    verdict(m),
+  ]);
+  const out = [
+    `${section(title, s)}  ${s.dim(how)}`,
+    ...columns(
+      ["Metric", "Baseline", "Candidate", "Change [interval]", "Allowed", "Verdict"],
+      rows,
+      ["l", "r", "r", "r", "r", "l"],
+      s,
+    ),
+  ];
+  if (c.mode === "ab" && doc.baseline) {
+    const b = doc.baseline;
+    out.push(
+      s.dim(
+        `  baseline ${clean(`${b.service.namespace}/${b.service.name}`)} · image ${clean(b.service.image)}` +
+          (b.pods ? ` · pods ${b.pods.max.serving} max` : ""),
+      ),
+    );
+  }
+  return [...out, ""];
+}
+
 function baselineSection(doc: ResultsDocument, s: Styles): string[] {
   const r = doc.regression;
   if (!r) return [];
@@ -429,10 +493,11 @@ export function renderText(doc: ResultsDocument, options: TextOptions = {}): str
     ...headline(doc, s),
     ...errorSection(doc, s, width),
     ...thresholdsSection(doc, s),
-    ...(doc.load ? loadSection(doc.load, s) : []),
+    ...(doc.load ? loadSection(doc, doc.load, s) : []),
     ...(doc.pods ? podsSection(doc, doc.pods, s, width) : []),
     ...coldStartSection(doc, s),
     ...chartsSection(doc, s),
+    ...comparisonSection(doc, s),
     ...baselineSection(doc, s),
     ...settingsLine(doc, s, width),
   ];

@@ -1,21 +1,54 @@
 // Judging a run against its threshold rules. A rule on a metric the run did not measure fails, with a note
-// saying why: a gate that silently passes what it could not check is worse than no gate.
-import { findMetric, metricValue, type Operator, type ThresholdRule } from "../metrics.js";
+// saying why ("not measured: …", the same words for thresholds, regressions, the report and the step error): a
+// gate that silently passes what it could not check is worse than no gate. A load where no request was answered
+// measured no latency and no throughput, whatever zeros its summary holds, and a run with such a load (or an
+// unanswered cold-start request) fails even without a rule on them (unmeasuredRun).
+import { findMetric, metricValue, sentOf, type Operator, type ThresholdRule } from "../metrics.js";
 import { formatMetric } from "./format.js";
 import type { ResultsDocument, RuleVerdict } from "../results.js";
 
-/** Why a metric has no value in this run, for the verdict's note. */
+/** "not measured: 12 requests sent, none answered" */
+function noneAnswered(sent: number): string {
+  if (sent === 0) return "not measured: no request was sent";
+  return `not measured: ${sent.toLocaleString("en-US")} ${sent === 1 ? "request" : "requests"} sent, none answered`;
+}
+
+/** Why a metric has no value in this run, for the verdict's note; always begins "not measured: ". */
 export function unmeasuredReason(doc: ResultsDocument, metric: string): string {
   const name = findMetric(metric)?.name ?? metric;
   const failure = doc.error ? ` (the run failed: ${doc.error})` : "";
   if (name === "cold-start") {
+    if (doc.coldStart?.unanswered) return `${noneAnswered(1)} (${doc.coldStart.unanswered})`;
     return doc.settings?.coldStart
-      ? `cold start was not measured${failure}`
-      : "cold start was not measured: set cold-start: true";
+      ? `not measured: no cold-start request was made${failure}`
+      : "not measured: cold start is off (set cold-start: true)";
   }
-  if (name === "pods.max" || name === "pods.final") return `pods were not observed${failure}`;
-  if (name === "ready-time") return `the Service did not become Ready${failure}`;
-  return `no load was measured${failure}`;
+  if (name === "pods.max" || name === "pods.final") return `not measured: pods were not observed${failure}`;
+  if (name === "ready-time") return `not measured: the Service did not become Ready${failure}`;
+  if (doc.load) return noneAnswered(sentOf(doc.load));
+  return `not measured: no load was run${failure}`;
+}
+
+/**
+ * Why the run as a whole measured nothing it was asked to, or undefined: a load with no answered request, or a
+ * cold-start request with no answer. Such a run fails whatever its rules say (an empty rule list included).
+ */
+export function unmeasuredRun(doc: ResultsDocument): string | undefined {
+  const reasons: string[] = [];
+  if (doc.load && doc.load.requests === 0) reasons.push(`load ${noneAnswered(sentOf(doc.load))}`);
+  if (doc.coldStart?.unanswered) reasons.push(`cold start ${unmeasuredReason(doc, "cold-start")}`);
+  return reasons.length ? reasons.join("; ") : undefined;
+}
+
+/** unmeasuredRun for both sides of an A/B run, the baseline's reason prefixed "baseline: ". */
+export function unmeasuredSides(doc: ResultsDocument): string | undefined {
+  const reasons = [unmeasuredRun(doc)];
+  if (doc.baseline) {
+    const baseline = unmeasuredRun({ ...doc, ...doc.baseline });
+    if (baseline) reasons.push(`baseline: ${baseline}`);
+  }
+  const found = reasons.filter((r): r is string => r !== undefined);
+  return found.length ? found.join("; ") : undefined;
 }
 
 /**

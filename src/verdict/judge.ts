@@ -16,7 +16,7 @@ import {
   hasSeconds,
   type ComparedMetric,
 } from "./compare.js";
-import { evaluateThresholds } from "./evaluate.js";
+import { evaluateThresholds, unmeasuredSides } from "./evaluate.js";
 import { compareToBaseline } from "./regression.js";
 
 export interface JudgeSettings {
@@ -48,10 +48,14 @@ export function judge(doc: ResultsDocument, settings: JudgeSettings, options: { 
     comparison?.mode !== "ab" ||
     comparison.verdict === "passed" ||
     (comparison.verdict === "inconclusive" && settings.onInconclusive === "pass");
+  // A run that measured nothing it was asked to (no answered request, an unanswered cold start) fails whatever
+  // its rules say; so does an A/B run whose baseline measured nothing (its comparison would be empty).
+  const unmeasured = unmeasuredSides(doc);
   const passed =
     thresholds.every((v) => v.passed) &&
     (regression?.verdicts.every((v) => v.passed) ?? true) &&
-    comparisonPasses;
+    comparisonPasses &&
+    unmeasured === undefined;
   return { thresholds, regression, comparison, passed };
 }
 

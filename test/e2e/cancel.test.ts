@@ -5,7 +5,7 @@
 // line that opens it. Then cleanup itself: idempotent, finishing an interrupted cleanup from the state file,
 // and never clobbering a ConfigMap someone else changed during the run.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RequestInfo } from "../sim/api/request-info.js";
 import { inputEnv, postStateEnv, runnerFiles } from "./github-runner.js";
@@ -56,7 +56,11 @@ async function setPrivateZone(value: string | undefined, key = "enablePrivateZon
 const servicePath = (ns: string, name = "helloworld-go") =>
   `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`;
 
-/** What a cancelled run must leave: no Service, the namespace it created going away, PrivateZone as found. */
+/**
+ * What a cancelled run must leave: no Service, the namespace it created going away, PrivateZone as found, and
+ * its cleanup plan marked done (every phase here starts after the plan is first saved: the /version request
+ * completes while the signal is handled).
+ */
 async function expectNothingLeft(
   namespace: string,
   stateFile: string,
@@ -66,7 +70,7 @@ async function expectNothingLeft(
   const ns = await getJson<{ status?: { phase?: string } }>(sim, `/api/v1/namespaces/${namespace}`);
   expect(ns.status === 404 || ns.body.status?.phase === "Terminating").toBe(true);
   expect(await privateZone()).toBe(privateZoneBefore);
-  if (existsSync(stateFile)) expect(JSON.parse(readFileSync(stateFile, "utf8")).done).toBe(true);
+  expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ done: true });
 }
 
 type Match = (info: RequestInfo, req: { method: string; url: string }) => boolean;
@@ -347,7 +351,9 @@ describe("the runner's SIGKILL (a cancelled job past its grace period)", () => {
     });
     await new Promise((resolve) => child.on("exit", resolve));
     expect(killed).toBe(true);
-    expect(await privateZone()).toBe("true");
+    // What the post step has to go on: the main step saved the change it was about to make before the write.
+    const plan = JSON.parse(postStateEnv(files)["STATE_cleanup-plan"] ?? "{}") as object;
+    expect(plan).toMatchObject({ privateZone: { previous: "false", applied: "true" }, done: false });
 
     const post = await runDist("dist/post.js", [], { ...env, ...postStateEnv(files) });
     expect(post.code).toBe(0);

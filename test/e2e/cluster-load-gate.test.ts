@@ -7,6 +7,7 @@
 // whatever the teardown policy.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import type { CleanupPlan } from "../../src/pipeline/state.js";
@@ -164,6 +165,53 @@ test("4 worker pods against the Service's cluster-local address: passes, merged 
     (await asAdmin(`/apis/serving.knative.dev/v1/namespaces/${NAMESPACE}/services/hello-cl`)).status,
   ).toBe(404);
   expect(await refused()).toEqual([]);
+}, 120_000);
+
+test("workers against a gateway that never answers: exit 1, 'not measured', every worker's requests unanswered", async () => {
+  const sockets = new Set<Socket>();
+  const blackHole = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+  try {
+    const dir = workDir();
+    const run = await cli(
+      sim,
+      gateFlags(dir, [
+        "--service-name=hello-cl-hole",
+        `--gateway=127.0.0.1:${(blackHole.address() as AddressInfo).port}`,
+        "--load-workers=2",
+        "--connections=4",
+        // As above: the warm-up absorbs a worker process that starts late on a busy machine.
+        "--warmup=1s",
+        "--request-timeout=30s",
+        "--thresholds=p99 < 100ms; errors < 1%",
+      ]),
+    );
+    expect(run.code).toBe(1);
+    const load = run.doc!.load!;
+    // Each of the 4 connections (2 per worker) sent one measured request, held until the workers' 5 s grace
+    // ran out (and one in the warm-up, dropped at its end, unless the worker started after it).
+    expect(sockets.size).toBeGreaterThanOrEqual(4);
+    expect(sockets.size).toBeLessThanOrEqual(8);
+    expect(load).toMatchObject({ sent: 4, requests: 0, unanswered: 4 });
+    expect(load.workers!.map((w) => [w.requests, w.errors])).toEqual([
+      [0, 2],
+      [0, 2],
+    ]);
+    expect(run.doc!.thresholds[0]).toMatchObject({
+      passed: false,
+      note: "not measured: 4 requests sent, none answered",
+    });
+    expect(run.stderr).toContain(
+      "performance gate failed: load not measured: 4 requests sent, none answered",
+    );
+    expect(await workerLeftovers()).toEqual([]);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+  }
 }, 120_000);
 
 test("a worker image that cannot be pulled fails the run with exit 3 and the kubelet's reason; no Job is left", async () => {

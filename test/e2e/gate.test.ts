@@ -1,12 +1,17 @@
 // The whole gate against the Knative simulator, through the CLI: pass, fail, fail fast, time out, and what
 // it leaves behind.
+import { renderText } from "../../src/report/text.js";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import type { ResultsDocument } from "../../src/results.js";
 import {
   auditLog,
   clearAudit,
   cli,
   gateArgs,
   getJson,
+  readJson,
   startSim,
   WRITE_VERBS,
   workDir,
@@ -155,6 +160,64 @@ describe("pod figures", () => {
         p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
     ).length;
     expect(run.doc!.pods!.final.serving).toBe(serving);
-    expect(join(dir, "results.json")).toBeTruthy();
+    // The results file holds the same document as the CLI's output.
+    expect(readJson<ResultsDocument>(join(dir, "results.json"))).toEqual(run.doc);
+  });
+});
+
+describe("a gateway that accepts connections and never answers (issue 19)", () => {
+  it("fails with exit 1 and 'not measured' in the step error and the report, within the grace period", async () => {
+    // A black hole: accepts every connection, reads nothing back, never replies.
+    const sockets = new Set<net.Socket>();
+    const blackHole = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    try {
+      const dir = workDir();
+      const args = gateArgs(sim, dir, [
+        "--service-name=hello-blackhole",
+        `--gateway=127.0.0.1:${port}`,
+        "--duration=3s",
+        "--request-timeout=30s",
+        "--thresholds=p99 < 100ms; errors < 1%",
+      ])
+        .filter((flag) => flag !== "--json")
+        .concat("--output=markdown");
+      const run = await cli(sim, args);
+      const doc = readJson<ResultsDocument>(join(dir, "results.json"));
+      expect(run.code).toBe(1);
+      expect(doc.passed).toBe(false);
+      // 10 connections, one request each, held until the 5 s grace period (min(30 s, 5 s)) cut them.
+      expect(sockets.size).toBe(10);
+      expect(doc.load).toMatchObject({ sent: 10, requests: 0, unanswered: 10, rps: 0 });
+      expect(doc.load!.errors).toMatchObject({ total: 10, rate: 1, timeouts: 10 });
+      expect(doc.thresholds.map((v) => [v.rule, v.passed, v.note])).toEqual([
+        ["p99 < 100ms", false, "not measured: 10 requests sent, none answered"],
+        ["errors < 1%", false, undefined],
+      ]);
+      // The step error (stderr) and the report (stdout, Markdown) say it plainly.
+      expect(run.stderr).toContain(
+        "performance gate failed: load not measured: 10 requests sent, none answered; " +
+          "p99 < 100ms (observed n/a; not measured: 10 requests sent, none answered); errors < 1% (observed 100%)",
+      );
+      expect(run.stdout).toContain("### ❌ Performance gate failed");
+      expect(run.stdout).toContain("**not measured: 10 requests sent, none answered**");
+      expect(run.stdout).toContain("Not measured: 10 requests sent, none answered.");
+      expect(run.stdout).not.toMatch(/passed/);
+      // The terminal summary too: no zeros that read as a fast, error-free service.
+      const summary = renderText(doc);
+      expect(summary).toContain("not measured: 10 requests sent, none answered");
+      expect(summary).not.toMatch(/p99 0 ms/);
+      // The load phase: 3 s, then the whole 5 s grace, not the 30 s request timeout.
+      const loadSeconds = (Date.parse(doc.finishedAt) - Date.parse(doc.startedAt)) / 1000;
+      expect(loadSeconds).toBeGreaterThanOrEqual(8);
+      expect(loadSeconds).toBeLessThan(25);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+    }
   });
 });

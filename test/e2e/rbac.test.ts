@@ -130,6 +130,9 @@ describe("with exactly the grants of examples/rbac.yaml", () => {
     ]);
     expect(run.stderr).not.toMatch(/^(error|warning): /m);
     expect(run.code).toBe(0);
+    // `errors < 1%` passed on answered requests, not on an empty load.
+    expect(run.doc!.load!.requests).toBeGreaterThan(0);
+    expect(run.doc!.load!.errors.total).toBe(0);
     expect(run.doc!.pods!.max.serving).toBeGreaterThanOrEqual(1);
     expect(await privateZone()).toBe("false");
     expect((await asAdmin("/apis/serving.knative.dev/v1/namespaces/perf/services/rbac-pass")).status).toBe(

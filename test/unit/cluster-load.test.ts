@@ -249,7 +249,8 @@ describe("mergeWorkerResults", () => {
     expect(workers[1].rps).toBe(400);
   });
 
-  test("workers without a single response give zeros, not NaN", () => {
+  // The zeros are not read as a measurement: with requests 0 the verdict says "not measured" (verdict.test.ts).
+  test("workers without a single response give zeros, not NaN, and count what they sent", () => {
     const empty = result(0, [], { requests: 0, statuses: {}, connectionErrors: 50 });
     const { summary } = mergeWorkerResults([{ result: empty, pod: "w-0" }], {
       target: { url: "http://x" },
@@ -257,6 +258,36 @@ describe("mergeWorkerResults", () => {
     });
     expect(summary.latency).toEqual({ min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
     expect(summary.errors.rate).toBe(1);
+    expect(summary).toMatchObject({ sent: 50, requests: 0, unanswered: 0 });
+  });
+
+  test("requests unanswered at the end of the grace period are summed, and counted in sent and timeouts", () => {
+    const { summary } = mergeWorkerResults(
+      [
+        { result: result(0, a, { timeouts: 3, unanswered: 2 }), pod: "w-0" },
+        // A worker from before `unanswered` existed reports none.
+        { result: result(1, b), pod: "w-1" },
+      ],
+      { target: { url: "http://x" }, measureFrom: 1_000_000 },
+    );
+    expect(summary).toMatchObject({ sent: 4003, requests: 4000, unanswered: 2 });
+    expect(summary.errors).toMatchObject({ total: 3, timeouts: 3, rate: 3 / 4003 });
+  });
+
+  // Since 542ccd7: HDR reports a percentile as the top of its bucket, which can lie above every value recorded
+  // (a worker's p99 of 73.919 ms over its max of 73.905 ms failed a test). The merge caps it at the exact max.
+  test("no percentile exceeds the exact max the workers reported", () => {
+    const values = [1000, 2000, 73_905];
+    const uncapped = reference(values).getValueAtPercentile(99);
+    expect(uncapped).toBe(73_919); // the bucket's top: what the cap is for
+    const { summary, workers } = mergeWorkerResults([{ result: result(0, values), pod: "w-0" }], {
+      target: { url: "http://x" },
+      measureFrom: 1_000_000,
+    });
+    expect(summary.latency).toMatchObject({ p99: 73.905, p999: 73.905, max: 73.905, min: 1 });
+    expect(workers[0].latency).toEqual({ p50: 2, p99: 73.905, max: 73.905 });
+    // Below the max's bucket, percentiles are HDR's as they are.
+    expect(summary.latency.p50).toBe(reference(values).getValueAtPercentile(50) / 1000);
   });
 });
 

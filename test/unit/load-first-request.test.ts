@@ -32,16 +32,30 @@ test("waits past the load's request timeout (the activator may hold the request 
   expect(first.firstResponseMs).toBeGreaterThanOrEqual(1199);
 });
 
-test("a target that never answers fails at the deadline with a clear message", async () => {
+test("a target that never answers is unanswered at the deadline, with a clear reason (not a thrown error)", async () => {
   server = await startRawServer(() => {});
-  await expect(measureFirstRequest({ url: server.url, request: request(), timeoutMs: 300 })).rejects.toThrow(
-    `cold-start request to ${server.url}/: no complete response within 0.3 s`,
+  const first = await measureFirstRequest({ url: server.url, request: request(), timeoutMs: 300 });
+  expect(first).toMatchObject({
+    status: 0,
+    unanswered: `${server.url}/: no complete response within 0.3 s`,
+  });
+  expect(first.firstResponseMs).toBeGreaterThanOrEqual(299);
+  expect(first.firstResponseMs).toBeLessThan(1000);
+});
+
+test("a reset connection is unanswered, naming the target and the cause", async () => {
+  server = await startRawServer((socket) => socket.resetAndDestroy());
+  const first = await measureFirstRequest({ url: server.url, request: request() });
+  expect(first.status).toBe(0);
+  expect(first.unanswered).toMatch(
+    /^http:\/\/127\.0\.0\.1:\d+\/: ((connect |read )?ECONNRESET.*|socket hang up)$/,
   );
 });
 
-test("a reset connection fails with the target and the cause", async () => {
-  server = await startRawServer((socket) => socket.resetAndDestroy());
-  await expect(measureFirstRequest({ url: server.url, request: request() })).rejects.toThrow(
-    /^cold-start request to http:\/\/127\.0\.0\.1:\d+\/: ((connect |read )?ECONNRESET.*|socket hang up)$/,
-  );
+test("a cancelled run still rejects (cancellation is not a measurement)", async () => {
+  server = await startRawServer(() => {});
+  const controller = new AbortController();
+  const pending = measureFirstRequest({ url: server.url, request: request(), signal: controller.signal });
+  controller.abort();
+  await expect(pending).rejects.toThrow(/^cold-start request to http:\/\/127\.0\.0\.1:\d+\/: /);
 });

@@ -118,9 +118,45 @@ describe("LoadRecorder", () => {
     ]);
   });
 
-  test("an empty run reports zeros, not NaN", () => {
+  test("outcomes of the grace period after the end count in the last second, so the timeline adds up", () => {
+    const recorder = new LoadRecorder(1000);
+    recorder.response(200, 1, 5);
+    recorder.endSecond(2000);
+    recorder.response(200, 1, 6);
+    recorder.ended(2500);
+    recorder.endSecond(3000); // the per-second timer still ticks during the grace period: ignored
+    recorder.response(200, 1, 900);
+    recorder.unanswered();
+    const summary = recorder.summary(2500, { url: "http://x/" }, 0);
+    expect(summary).toMatchObject({ sent: 4, requests: 3, unanswered: 1, durationSeconds: 1.5, rps: 2 });
+    expect(summary.errors).toMatchObject({ total: 1, timeouts: 1 });
+    expect(summary.timeline.map((s) => [s.t, s.requests, s.errors])).toEqual([
+      [0, 1, 0],
+      [1, 2, 1],
+    ]);
+    // Ended exactly on a second's boundary: late outcomes join the second just closed.
+    const onBoundary = new LoadRecorder(0);
+    onBoundary.response(200, 1, 5);
+    onBoundary.endSecond(1000);
+    onBoundary.ended(1000);
+    onBoundary.response(200, 1, 700);
+    const timeline = onBoundary.summary(1000, { url: "http://x/" }, 0).timeline;
+    expect(timeline.map((s) => [s.t, s.requests])).toEqual([[0, 2]]);
+    expect(timeline[0].p99).toBeGreaterThanOrEqual(700);
+  });
+
+  // The zeros are what the summary holds; the verdict does not read them as a measurement (verdict.test.ts,
+  // "a load with no answered request"): with requests 0, latency and rps are "not measured".
+  test("an empty run reports zeros and nothing sent, not NaN", () => {
     const summary = new LoadRecorder(0).summary(0, { url: "http://x/" }, 0);
-    expect(summary).toMatchObject({ requests: 0, rps: 0, bytesPerSecond: 0, durationSeconds: 0 });
+    expect(summary).toMatchObject({
+      sent: 0,
+      requests: 0,
+      unanswered: 0,
+      rps: 0,
+      bytesPerSecond: 0,
+      durationSeconds: 0,
+    });
     expect(summary.latency).toEqual({ min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
     expect(summary.errors.rate).toBe(0);
   });

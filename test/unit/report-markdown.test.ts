@@ -8,6 +8,7 @@ import {
   failingDoc,
   HOSTILE,
   hostileDoc,
+  noAnswerDoc,
   passingDoc,
   regressionDoc,
 } from "./fixtures/results.js";
@@ -47,6 +48,7 @@ describe("renderReport snapshots", () => {
     ["baseline regression", regressionDoc],
     ["deploy failure", deployFailureDoc],
     ["load from the cluster", clusterLoadDoc],
+    ["nothing answered", noAnswerDoc],
   ])("%s", (_name, build) => {
     expect(renderReport(build(), { marker: MARKER })).toMatchSnapshot();
   });
@@ -70,9 +72,47 @@ describe("renderReport content", () => {
 
   test("a failing run names the failed rules and lists errors by kind", () => {
     const md = renderReport(failingDoc());
-    expect(md).toContain("**Failed:** `p99 < 100ms` (observed 158 ms) · `errors < 0.1%` (observed 0.28 %)");
+    // The observed text is the verdict's own (verdict/format.ts), as in the step error.
+    expect(md).toContain("**Failed:** `p99 < 100ms` (observed 158 ms) · `errors < 0.1%` (observed 0.278%)");
     expect(md).toContain("| `p99 < 100ms` | 158 ms | 100 ms | ❌ |");
     expect(md).toContain("| HTTP 502 | 3 |\n| HTTP 503 | 52 |\n| Timeouts | 10 |\n| Connection errors | 2 |");
+  });
+
+  test("a load with no answer says 'not measured' in the headline, the failures, the thresholds and latency", () => {
+    const doc = noAnswerDoc();
+    expect(doc.passed).toBe(false);
+    const md = renderReport(doc);
+    expect(md).toContain("### ❌ Performance gate failed · `demo/helloworld-go`");
+    expect(md).toContain("**not measured: 50 requests sent, none answered**");
+    expect(md).not.toMatch(/p99 \*\*0 ms\*\*/);
+    expect(md).toContain(
+      "**Failed:** load not measured: 50 requests sent, none answered · `p99 < 100ms` (observed n/a)",
+    );
+    expect(md).toContain(
+      "| `p99 < 100ms` | n/a | 100 ms | ❌ | not measured: 50 requests sent, none answered |",
+    );
+    expect(md).toContain("| `errors < 1%` | 100% | 1% | ❌ |");
+    expect(md).toContain("#### Latency\n\nNot measured: 50 requests sent, none answered.\n");
+    expect(md).toContain("| 50 | 0 | 30 s | 0 rps | 0 B/s | 50 | 100 % |");
+    expect(md).toContain("50 requests were still unanswered when the grace period after the load ended");
+    expect(md).toContain("| Timeouts | 50 |");
+    // No latency chart of zeros; the requests-per-second chart stays (it shows the 0).
+    expect(md).not.toContain("p99 latency");
+    expect(md).toContain('title "Requests per second"');
+  });
+
+  test("an unanswered cold-start request reads as not measured", () => {
+    const doc = coldStartDoc();
+    doc.coldStart = {
+      ...doc.coldStart!,
+      status: 0,
+      firstResponseMs: 300_000,
+      unanswered: "http://x/: no complete response within 300 s",
+    };
+    const md = renderReport(doc);
+    expect(md).toContain(
+      "#### Cold start\n\nNot measured: 1 request sent, none answered (http://x/: no complete response within 300 s), after 300 s",
+    );
   });
 
   test("the cold start section shows first response, pod ready and the wait for zero", () => {
@@ -106,17 +146,22 @@ describe("renderReport content", () => {
   test("baseline deltas carry ▲/▼ for the value's direction and say which way is worse", () => {
     const md = renderReport(regressionDoc());
     expect(md).toContain("| `p99` | 158 ms | 181.4 ms | ▲ +14.8 % worse | 10 % | ❌ |");
-    expect(md).toContain("| `rps` | 802.3 rps | 770 rps | ▼ −4 % worse | 10 % | ✅ |");
+    // rps counts successful answers: 770 × (231,000 − 92) / 231,000.
+    expect(md).toContain("| `rps` | 802.3 rps | 769.7 rps | ▼ −4.1 % worse | 10 % | ✅ |");
     expect(md).toContain(
       "| `errors` | 0 % | 0.04 % | ▲ from 0 worse | 50 % | ❌ | the baseline was 0, so any rise is a regression |",
     );
     expect(md).toContain(
-      "| `cold-start` | 2,418 ms | — | — | 20 % | ❌ | cold-start was not measured (cold-start: false) |",
+      "| `cold-start` | 2,418 ms | — | — | 20 % | ❌ | not measured: cold start is off (set cold-start: true) |",
     );
     expect(md).toContain(
       "❌ **Regression:** `p99` is 14.8 % worse (allowed 10 %); `errors` got worse from a baseline of 0; " +
-        "`cold-start` could not be compared: cold-start was not measured (cold-start: false).",
+        "`cold-start` not measured: cold start is off (set cold-start: true).",
     );
+    // The headline and the error table agree with the regression verdict on errors (92 answers of 503).
+    expect(md).toContain("· errors **0.04 %** ·");
+    expect(md).toContain("| HTTP 503 | 92 |");
+    expect(md).not.toContain("No errors");
   });
 
   test("renders the same from the results file (JSON turns NaN and Infinity into null)", () => {

@@ -61,7 +61,7 @@ describe("renderText", () => {
     // Right-aligned "Limit" cells all end in the same column as the header.
     const end = rows[0].indexOf("Limit") + "Limit".length;
     expect(rows.slice(1).map((row) => [row[end - 1] !== " ", row[end]])).toEqual(Array(4).fill([true, " "]));
-    expect(rows[3]).toContain("802.3 rps");
+    expect(rows[3]).toContain("802.3/s");
   });
 
   it("leads with the verdict and the headline figures, and names each failed rule", () => {
@@ -104,7 +104,9 @@ describe("renderText", () => {
     expect(lineOf(out, "  rps ", "Over time")).not.toBe("");
     const rows = out.split("\n");
     const table = rows.slice(rows.findIndex((l) => l.startsWith("Compared with the baseline")));
-    expect(table.find((l) => l.startsWith("  rps "))).toMatch(/802\.3 rps +770 rps +−4 % worse +10 % +pass/);
+    expect(table.find((l) => l.startsWith("  rps "))).toMatch(
+      /802\.3 rps +769\.7 rps +−4\.1 % worse +10 % +pass/,
+    );
     expect(table.find((l) => l.startsWith("  p99 "))).toMatch(/\+14\.8 % worse +10 % +FAIL/);
   });
 

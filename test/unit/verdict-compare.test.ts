@@ -1,51 +1,8 @@
 // The A/B statistics against distributions whose answer is known: synthetic loads where each second has a
 // shared "noisy neighbour" factor (what both Services of an A/B run feel at the same time) and per-request
 // log-normal spread, with the candidate's true change set by construction.
-import { SecondBuckets } from "../../src/latency-buckets.js";
-import type { LoadSample } from "../../src/results.js";
 import { compareLoads, seededRandom, verdictOf, type ComparisonOptions } from "../../src/verdict/compare.js";
-
-interface Synthetic {
-  seconds: number;
-  perSecond: number;
-  medianMs: number;
-  /** Per-second slowdown factors, shared by both sides when the runs are side by side. */
-  noise: number[];
-  random: () => number;
-  errorRate?: number;
-}
-
-function normal(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-function noiseOf(seconds: number, random: () => number): number[] {
-  // A CPU hog on for random spells: 1x or 1.3-2x, in runs of a few seconds.
-  const noise: number[] = [];
-  let factor = 1;
-  for (let s = 0; s < seconds; s++) {
-    if (random() < 0.3) factor = random() < 0.5 ? 1 : 1.3 + random() * 0.7;
-    noise.push(factor);
-  }
-  return noise;
-}
-
-function load(options: Synthetic): LoadSample[] {
-  return options.noise.slice(0, options.seconds).map((factor, t) => {
-    const buckets = new SecondBuckets();
-    let sumMs = 0;
-    let errors = 0;
-    // A closed loop: throughput falls as latency rises (perSecond is the rate at a 10 ms median, no noise).
-    const requests = Math.round((options.perSecond * 10) / (options.medianMs * factor));
-    for (let i = 0; i < requests; i++) {
-      const latency = options.medianMs * factor * Math.exp(0.25 * normal(options.random));
-      buckets.record(latency);
-      sumMs += latency;
-      if (options.random() < (options.errorRate ?? 0)) errors++;
-    }
-    return { t, requests, rps: requests, p99: 0, errors, buckets: buckets.take(), sumMs, unanswered: 0 };
-  });
-}
+import { load, noiseOf, pair } from "./fixtures/loads.js";
 
 const options = (seed: number, paired = true): ComparisonOptions => ({
   paired,
@@ -55,16 +12,6 @@ const options = (seed: number, paired = true): ComparisonOptions => ({
   allowed: { p99: 10, rps: 10 },
   defaultAllowed: 10,
 });
-
-function pair(seed: number, candidateFactor: number, shared = true) {
-  const random = seededRandom(seed);
-  const seconds = 20;
-  const noise = noiseOf(seconds, random);
-  const other = shared ? noise : noiseOf(seconds, random);
-  const base = load({ seconds, perSecond: 200, medianMs: 10, noise, random });
-  const cand = load({ seconds, perSecond: 200, medianMs: 10 * candidateFactor, noise: other, random });
-  return { base, cand };
-}
 
 describe("compareLoads", () => {
   it("A/A side by side under shared noise: p99 and rps are rarely called regressed (at most 5% of runs)", () => {

@@ -1,7 +1,8 @@
 // Judging a run: metric values from the results document, rule evaluation (unmeasured fails with a note),
 // display formatting, and the regression comparison with its direction per metric.
 import { parseThresholds } from "../../src/config/thresholds.js";
-import { compare, evaluateThresholds } from "../../src/verdict/evaluate.js";
+import { compare, evaluateThresholds, unmeasuredRun } from "../../src/verdict/evaluate.js";
+import { failureSummary } from "../../src/verdict/summary.js";
 import { formatMetric, formatMs } from "../../src/verdict/format.js";
 import { changePercent, compareToBaseline } from "../../src/verdict/regression.js";
 import { METRICS, metricValue } from "../../src/metrics.js";
@@ -122,7 +123,8 @@ describe("metricValue", () => {
   it("counts only successful responses in rps", () => {
     expect(metricValue(doc({ rps: 800, requests: 24_000, byStatus: { "503": 6000 } }), "rps")).toBe(600);
     expect(metricValue(doc({ rps: 800 }), "throughput")).toBe(800);
-    expect(metricValue(doc({ rps: 0, requests: 0 }), "rps")).toBe(0);
+    // Answered but all failed: a measured 0; nothing answered: not measured at all (below).
+    expect(metricValue(doc({ rps: 100, requests: 300, byStatus: { "503": 300 } }), "rps")).toBe(0);
   });
 
   it("is null for what was not measured", () => {
@@ -222,16 +224,112 @@ describe("evaluateThresholds", () => {
       observed: null,
       observedText: "n/a",
       passed: false,
-      note: "cold start was not measured: set cold-start: true",
+      note: "not measured: cold start is off (set cold-start: true)",
     });
     expect(pods).toMatchObject({
       passed: false,
-      note: "pods were not observed (the run failed: ProgressDeadlineExceeded: Initial scale was never achieved)",
+      note: "not measured: pods were not observed (the run failed: ProgressDeadlineExceeded: Initial scale was never achieved)",
     });
     expect(p99).toMatchObject({
       passed: false,
-      note: expect.stringMatching(/^no load was measured \(the run failed: /),
+      note: expect.stringMatching(/^not measured: no load was run \(the run failed: /),
     });
+  });
+});
+
+/** A load where 10 requests were sent and none answered: the black-holed target of issue 19. */
+function blackHole(): ResultsDocument {
+  const run = doc({ requests: 0, rps: 0, errorRate: 1 });
+  const load = run.load as NonNullable<ResultsDocument["load"]>;
+  load.latency = { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  load.sent = 10;
+  load.unanswered = 10;
+  load.errors = { total: 10, rate: 1, byStatus: {}, timeouts: 10, connectionErrors: 0 };
+  return run;
+}
+
+describe("a load with no answered request", () => {
+  it("fails every rule on latency and throughput as not measured, whatever the zeros say", () => {
+    const verdicts = evaluateThresholds(
+      parseThresholds("p99 < 100ms; p50 < 1s; max < 1s; mean < 1s; rps < 1000; rps >= 0"),
+      blackHole(),
+    );
+    for (const v of verdicts) {
+      expect(v).toMatchObject({
+        observed: null,
+        passed: false,
+        note: "not measured: 10 requests sent, none answered",
+      });
+    }
+  });
+
+  it("has an error rate of 100% (every request timed out or went unanswered), and 0 requests", () => {
+    const [errors, requests] = evaluateThresholds(parseThresholds("errors < 1%; requests >= 0"), blackHole());
+    expect(errors).toMatchObject({ observed: 1, passed: false });
+    expect(requests).toMatchObject({ observed: 0, passed: true });
+  });
+
+  it("fails the run even with no rule on it, and the step error says so", () => {
+    const run = blackHole();
+    expect(unmeasuredRun(run)).toBe("load not measured: 10 requests sent, none answered");
+    run.thresholds = evaluateThresholds(parseThresholds("p99 < 100ms; errors < 1%"), run);
+    expect(failureSummary(run)).toBe(
+      "performance gate failed: load not measured: 10 requests sent, none answered; " +
+        "p99 < 100ms (observed n/a; not measured: 10 requests sent, none answered); errors < 1% (observed 100%)",
+    );
+    run.thresholds = [];
+    expect(failureSummary(run)).toBe(
+      "performance gate failed: load not measured: 10 requests sent, none answered",
+    );
+  });
+
+  it("counts sent requests from the error counters in files written before `sent` existed", () => {
+    const run = blackHole();
+    delete run.load?.sent;
+    expect(evaluateThresholds(parseThresholds("p99 < 1s"), run)[0].note).toBe(
+      "not measured: 10 requests sent, none answered",
+    );
+    const nothing = blackHole();
+    nothing.load = { ...(nothing.load as NonNullable<ResultsDocument["load"]>), sent: 0 };
+    nothing.load.errors = { total: 0, rate: 0, byStatus: {}, timeouts: 0, connectionErrors: 0 };
+    const [errors] = evaluateThresholds(parseThresholds("errors < 1%"), nothing);
+    expect(errors).toMatchObject({
+      observed: null,
+      passed: false,
+      note: "not measured: no request was sent",
+    });
+  });
+
+  it("says the same in a regression comparison", () => {
+    const [p99] = compareToBaseline(blackHole(), doc(), [{ metric: "p99", percent: 10 }]);
+    expect(p99).toMatchObject({ passed: false, note: "not measured: 10 requests sent, none answered" });
+    const [fromBaseline] = compareToBaseline(doc(), blackHole(), [{ metric: "p99", percent: 10 }]);
+    expect(fromBaseline).toMatchObject({ passed: false, note: "the baseline did not measure p99" });
+  });
+
+  it("is a measured run when one request was answered", () => {
+    const run = blackHole();
+    const load = run.load as NonNullable<ResultsDocument["load"]>;
+    load.requests = 1;
+    load.latency = { min: 5, mean: 5, p50: 5, p90: 5, p99: 5, p999: 5, max: 5 };
+    expect(unmeasuredRun(run)).toBeUndefined();
+    expect(evaluateThresholds(parseThresholds("p99 < 100ms"), run)[0]).toMatchObject({
+      observed: 5,
+      passed: true,
+    });
+  });
+
+  it("an unanswered cold-start request is not measured and fails the run", () => {
+    const run = doc({ coldStartMs: 300_000 });
+    run.coldStart = { ...(run.coldStart as NonNullable<ResultsDocument["coldStart"]>), status: 0 };
+    run.coldStart.unanswered = "http://hello/: no complete response within 300 s";
+    const [cold] = evaluateThresholds(parseThresholds("cold-start < 10m"), run);
+    expect(cold).toMatchObject({
+      observed: null,
+      passed: false,
+      note: "not measured: 1 request sent, none answered (http://hello/: no complete response within 300 s)",
+    });
+    expect(unmeasuredRun(run)).toMatch(/^cold start not measured: 1 request sent, none answered/);
   });
 });
 
@@ -306,7 +404,7 @@ describe("compareToBaseline", () => {
     expect(cold).toMatchObject({
       baseline: 900,
       passed: false,
-      note: "cold start was not measured: set cold-start: true",
+      note: "not measured: cold start is off (set cold-start: true)",
     });
     expect(cold.current).toBeNaN();
     const [missing] = compareToBaseline(doc({ coldStartMs: 900 }), doc(), [

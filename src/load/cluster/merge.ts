@@ -141,6 +141,7 @@ export function mergeWorkerResults(
   const requests = sum((r) => r.requests);
   const timeouts = sum((r) => r.timeouts);
   const connectionErrors = sum((r) => r.connectionErrors);
+  const unanswered = sum((r) => r.unanswered ?? 0);
   const total = sum((r) => statusErrors(r.statuses)) + timeouts + connectionErrors;
   const attempts = requests + timeouts + connectionErrors;
   const errors: ErrorSummary = {
@@ -154,7 +155,9 @@ export function mergeWorkerResults(
   const summary: LoadSummary = {
     target: options.target,
     durationSeconds: round(durationSeconds, 3),
+    sent: attempts,
     requests,
+    unanswered,
     rps: durationSeconds > 0 ? round(requests / durationSeconds, 1) : 0,
     bytesPerSecond: durationSeconds > 0 ? Math.round(sum((r) => r.bytes) / durationSeconds) : 0,
     latency: latencySummary(latency, exact),

@@ -8,6 +8,7 @@
 import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
 import type { LoadSettings, RequestSettings } from "../../config/settings.js";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../kube/knative.js";
+import { gracePeriodMs } from "../grace.js";
 import { requestFor } from "../target.js";
 import type { WorkerConfig, WorkerShare } from "./protocol.js";
 
@@ -94,6 +95,7 @@ export function workerConfig(spec: ClusterLoadSpec): WorkerConfig {
     headers: target.headers,
     ...(request.body !== undefined ? { body: request.body } : {}),
     timeoutMs: request.timeoutMs,
+    graceMs: gracePeriodMs(request.timeoutMs),
     startAt: spec.startAt,
     warmupMs: load.warmupMs,
     durationMs: load.durationMs,

@@ -9,6 +9,8 @@ export interface WorkerConfig {
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** After the measured phase, how long requests in flight may finish (src/load/grace.ts); 0 when absent. */
+  graceMs?: number;
   /** The common start time (epoch ms): the start barrier every worker waits for. */
   startAt: number;
   warmupMs: number;
@@ -55,8 +57,11 @@ export interface WorkerResult {
   bytes: number;
   /** Responses by status code, all codes. */
   statuses: Record<string, number>;
+  /** Includes `unanswered`. */
   timeouts: number;
   connectionErrors: number;
+  /** Requests still in flight when the grace period ended (absent from older workers). */
+  unanswered?: number;
   warmupRequests: number;
   /** Exact smallest and largest latencies (µs) and the HdrHistogram V2 compressed base64 of all of them. */
   latency: { min: number; max: number; histogram: string };

@@ -14,7 +14,9 @@
 //
 // Timing follows the runner's engine (src/load/engine.ts, pacer.ts): keep-alive connections; in fixed-rate
 // mode every connection owns an evenly spaced schedule and latency is measured from the intended send time,
-// so a stalled target cannot hide; requests still in flight when a phase ends are dropped, not counted.
+// so a stalled target cannot hide. At the end of the measured phase no new request starts and those in flight
+// get the grace period (config.graceMs, min(request-timeout, 5 s), src/load/grace.ts) to finish; any still
+// unanswered then count as timeouts and as `unanswered`. The warm-up drops its requests in flight uncounted.
 import { readFileSync, realpathSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -111,9 +113,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, m
 
 /** Counters of one phase; `seconds` are windows of the measured phase, aligned to its start (wall clock). */
 class PhaseRecorder {
-  constructor(from, keepSamples) {
+  /** `until`: the end of the measured phase; outcomes of the grace period after it count in its last second. */
+  constructor(from, keepSamples, until = Infinity) {
     this.from = from;
+    this.until = until;
     this.requests = 0;
+    this.unanswered = 0;
     this.bytes = 0;
     this.timeouts = 0;
     this.connectionErrors = 0;
@@ -127,7 +132,7 @@ class PhaseRecorder {
   }
 
   second(at) {
-    const k = Math.max(0, Math.floor((at - this.from) / 1000));
+    const k = Math.max(0, Math.floor((Math.min(at, this.until - 1) - this.from) / 1000));
     while (this.seconds.length <= k) this.seconds.push({ requests: 0, errors: 0, latency: new Histogram() });
     return this.seconds[k];
   }
@@ -153,6 +158,12 @@ class PhaseRecorder {
   connectionError(at) {
     this.connectionErrors++;
     this.second(at).errors++;
+  }
+
+  /** Still in flight when the grace period ran out: a timeout, also counted apart. */
+  unansweredAtEnd(at) {
+    this.unanswered++;
+    this.timeout(at);
   }
 }
 
@@ -197,13 +208,15 @@ function send(phase, target) {
 }
 
 /**
- * Runs connection loops until `endAt` (epoch ms) or until `requests` have been answered. Returns when the
- * phase ended and how.
+ * Runs connection loops until `endAt` (epoch ms) or until `requests` have been answered, then gives the
+ * requests in flight `graceMs` to finish. Returns when the phase ended and how.
  */
 async function runPhase(target, options, recorder) {
   const { connections, pace, endAt } = options;
+  const graceMs = options.graceMs ?? 0;
   const rate = pace !== undefined;
-  const phase = { inflight: new Set(), over: false, endedAt: 0 };
+  // stopped: no new request starts; over: the grace period is over too, nothing more is counted.
+  const phase = { inflight: new Set(), stopped: false, over: false, endedAt: 0 };
   let left = options.requests ?? Infinity;
   // Connection i of this worker is connection `first + i` of the whole Job: with every worker doing this,
   // the Job's requests are as evenly spaced as those of one client with all the connections.
@@ -215,21 +228,22 @@ async function runPhase(target, options, recorder) {
 
   const loop = async (conn) => {
     let failures = 0;
-    while (!phase.over) {
+    while (!phase.stopped) {
       let intendedAt = nowMs();
       if (rate) {
         intendedAt = next[conn];
         next[conn] += intervalMs;
         if (intendedAt >= endAt) return;
         await sleep(intendedAt - nowMs());
-        if (phase.over) return;
+        if (phase.stopped) return;
       }
       if (left <= 0) return;
       left--;
       const sentAt = rate ? intendedAt : nowMs();
       const outcome = await send(phase, target);
       const at = nowMs();
-      if (phase.over || at > endAt) return;
+      // Cut off at the end of the grace period: counted as unanswered below.
+      if (phase.over) return;
       if (outcome.kind === "response") {
         failures = 0;
         recorder?.response(at, outcome.status, outcome.bytes, at - sentAt);
@@ -238,7 +252,7 @@ async function runPhase(target, options, recorder) {
       } else {
         recorder?.connectionError(at);
         failures++;
-        await sleep(Math.min(MAX_RECONNECT_BACKOFF_MS, 2 ** (failures - 1)));
+        if (!phase.stopped) await sleep(Math.min(MAX_RECONNECT_BACKOFF_MS, 2 ** (failures - 1)));
       }
     }
   };
@@ -251,9 +265,19 @@ async function runPhase(target, options, recorder) {
   const capped = loops.then(() => (left <= 0 ? "requests" : deadline.then(() => "duration")));
   const endedBy = await Promise.race([deadline.then(() => "duration"), capped]);
   clearTimeout(timer);
-  phase.over = true;
+  phase.stopped = true;
   phase.endedAt = endedBy === "duration" ? endAt : nowMs();
-  for (const req of phase.inflight) req.destroy();
+  if (phase.inflight.size > 0 && graceMs > 0) {
+    let graceTimer;
+    await Promise.race([loops, new Promise((resolve) => (graceTimer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(graceTimer);
+  }
+  phase.over = true;
+  const at = nowMs();
+  for (const req of phase.inflight) {
+    recorder?.unansweredAtEnd?.(at);
+    req.destroy();
+  }
   await loops;
   return { endedAt: Math.min(phase.endedAt, endAt), endedBy };
 }
@@ -302,14 +326,18 @@ export async function runWorker(config, index, log = (line) => console.log(line)
     log(`${name} warm-up: ${warmupRequests} requests (discarded)`);
   }
   const from = Math.max(measureFrom, nowMs());
-  const recorder = new PhaseRecorder(measureFrom, config.samples === true);
+  const recorder = new PhaseRecorder(measureFrom, config.samples === true, endAt);
   const progress = setInterval(() => {
     const elapsed = (nowMs() - from) / 1000;
     log(`${name} ${Math.round(elapsed)}s/${config.durationMs / 1000}s  ${recorder.requests} req`);
   }, config.progressIntervalMs ?? 5000);
   let end;
   try {
-    end = await runPhase(target, { ...phaseOptions, from, endAt, requests: share.requests }, recorder);
+    end = await runPhase(
+      target,
+      { ...phaseOptions, from, endAt, requests: share.requests, graceMs: config.graceMs ?? 0 },
+      recorder,
+    );
   } finally {
     clearInterval(progress);
     agent.destroy();
@@ -328,6 +356,7 @@ export async function runWorker(config, index, log = (line) => console.log(line)
     statuses: recorder.statuses,
     timeouts: recorder.timeouts,
     connectionErrors: recorder.connectionErrors,
+    unanswered: recorder.unanswered,
     warmupRequests,
     latency: { min: recorder.latency.min, max: recorder.latency.max, histogram: recorder.latency.encode() },
     seconds: recorder.seconds.map((s) => ({

@@ -55,11 +55,14 @@ export function measureColdStart(
       podReadyMs: readyAt === undefined ? undefined : readyAt - first.sentAt,
       status: first.status,
       scaleToZeroWaitMs,
+      ...(first.unanswered ? { unanswered: first.unanswered } : {}),
     };
-    log.info(
-      `first response after ${summary.firstResponseMs.toFixed(0)} ms (HTTP ${summary.status})` +
-        (summary.podReadyMs === undefined ? "" : `; a pod was Ready after ${summary.podReadyMs} ms`),
-    );
+    if (first.unanswered) log.info(`no answer to the cold-start request: ${first.unanswered}`);
+    else
+      log.info(
+        `first response after ${summary.firstResponseMs.toFixed(0)} ms (HTTP ${summary.status})` +
+          (summary.podReadyMs === undefined ? "" : `; a pod was Ready after ${summary.podReadyMs} ms`),
+      );
     return summary;
   });
 }
