@@ -68,7 +68,8 @@ export async function openCluster(content?: string): Promise<Cluster> {
     );
   }
   const watch = new k8s.Watch(kc);
-  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_IDLE_TIMEOUT_MS;
+  // client-node declares the field private and offers no setter; it is read on each watch request.
+  Object.assign(watch, { requestTimeoutMs: WATCH_IDLE_TIMEOUT_MS });
   return {
     kc,
     server: kc.getCurrentCluster()?.server ?? "",

@@ -128,7 +128,7 @@ export async function applyService(
     // Create, not apply: of two runs that both found no Service, exactly one creates it; the other gets 409.
     try {
       const service = await withRetries(() =>
-        cluster.objects.create(body as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER),
+        cluster.objects.create(body, undefined, undefined, FIELD_MANAGER),
       );
       return { owned, created: true, service: service as KnativeObject };
     } catch (error) {
@@ -142,14 +142,7 @@ export async function applyService(
   try {
     // Server-side apply is idempotent: repeating it after a failure that did apply changes nothing.
     const service = await withRetries(() =>
-      cluster.objects.patch(
-        body as unknown as KnativeObject & { apiVersion: string; kind: string; metadata: { name: string } },
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        true,
-        SERVER_SIDE_APPLY,
-      ),
+      cluster.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, SERVER_SIDE_APPLY),
     );
     return { owned, created: false, service };
   } catch (error) {

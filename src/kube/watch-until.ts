@@ -91,7 +91,7 @@ export function until<E, S, R, F = Error>(source: Source<E>, options: UntilOptio
     const failWith = (failure: F) => {
       phase = "explaining";
       quiet();
-      const explain = options.explain ?? ((f: F) => f as unknown as Error);
+      const explain = options.explain ?? ((f: F) => asError(f));
       // An explanation that throws is reported as it is rather than lost.
       void Promise.resolve()
         .then(() => explain(failure, state))
