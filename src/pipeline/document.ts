@@ -10,7 +10,7 @@ import {
   type PodSummary,
   type ResultsDocument,
 } from "../results.js";
-import type { DeployedSubject } from "./subject.js";
+import { candidateOf, type DeployedSubject, type Subject } from "./subject.js";
 import { TOOL } from "../tool.js";
 
 export function emptyDocument(
@@ -43,16 +43,7 @@ export function emptyDocument(
       loadWorkers: settings.loadWorkers,
     },
     context: github,
-    service: {
-      name: settings.serviceName,
-      namespace: settings.namespace,
-      url: "",
-      revision: "",
-      generation: 0,
-      readySeconds: 0,
-      created: false,
-      image: settings.image ?? String(settings.manifest.spec.template.spec.containers[0]?.image ?? ""),
-    },
+    service: serviceBeforeReady(candidateOf(settings)),
     load: null,
     pods: null,
     coldStart: null,
@@ -96,10 +87,18 @@ export function podSummary(
 }
 
 /** An A/B run's baseline side once it is Ready; its load, pods and cold start are filled in as they come. */
-export function baselineRun(settings: Settings, subject: DeployedSubject): BaselineRun {
-  const image =
-    settings.abBaseline?.image ?? String(subject.manifest.spec.template.spec.containers[0]?.image ?? "");
-  const base: ResultsDocument["service"] = {
+export function baselineRun(subject: DeployedSubject): BaselineRun {
+  return {
+    service: serviceFacts(serviceBeforeReady(subject), subject),
+    load: null,
+    pods: null,
+    coldStart: null,
+  };
+}
+
+/** A subject's facts before it is Ready: its names, and its image (the manifest's, with any override applied). */
+function serviceBeforeReady(subject: Subject): ResultsDocument["service"] {
+  return {
     name: subject.name,
     namespace: subject.namespace,
     url: "",
@@ -107,7 +106,6 @@ export function baselineRun(settings: Settings, subject: DeployedSubject): Basel
     generation: 0,
     readySeconds: 0,
     created: false,
-    image,
+    image: String(subject.manifest.spec.template.spec.containers[0]?.image ?? ""),
   };
-  return { service: serviceFacts(base, subject), load: null, pods: null, coldStart: null };
 }

@@ -35,7 +35,7 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
     const subjects = await deploy(scope, cluster, subjectsOf(settings));
     const [candidate, baseline] = subjects;
     doc.service = serviceFacts(doc.service, candidate);
-    if (baseline) doc.baseline = baselineRun(settings, baseline);
+    if (baseline) doc.baseline = baselineRun(baseline);
 
     if (settings.coldStart) {
       const runner = subjects.map((s) => ({ subject: s, target: chooseTarget(settings, s.ready, "runner") }));

@@ -6,10 +6,19 @@ import { downsample, max, mean, niceCeiling, xyChart } from "./chart.js";
 import { comparisonFailures, comparisonSection } from "./comparison.js";
 import { code, codeBlock, text } from "./escape.js";
 import { table } from "./table.js";
+import {
+  coldStartTable,
+  latencyTable,
+  podsTable,
+  throughputTable,
+  workersTable,
+  type TableData,
+} from "./tables.js";
+
+const draw = (t: TableData): string => table(t.header, t.rows, t.align);
 import { describePods, explainPods } from "./explain.js";
-import { sentOf } from "../metrics.js";
 import { unmeasuredReason, unmeasuredSides } from "../verdict/evaluate.js";
-import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
+import { metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
 
 export interface RenderOptions {
   /** Hidden marker put on the first line, so the sticky comment can be found again (see comment.ts). */
@@ -92,11 +101,7 @@ function latencySection(doc: ResultsDocument, load: LoadSummary): string[] {
   return [
     "#### Latency",
     "",
-    table(
-      ["p50", "p90", "p99", "p99.9", "max", "mean"],
-      [[ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), ms(l.mean)]],
-      ["r", "r", "r", "r", "r", "r"],
-    ),
+    draw(latencyTable(l)),
     "",
     `From the HDR histogram of ${num(load.requests)} measured requests` +
       (load.warmupRequests > 0 ? ` (${num(load.warmupRequests)} warm-up requests discarded).` : "."),
@@ -109,28 +114,7 @@ function throughputSection(load: LoadSummary): string[] {
   const target =
     `Target ${code(load.target.url, { max: 200 })}` +
     (load.target.host ? ` with Host ${code(load.target.host, { max: 200 })}` : "");
-  const out = [
-    "#### Throughput and errors",
-    "",
-    table(
-      ["Sent", "Answered", "Duration", "Throughput", "Transfer", "Errors", "Error rate"],
-      [
-        [
-          num(sentOf(load)),
-          num(load.requests),
-          seconds(load.durationSeconds),
-          rps(load.rps),
-          bytesPerSecond(load.bytesPerSecond),
-          num(e.total),
-          percent(e.rate),
-        ],
-      ],
-      ["r", "r", "r", "r", "r", "r", "r"],
-    ),
-    "",
-    target + ".",
-    "",
-  ];
+  const out = ["#### Throughput and errors", "", draw(throughputTable(load)), "", target + ".", ""];
   if (load.unanswered) {
     out.push(
       `${num(load.unanswered)} ${load.unanswered === 1 ? "request was" : "requests were"} still unanswered when ` +
@@ -154,47 +138,10 @@ function throughputSection(load: LoadSummary): string[] {
 function workersSection(load: LoadSummary): string[] {
   const workers = load.workers ?? [];
   if (!workers.length) return [];
-  const nodes = workers.some((w) => w.node);
-  const rows = workers.map((w) => [
-    num(w.index),
-    code(w.pod, { table: true, max: 100 }),
-    ...(nodes ? [w.node ? code(w.node, { table: true, max: 100 }) : "—"] : []),
-    num(w.requests),
-    rps(w.rps),
-    ms(w.latency.p50),
-    ms(w.latency.p99),
-    ms(w.latency.max),
-    num(w.errors),
-    w.lateMs > 0 ? ms(w.lateMs) : "on time",
-  ]);
-  const header = [
-    "Worker",
-    "Pod",
-    ...(nodes ? ["Node"] : []),
-    "Requests",
-    "Throughput",
-    "p50",
-    "p99",
-    "max",
-    "Errors",
-    "Started late",
-  ];
-  const align: ("l" | "r")[] = [
-    "r",
-    "l",
-    ...(nodes ? ["l" as const] : []),
-    "r",
-    "r",
-    "r",
-    "r",
-    "r",
-    "r",
-    "r",
-  ];
   return [
     `#### Load workers (${num(workers.length)} pods in the cluster)`,
     "",
-    table(header, rows, align),
+    draw(workersTable(load, (value) => code(value, { table: true, max: 100 }))),
     "",
     "The figures above are merged from these workers' HDR histograms (percentiles of every request, not " +
       "averages of the workers' percentiles).",
@@ -203,19 +150,7 @@ function workersSection(load: LoadSummary): string[] {
 }
 
 function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
-  const out = [
-    "#### Pods",
-    "",
-    table(
-      ["", "Serving", "Reserve"],
-      [
-        ["Max", num(pods.max.serving), num(pods.max.reserve)],
-        ["When the load ended", num(pods.final.serving), num(pods.final.reserve)],
-      ],
-      ["l", "r", "r"],
-    ),
-    "",
-  ];
+  const out = ["#### Pods", "", draw(podsTable(pods)), ""];
   const explanation = explainPods(doc);
   if (explanation) {
     const pods = explanation.observed.pods;
@@ -240,18 +175,7 @@ function coldStartSection(doc: ResultsDocument): string[] {
   return [
     "#### Cold start",
     "",
-    table(
-      ["First response", "Pod ready", "Status", "Waited for scale to zero"],
-      [
-        [
-          ms(c.firstResponseMs),
-          c.podReadyMs === undefined ? "not observed" : ms(c.podReadyMs),
-          num(c.status),
-          ms(c.scaleToZeroWaitMs),
-        ],
-      ],
-      ["r", "r", "r", "r"],
-    ),
+    draw(coldStartTable(c)),
     "",
     "Timed from the first request sent while the revision had zero pods: the activator holds it until a pod is " +
       "ready.",

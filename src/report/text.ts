@@ -3,6 +3,15 @@
 // the caller's choice (see wantsColor): ANSI codes only on a terminal, never with NO_COLOR. Pure: the same
 // document and options always give the same text. Text from the user or the cluster is stripped of control
 // characters, so a service name or an error message cannot move the cursor or recolour the terminal.
+import {
+  coldStartTable,
+  latencyTable,
+  podsTable,
+  throughputTable,
+  workersTable,
+  type Align,
+  type TableData,
+} from "./tables.js";
 import { unmeasuredReason, unmeasuredSides } from "../verdict/evaluate.js";
 import { comparisonReasons, describeChange, describeValue } from "../verdict/describe.js";
 import type {
@@ -14,7 +23,7 @@ import type {
 } from "../results.js";
 import { downsample, max, mean } from "./chart.js";
 import { describePods, explainPods } from "./explain.js";
-import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
+import { metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
 import { renderReport } from "./markdown.js";
 
 export { OUTPUT_FORMATS, type OutputFormat } from "../config/limits.js";
@@ -80,18 +89,15 @@ export function clean(value: string, maxLength = 200): string {
 
 // eslint-disable-next-line no-control-regex
 const visibleLength = (text: string) => [...text.replace(/\x1b\[[0-9;]*m/g, "")].length;
-const pad = (text: string, width: number, align: "l" | "r") => {
+const pad = (text: string, width: number, align: Align) => {
   const gap = " ".repeat(Math.max(0, width - visibleLength(text)));
+  if (align === "c")
+    return " ".repeat(Math.floor(gap.length / 2)) + text + " ".repeat(Math.ceil(gap.length / 2));
   return align === "r" ? gap + text : text + gap;
 };
 
 /** Aligned columns, two spaces apart, indented by two; the header dimmed. Trailing spaces are trimmed. */
-export function columns(
-  header: string[],
-  rows: string[][],
-  align: ("l" | "r")[],
-  s: Styles = PLAIN,
-): string[] {
+export function columns(header: string[], rows: string[][], align: Align[], s: Styles = PLAIN): string[] {
   const widths = header.map((h, i) =>
     Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ""))),
   );
@@ -99,6 +105,9 @@ export function columns(
     `  ${cells.map((cell, i) => pad(style(cell), widths[i], align[i] ?? "l")).join("  ")}`.trimEnd();
   return [line(header, s.dim), ...rows.map((row) => line(row))];
 }
+
+/** A table of tables.ts as aligned columns. */
+const draw = (t: TableData, s: Styles): string[] => columns(t.header, t.rows, t.align, s);
 
 const BLOCKS = "▁▂▃▄▅▆▇█";
 
@@ -210,34 +219,13 @@ function loadSection(doc: ResultsDocument, load: LoadSummary, s: Styles): string
   const l = load.latency;
   const e = load.errors;
   const latency =
-    load.requests === 0
-      ? [`  ${s.red(clean(unmeasuredReason(doc, "p99")))}`]
-      : columns(
-          ["p50", "p90", "p99", "p99.9", "max", "mean"],
-          [[ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), ms(l.mean)]],
-          ["r", "r", "r", "r", "r", "r"],
-          s,
-        );
+    load.requests === 0 ? [`  ${s.red(clean(unmeasuredReason(doc, "p99")))}`] : draw(latencyTable(l), s);
   const out = [
     section("Latency", s),
     ...latency,
     "",
     section("Throughput and errors", s),
-    ...columns(
-      ["Requests", "Duration", "Throughput", "Transfer", "Errors", "Error rate"],
-      [
-        [
-          num(load.requests),
-          seconds(load.durationSeconds),
-          rps(load.rps),
-          bytesPerSecond(load.bytesPerSecond),
-          num(e.total),
-          percent(e.rate),
-        ],
-      ],
-      ["r", "r", "r", "r", "r", "r"],
-      s,
-    ),
+    ...draw(throughputTable(load), s),
   ];
   if (e.total > 0) {
     const kinds = Object.entries(e.byStatus)
@@ -260,21 +248,8 @@ function loadSection(doc: ResultsDocument, load: LoadSummary, s: Styles): string
   if (workers.length) {
     out.push(
       section(`Load workers (${num(workers.length)} pods in the cluster)`, s),
-      ...columns(
-        ["#", "Pod", "Node", "Requests", "Throughput", "p50", "p99", "max", "Errors", "Started late"],
-        workers.map((w) => [
-          num(w.index),
-          clean(w.pod, 60),
-          w.node ? clean(w.node, 60) : "—",
-          num(w.requests),
-          rps(w.rps),
-          ms(w.latency.p50),
-          ms(w.latency.p99),
-          ms(w.latency.max),
-          num(w.errors),
-          w.lateMs > 0 ? ms(w.lateMs) : "on time",
-        ]),
-        ["r", "l", "l", "r", "r", "r", "r", "r", "r", "r"],
+      ...draw(
+        workersTable(load, (value) => clean(value, 60)),
         s,
       ),
       "",
@@ -300,42 +275,13 @@ function podExplanation(doc: ResultsDocument, width: number): string[] {
 }
 
 function podsSection(doc: ResultsDocument, pods: PodSummary, s: Styles, width: number): string[] {
-  return [
-    section("Pods", s),
-    ...columns(
-      ["", "Serving", "Reserve"],
-      [
-        ["Max", num(pods.max.serving), num(pods.max.reserve)],
-        ["When the load ended", num(pods.final.serving), num(pods.final.reserve)],
-      ],
-      ["l", "r", "r"],
-      s,
-    ),
-    ...podExplanation(doc, width),
-    "",
-  ];
+  return [section("Pods", s), ...draw(podsTable(pods), s), ...podExplanation(doc, width), ""];
 }
 
 function coldStartSection(doc: ResultsDocument, s: Styles): string[] {
   const c = doc.coldStart;
   if (!c) return [];
-  return [
-    section("Cold start", s),
-    ...columns(
-      ["First response", "Pod ready", "Status", "Waited for scale to zero"],
-      [
-        [
-          ms(c.firstResponseMs),
-          c.podReadyMs === undefined ? "not observed" : ms(c.podReadyMs),
-          num(c.status),
-          ms(c.scaleToZeroWaitMs),
-        ],
-      ],
-      ["r", "r", "r", "r"],
-      s,
-    ),
-    "",
-  ];
+  return [section("Cold start", s), ...draw(coldStartTable(c), s), ""];
 }
 
 /**

@@ -6,8 +6,7 @@
 //   A baseline results file: the point comparison (regression) decides as before; when both documents carry
 //   per-second data, an unpaired interval is added beside it as weaker evidence (another time, maybe another
 //   machine).
-import type { RegressionRule } from "../config/settings.js";
-import type { ThresholdRule } from "../metrics.js";
+import type { ComparisonSettings, VerdictSettings } from "../config/settings.js";
 import type { Comparison, LoadSample, ResultsDocument } from "../results.js";
 import {
   COMPARED_METRICS,
@@ -19,15 +18,11 @@ import {
 import { evaluateThresholds, unmeasuredSides } from "./evaluate.js";
 import { compareToBaseline } from "./regression.js";
 
-export interface JudgeSettings {
-  thresholds: ThresholdRule[];
-  baseline?: string;
-  baselineDocument?: ResultsDocument;
-  maxRegression: RegressionRule[];
-  /** 0..1. */
-  confidence: number;
-  onInconclusive: "pass" | "fail";
-}
+export type JudgeSettings = Pick<
+  VerdictSettings,
+  "thresholds" | "baseline" | "baselineDocument" | "maxRegression"
+> &
+  Pick<ComparisonSettings, "confidence" | "onInconclusive">;
 
 export type Verdict = Pick<ResultsDocument, "thresholds" | "regression" | "passed" | "comparison">;
 

@@ -27,14 +27,7 @@ export async function runDuetLoad(
     () =>
       Promise.all(
         subjects.map(({ subject, target }) =>
-          runLoad({
-            ...target,
-            request: settings.request,
-            load: settings.load,
-            signal,
-            log: (line) => log.info(`[${subject.side}] ${line}`),
-            progressExtra: () => podCountsOf(subject),
-          }),
+          runLoad(engineOptions(scope, subject, target, (line) => log.info(`[${subject.side}] ${line}`))),
         ),
       ),
   );
@@ -42,9 +35,19 @@ export async function runDuetLoad(
   return summaries;
 }
 
-function podCountsOf(subject: DeployedSubject): string {
-  const c = subject.pods.counts();
-  return `pods ${c.serving}${c.reserve ? ` (+${c.reserve} reserve)` : ""}`;
+/** What the engine needs for one subject: its target, the run's request and load, and a progress line with its pods. */
+function engineOptions(
+  scope: RunScope,
+  subject: DeployedSubject,
+  target: LoadTarget,
+  log: (line: string) => void,
+) {
+  const { settings, signal } = scope;
+  const podCounts = () => {
+    const c = subject.pods.counts();
+    return `pods ${c.serving}${c.reserve ? ` (+${c.reserve} reserve)` : ""}`;
+  };
+  return { ...target, request: settings.request, load: settings.load, signal, log, progressExtra: podCounts };
 }
 
 export async function runLoadPhase(
@@ -54,15 +57,7 @@ export async function runLoadPhase(
   target: LoadTarget,
 ): Promise<LoadSummary> {
   const { settings, signal, log } = scope;
-  const podCounts = () => podCountsOf(subject);
-  const common = {
-    ...target,
-    request: settings.request,
-    load: settings.load,
-    signal,
-    log: log.info,
-    progressExtra: podCounts,
-  };
+  const common = engineOptions(scope, subject, target, log.info);
   const summary = await log.group(`Load: ${describeLoad(settings, target)}`, async () => {
     if (settings.loadFrom !== "cluster") return runLoad(common);
     const result = await runClusterLoad({
