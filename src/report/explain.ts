@@ -348,7 +348,8 @@ function describeHpa(e: PodExplanation): string[] {
       `(autoscaling.knative.dev/class: hpa.autoscaling.knative.dev), not by Knative's KPA, aiming at ` +
       `${targetText}, between ${hpa.minPods} and ${max} pods. The KPA's reasoning — in-pod concurrency against ` +
       `a per-pod target — does not apply: the HPA never scales to zero, keeps no activator in the path, and ` +
-      `acts on CPU averaged over its 15 s sync period, so a short load can end before it reacts.`,
+      `acts on ${hpa.metric === "cpu" ? "CPU" : "its metric"} every 15 s (its sync period), so a short load can end ` +
+      `before it reacts.`,
     "",
     `- ${observedPods(e)}`,
   ];
