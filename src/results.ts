@@ -109,16 +109,57 @@ export interface PodSummary {
   max: { serving: number; reserve: number };
   final: { serving: number; reserve: number };
   timeline: PodSample[];
-  /** What Knative's autoscaler should want, from the revision's annotations (see report/explain). */
+  /**
+   * What Knative's autoscaler should want, from the revision's annotations and the cluster's ConfigMaps (see
+   * kube/autoscaling.ts, report/explain.ts).
+   */
   autoscaling: {
-    /** autoscaling.knative.dev/target, or containerConcurrency, or 100. */
+    /**
+     * The KPA's per-pod target before utilization: autoscaling.knative.dev/target (capped by a non-zero
+     * containerConcurrency), else containerConcurrency, else config-autoscaler's
+     * container-concurrency-target-default (requests-per-second-target-default for metric rps), 100 upstream.
+     * For the HPA class: the HPA's target in its metric's unit (CPU: percent of the CPU request).
+     */
     target: number;
-    /** autoscaling.knative.dev/target-utilization-percentage, default 70. */
+    /** autoscaling.knative.dev/target-utilization-percentage, else container-concurrency-target-percentage, 70 upstream. */
     utilizationPercent: number;
     minScale: number;
     maxScale: number;
+    /** autoscaling.knative.dev/class, else config-autoscaler's pod-autoscaler-class (absent in older documents). */
+    class?: string;
+    /** autoscaling.knative.dev/metric, else the class's default: concurrency (KPA) or cpu (HPA). */
+    metric?: string;
+    /** config-autoscaler's enable-scale-to-zero (false: the KPA keeps at least one pod). */
+    scaleToZero?: boolean;
+    /** Where each value came from. */
+    sources?: Record<AutoscalingSetting, AutoscalingValueSource>;
+    /** Whether the cluster's ConfigMaps could be read; when not, upstream's defaults were assumed. */
+    clusterConfig?: Record<"config-autoscaler" | "config-defaults", ConfigMapStatus>;
   };
 }
+
+export type AutoscalingSetting =
+  "target" | "utilizationPercent" | "minScale" | "maxScale" | "class" | "metric" | "scaleToZero";
+
+/**
+ * Where an autoscaling value came from: the revision template's annotation, its spec (containerConcurrency),
+ * the cluster's ConfigMap in knative-serving, or upstream's default (the ConfigMap does not set it, or could
+ * not be read: see clusterConfig).
+ */
+export interface AutoscalingValueSource {
+  from: "annotation" | "spec" | "cluster" | "default";
+  /**
+   * The annotation ("autoscaling.knative.dev/target"), spec field ("containerConcurrency") or ConfigMap key
+   * ("config-autoscaler/container-concurrency-target-default"); null for a default.
+   */
+  key: string | null;
+}
+
+/**
+ * read; forbidden (403: the optional grant is missing); not-found (404); failed (any other answer); not-read
+ * (the run did not try).
+ */
+export type ConfigMapStatus = "read" | "forbidden" | "not-found" | "failed" | "not-read";
 
 export interface ColdStartSummary {
   /** Time from sending the first request (revision at zero pods) to its response, ms. */

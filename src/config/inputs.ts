@@ -64,7 +64,7 @@ const INPUT_TABLE = [
     name: "ready-timeout",
     default: "5m",
     description:
-      "How long to wait for the Service to become Ready. Durations look like 1500ms, 30s, 2m or 1m30s.",
+      "How long to wait for the Service to become Ready. Durations look like 1500ms, 30s, 2m or 1m30s. A pod that cannot start (ErrImagePull/ImagePullBackOff, CrashLoopBackOff, Unschedulable, …) fails the wait early, after 30 s, with the pod's reason and message.",
   },
   {
     name: "url",

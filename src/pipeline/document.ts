@@ -2,6 +2,7 @@
 // returns (Ready, pods). The verdict and the report read it; a later run reads it back as its baseline.
 import type { KnativeServiceManifest, Settings } from "../config/settings.js";
 import { autoscalingOf } from "../kube/autoscaling.js";
+import type { KnativeClusterConfig } from "../kube/knative-config.js";
 import type { PodTracker } from "../kube/pods.js";
 import {
   RESULTS_SCHEMA,
@@ -72,6 +73,7 @@ export function serviceFacts(
 export function podSummary(
   tracker: Pick<PodTracker, "timeline">,
   manifest: KnativeServiceManifest,
+  knative?: KnativeClusterConfig,
 ): PodSummary {
   const timeline = tracker.timeline();
   const last = timeline[timeline.length - 1];
@@ -82,7 +84,7 @@ export function podSummary(
     },
     final: { serving: last?.serving ?? 0, reserve: last?.reserve ?? 0 },
     timeline,
-    autoscaling: autoscalingOf(manifest),
+    autoscaling: autoscalingOf(manifest, knative),
   };
 }
 

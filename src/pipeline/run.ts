@@ -6,6 +6,7 @@
 import { randomInt } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import type { Cluster } from "../kube/cluster.js";
+import { readKnativeConfig } from "../kube/knative-config.js";
 import { chooseTarget } from "../load/index.js";
 import { judge } from "../verdict/judge.js";
 import { runCleanup } from "./cleanup.js";
@@ -33,6 +34,7 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
     cluster = await connect(scope);
     await flipPrivateZone(scope, cluster);
     const subjects = await deploy(scope, cluster, subjectsOf(settings));
+    const knative = await readKnativeConfig(cluster, ctx.log.info);
     const [candidate, baseline] = subjects;
     doc.service = serviceFacts(doc.service, candidate);
     if (baseline) doc.baseline = baselineRun(baseline);
@@ -51,9 +53,12 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
       ? await runDuetLoad(scope, loads)
       : [await runLoadPhase(scope, cluster, candidate, loads[0].target)];
     doc.load = load;
-    doc.pods = collectPods(candidate, settings.manifest);
+    doc.pods = collectPods(candidate, settings.manifest, knative);
     if (doc.baseline && baseline)
-      Object.assign(doc.baseline, { load: baselineLoad, pods: collectPods(baseline, baseline.manifest) });
+      Object.assign(doc.baseline, {
+        load: baselineLoad,
+        pods: collectPods(baseline, baseline.manifest, knative),
+      });
 
     Object.assign(doc, judge(doc, settings, { seed }));
     if (doc.comparison?.verdict === "inconclusive" && settings.onInconclusive === "pass") {

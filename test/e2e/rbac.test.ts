@@ -120,7 +120,7 @@ async function privateZone(): Promise<string | undefined> {
 }
 
 describe("with exactly the grants of examples/rbac.yaml", () => {
-  it("gate + private-zone: the run passes, cleans up, and no request is refused", async () => {
+  it("gate + private-zone: the run passes, cleans up, and only the optional ConfigMap reads are refused", async () => {
     grant(bindingsOf(["gate", "private-zone"]));
     await clearAudit(sim);
     const run = await gateAs([
@@ -140,12 +140,48 @@ describe("with exactly the grants of examples/rbac.yaml", () => {
     );
     const mine = (await auditLog(sim)).filter((e) => (e as { user?: string }).user === USER);
     expect(mine.length).toBeGreaterThan(0);
+    // The one refusal is the optional read of Knative's autoscaling ConfigMaps (part knative-config, not
+    // granted here): a note, and the explanation assumes upstream's defaults.
+    const refused = mine.filter((e) => e.status === 401 || e.status === 403);
+    expect(refused.map((e) => `${e.verb} ${e.namespace}/${e.resource}/${e.name}`).sort()).toEqual([
+      "get knative-serving/configmaps/config-autoscaler",
+      "get knative-serving/configmaps/config-defaults",
+    ]);
+    expect(run.stderr).toMatch(
+      /note: ConfigMap knative-serving\/config-autoscaler could not be read \(.*forbidden/,
+    );
+    expect(run.doc!.pods!.autoscaling.clusterConfig).toEqual({
+      "config-autoscaler": "forbidden",
+      "config-defaults": "forbidden",
+    });
+    expect(run.doc!.pods!.autoscaling.sources!.utilizationPercent).toEqual({ from: "default", key: null });
+  });
+
+  it("gate + knative-config: the autoscaling ConfigMaps are read, and no request is refused", async () => {
+    grant(bindingsOf(["gate", "knative-config"]));
+    await clearAudit(sim);
+    const run = await gateAs(["--service-name=rbac-config", "--thresholds=errors < 1%"]);
+    expect(run.stderr).not.toMatch(/^(error|warning): /m);
+    expect(run.stderr).not.toContain("could not be read");
+    expect(run.code).toBe(0);
+    expect(run.doc!.pods!.autoscaling.clusterConfig).toEqual({
+      "config-autoscaler": "read",
+      "config-defaults": "read",
+    });
+    const mine = (await auditLog(sim)).filter((e) => (e as { user?: string }).user === USER);
+    expect(
+      mine
+        .filter((e) => e.namespace === "knative-serving")
+        .map((e) => `${e.verb} ${e.name}`)
+        .sort(),
+    ).toEqual(["get config-autoscaler", "get config-defaults"]);
     expect(mine.filter((e) => e.status === 401 || e.status === 403)).toEqual([]);
   });
 
   it("create-namespace (part 4, with the gate's rules granted cluster-wide as the file says): passes and removes it", async () => {
     const gate = bindingsOf(["gate"]).map((b) => ({ ...b, namespace: undefined }));
-    grant([...gate, ...bindingsOf(["create-namespace"])]);
+    // With the optional knative-config part too, so that no request at all is refused.
+    grant([...gate, ...bindingsOf(["create-namespace", "knative-config"])]);
     await clearAudit(sim);
     const namespace = freshNamespace();
     const run = await gateAs(["--service-name=rbac-ns", `--namespace=${namespace}`, "--create-namespace"]);

@@ -132,3 +132,163 @@ describe("explainPods edge cases", () => {
     expect(e.inPod).toEqual({ low: 0, high: 50 });
   });
 });
+
+describe("where the numbers come from (annotation, cluster ConfigMap, upstream default)", () => {
+  const unknown = { from: "default" as const, key: null };
+  function sourced(
+    overrides: Partial<NonNullable<ReturnType<typeof passingDoc>["pods"]>["autoscaling"]> = {},
+  ): ReturnType<typeof passingDoc> {
+    const doc = passingDoc();
+    doc.pods!.autoscaling = {
+      target: 20,
+      utilizationPercent: 70,
+      minScale: 0,
+      maxScale: 0,
+      class: "kpa.autoscaling.knative.dev",
+      metric: "concurrency",
+      scaleToZero: true,
+      sources: {
+        target: { from: "cluster", key: "config-autoscaler/container-concurrency-target-default" },
+        utilizationPercent: unknown,
+        minScale: unknown,
+        maxScale: unknown,
+        class: unknown,
+        metric: unknown,
+        scaleToZero: unknown,
+      },
+      clusterConfig: { "config-autoscaler": "read", "config-defaults": "read" },
+      ...overrides,
+    };
+    return doc;
+  }
+
+  test("a cluster default is named with its ConfigMap, an unset key as upstream's default", () => {
+    const text = describePods(explainPods(sourced())!).join("\n");
+    expect(text).toContain(
+      "target 20 (cluster default, config-autoscaler) × 70 % utilization (upstream default) = **14**",
+    );
+    expect(text).not.toContain("assumed");
+    expect(text).not.toContain("Note:");
+  });
+
+  test("annotations and containerConcurrency are named as such", () => {
+    const doc = sourced({ target: 10, minScale: 2 });
+    doc.pods!.autoscaling.sources!.target = { from: "annotation", key: "autoscaling.knative.dev/target" };
+    doc.pods!.autoscaling.sources!.minScale = {
+      from: "annotation",
+      key: "autoscaling.knative.dev/min-scale",
+    };
+    expect(describePods(explainPods(doc)!).join("\n")).toContain(
+      "target 10 (annotation autoscaling.knative.dev/target)",
+    );
+    expect(describePods(explainPods(doc)!).join("\n")).toContain(
+      "min-scale 2 (annotation autoscaling.knative.dev/min-scale)",
+    );
+    doc.pods!.autoscaling.sources!.target = { from: "cluster", key: "config-defaults/container-concurrency" };
+    expect(describePods(explainPods(doc)!).join("\n")).toContain(
+      "target 10 (containerConcurrency, cluster default in config-defaults)",
+    );
+  });
+
+  test("an unreadable ConfigMap makes defaults 'assumed' and adds one note saying why", () => {
+    const doc = sourced({ target: 100 });
+    doc.pods!.autoscaling.sources!.target = unknown;
+    doc.pods!.autoscaling.clusterConfig = {
+      "config-autoscaler": "forbidden",
+      "config-defaults": "forbidden",
+    };
+    const text = describePods(explainPods(doc)!).join("\n");
+    expect(text).toContain(
+      "target 100 (upstream default, assumed) × 70 % utilization (upstream default, assumed)",
+    );
+    expect(text).toContain(
+      "knative-serving/config-autoscaler (forbidden: no RBAC grant to get it), knative-serving/config-defaults",
+    );
+    expect(text).toContain("knative-config part of examples/rbac.yaml");
+  });
+
+  test("a key a results file made up is not echoed into the Markdown", () => {
+    const doc = sourced();
+    doc.pods!.autoscaling.sources!.target = { from: "annotation", key: "<img src=x onerror=alert(1)>" };
+    const text = describePods(explainPods(doc)!).join("\n");
+    expect(text).toContain("target 20 (annotation) ×");
+    expect(text).not.toContain("<img");
+  });
+
+  test("scale to zero turned off by the cluster is said", () => {
+    const doc = sourced({ scaleToZero: false });
+    doc.pods!.autoscaling.sources!.scaleToZero = {
+      from: "cluster",
+      key: "config-autoscaler/enable-scale-to-zero",
+    };
+    expect(describePods(explainPods(doc)!).join("\n")).toContain(
+      "Scale to zero is off (cluster default, config-autoscaler): the revision keeps at least one pod",
+    );
+  });
+});
+
+describe("revisions the KPA does not scale on concurrency get a note instead", () => {
+  test("HPA class: a note on the HPA, its CPU target and bounds, no Little's law", () => {
+    const doc = passingDoc();
+    doc.pods!.autoscaling = {
+      ...doc.pods!.autoscaling,
+      target: 50,
+      class: "hpa.autoscaling.knative.dev",
+      metric: "cpu",
+      maxScale: 5,
+    };
+    const e = explainPods(doc)!;
+    expect(e.scaler).toBe("hpa");
+    expect(e.aboveCeiling).toBe(false);
+    const text = describePods(e).join("\n");
+    expect(text).toContain("**HPA class:** this revision is scaled by a Kubernetes HorizontalPodAutoscaler");
+    expect(text).toContain(
+      "aiming at 50 % average CPU utilization of the pods' CPU request, between 1 and 5 pods",
+    );
+    expect(text).toContain("**Observed:** 2 serving pods when the load ended.");
+    expect(text).not.toContain("Little's law");
+    expect(text).not.toContain("queue-proxy");
+  });
+
+  test("HPA class without a target annotation: Kubernetes' 80 % CPU default", () => {
+    const doc = passingDoc();
+    doc.pods!.autoscaling = {
+      ...doc.pods!.autoscaling,
+      target: 80,
+      class: "hpa.autoscaling.knative.dev",
+      metric: "cpu",
+      sources: {
+        target: { from: "default", key: null },
+        utilizationPercent: { from: "default", key: null },
+        minScale: { from: "default", key: null },
+        maxScale: { from: "default", key: null },
+        class: { from: "annotation", key: "autoscaling.knative.dev/class" },
+        metric: { from: "default", key: null },
+        scaleToZero: { from: "default", key: null },
+      },
+    };
+    expect(describePods(explainPods(doc)!).join("\n")).toContain(
+      "80 % average CPU utilization of the pods' CPU request (Kubernetes' default: no target annotation), between 1 and unlimited pods",
+    );
+  });
+
+  test("metric rps: pods follow the request rate over target × utilization", () => {
+    const doc = passingDoc();
+    doc.pods!.autoscaling = { ...doc.pods!.autoscaling, target: 200, metric: "rps" };
+    const e = explainPods(doc)!;
+    expect(e.scaler).toBe("kpa-rps");
+    expect(e.load!.ceilingPods).toBe(Math.ceil(802.3 / 140));
+    const text = describePods(e).join("\n");
+    expect(text).toContain("= **140** requests per second");
+    expect(text).toContain("⌈802.3 ÷ 140⌉ = 6 pods expected");
+    expect(text).not.toContain("Little's law");
+  });
+
+  test("another class: no explanation, said so", () => {
+    const doc = passingDoc();
+    doc.pods!.autoscaling = { ...doc.pods!.autoscaling, class: "example.com/custom" };
+    const text = describePods(explainPods(doc)!).join("\n");
+    expect(text).toContain("other than Knative's KPA and HPA");
+    expect(text).not.toContain("example.com/custom");
+  });
+});

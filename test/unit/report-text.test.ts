@@ -84,6 +84,33 @@ describe("renderText", () => {
     expect(flat).toContain("By Little's law, 802.3 rps × 62.1 ms mean latency ≈ 50 requests in flight");
   });
 
+  it("says where the target came from, and gives an HPA-class revision its note instead", () => {
+    const doc = passingDoc();
+    const none = { from: "default" as const, key: null };
+    doc.pods!.autoscaling = {
+      ...doc.pods!.autoscaling,
+      target: 20,
+      sources: {
+        target: { from: "cluster", key: "config-autoscaler/container-concurrency-target-default" },
+        utilizationPercent: none,
+        minScale: none,
+        maxScale: none,
+        class: none,
+        metric: none,
+        scaleToZero: none,
+      },
+      clusterConfig: { "config-autoscaler": "read", "config-defaults": "read" },
+    };
+    expect(renderText(doc).replace(/\s+/g, " ")).toContain(
+      "aimed at target 20 (cluster default, config-autoscaler) × 70 % utilization (upstream default) = 14",
+    );
+    doc.pods!.autoscaling.class = "hpa.autoscaling.knative.dev";
+    doc.pods!.autoscaling.metric = "cpu";
+    const hpa = renderText(doc).replace(/\s+/g, " ");
+    expect(hpa).toContain("HPA class: this revision is scaled by a Kubernetes HorizontalPodAutoscaler");
+    expect(hpa).not.toContain("Little's law");
+  });
+
   it("draws rps, p99 and pods over time, one column per point", () => {
     const doc = passingDoc();
     const out = renderText(doc);

@@ -1,6 +1,7 @@
 // examples/rbac.yaml grants exactly what the gate does against the cluster, split in parts that can be applied
 // alone (kubectl apply -l app.kubernetes.io/component=<part>): the namespaced gate, the one ConfigMap of
-// private-zone, and the cluster-scoped namespace grant of create-namespace.
+// private-zone, the cluster-scoped namespace grant of create-namespace, the load workers, and the optional
+// read of Knative's two autoscaling ConfigMaps.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,6 +63,12 @@ const GRANTS: Record<string, { kind: "Role" | "ClusterRole"; namespace?: string;
       "/configmaps:delete",
       "/pods/log:get",
     ],
+  },
+  // Optional: without it the pod explanation assumes upstream's defaults and says so.
+  "knative-config": {
+    kind: "Role",
+    namespace: "knative-serving",
+    permissions: ["/configmaps#config-autoscaler:get", "/configmaps#config-defaults:get"],
   },
 };
 
@@ -213,6 +220,19 @@ describe("examples/rbac.yaml", () => {
     for (const role of inKubeSystem) {
       for (const rule of role.rules ?? []) expect(rule.resourceNames).toEqual(["eci-profile"]);
     }
+  });
+
+  test("knative-serving is reachable only through get on the two autoscaling ConfigMaps", () => {
+    const roles = objects.filter((o) => o.metadata.namespace === "knative-serving" && o.kind === "Role");
+    expect(roles).toHaveLength(1);
+    expect(roles[0].rules).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["configmaps"],
+        resourceNames: ["config-autoscaler", "config-defaults"],
+        verbs: ["get"],
+      },
+    ]);
   });
 
   test("covers every typed Kubernetes client call in src/", () => {

@@ -6,6 +6,7 @@
 import type { KnativeServiceManifest, LoadFrom, Settings } from "../../config/settings.js";
 import type { Cluster } from "../../kube/cluster.js";
 import { CancelledError, ClusterError } from "../../kube/errors.js";
+import type { KnativeClusterConfig } from "../../kube/knative-config.js";
 import { runClusterLoad } from "../../load/cluster/index.js";
 import { describeTarget, runLoad, type LoadTarget } from "../../load/index.js";
 import type { LoadSummary, PodSummary } from "../../results.js";
@@ -77,12 +78,16 @@ export async function runLoadPhase(
 }
 
 /** Stops the subject's pod watch and summarises it; a refused watch fails the run rather than report zeros. */
-export function collectPods(subject: DeployedSubject, manifest: KnativeServiceManifest): PodSummary {
+export function collectPods(
+  subject: DeployedSubject,
+  manifest: KnativeServiceManifest,
+  knative?: KnativeClusterConfig,
+): PodSummary {
   subject.pods.stop();
   // Without the pod watch the counts would be zeros that pass `pods.max` rules on no data.
   const failure = subject.pods.failure();
   if (failure) throw new ClusterError(failure);
-  return podSummary(subject.pods, manifest);
+  return podSummary(subject.pods, manifest, knative);
 }
 
 export function describeLoad(

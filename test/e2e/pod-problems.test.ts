@@ -1,0 +1,89 @@
+// A Service whose pods cannot start fails the run early, naming the pod's reason and message, instead of
+// waiting for ready-timeout (Knative itself reports a waiting container only at its 600 s progress deadline):
+// an image the kubelet cannot pull (ErrImagePull → ImagePullBackOff) and a pod no node can take (Unschedulable).
+// The early failure waits out the pods' 30 s problem window (src/kube/pod-problems.ts) in real time: that
+// window is about the kubelet's real back-off, so it is not scaled with the simulator and the 60 s bound below
+// is the one a real cluster would meet.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderReport } from "../../src/report/markdown.js";
+import { cli, gateArgs, getJson, startSim, workDir, type Sim } from "./harness.js";
+
+const serviceStatus = async (sim: Sim, ns: string, name: string) =>
+  (await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`)).status;
+
+describe("an image the kubelet cannot pull", () => {
+  let sim: Sim;
+  beforeAll(async () => {
+    sim = await startSim();
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it("fails in under 60 s with ready-timeout 5m, naming ImagePullBackOff and the image", async () => {
+    const started = Date.now();
+    const run = await cli(
+      sim,
+      gateArgs(sim, workDir(), [
+        "--service-name=pull-backoff",
+        "--image=example.com/sim/pull-backoff:1",
+        "--ready-timeout=5m",
+      ]),
+    );
+    const elapsed = Date.now() - started;
+    expect(run.code).toBe(3);
+    expect(elapsed).toBeLessThan(60_000);
+    // The kubelet alternates ErrImagePull and ImagePullBackOff; either names the image in its message.
+    expect(run.stderr).toMatch(
+      /^error: .*cannot become Ready: pod pull-backoff-00001-deployment-\S+ \(container user-container\): (ImagePullBackOff: Back-off pulling image "example\.com\/sim\/pull-backoff:1"|ErrImagePull: .*example\.com\/sim\/pull-backoff:1)/m,
+    );
+    expect(run.doc!.error).toMatch(/ImagePullBackOff|ErrImagePull/);
+    expect(run.doc!.error).toContain("example.com/sim/pull-backoff:1");
+    // The deploy was the run's own: it is removed.
+    expect(await serviceStatus(sim, run.doc!.service.namespace, "pull-backoff")).toBe(404);
+  });
+});
+
+describe("a pod no node can take", () => {
+  let sim: Sim;
+  beforeAll(async () => {
+    sim = await startSim({ nodeCapacity: 1 });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it("node capacity 1, min-scale 2: the run fails early naming Unschedulable and the scheduler's message", async () => {
+    const dir = workDir();
+    const file = join(dir, "service.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: serving.knative.dev/v1",
+        "kind: Service",
+        "metadata:",
+        "  name: two-pods",
+        "spec:",
+        "  template:",
+        "    metadata:",
+        "      annotations:",
+        '        autoscaling.knative.dev/min-scale: "2"',
+        "    spec:",
+        "      containers:",
+        "        - image: example.com/sim/echo:1",
+        "",
+      ].join("\n"),
+    );
+    const started = Date.now();
+    const run = await cli(sim, gateArgs(sim, dir, [`--service-file=${file}`, "--ready-timeout=5m"]));
+    const elapsed = Date.now() - started;
+    expect(run.code).toBe(3);
+    expect(elapsed).toBeLessThan(60_000);
+    expect(run.stderr).toMatch(/^error: .*Unschedulable/m);
+    expect(run.stderr).toContain("0/1 nodes are available");
+    // The report of the failed run carries the same reason.
+    expect(renderReport(run.doc!)).toContain("Unschedulable");
+    expect(await serviceStatus(sim, run.doc!.service.namespace, "two-pods")).toBe(404);
+  });
+});
