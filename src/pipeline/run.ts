@@ -53,12 +53,9 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
       ? await runDuetLoad(scope, loads)
       : [await runLoadPhase(scope, cluster, candidate, loads[0].target)];
     doc.load = load;
-    doc.pods = collectPods(candidate, settings.manifest, knative);
+    doc.pods = collectPods(candidate, knative);
     if (doc.baseline && baseline)
-      Object.assign(doc.baseline, {
-        load: baselineLoad,
-        pods: collectPods(baseline, baseline.manifest, knative),
-      });
+      Object.assign(doc.baseline, { load: baselineLoad, pods: collectPods(baseline, knative) });
 
     Object.assign(doc, judge(doc, settings, { seed }));
     if (doc.comparison?.verdict === "inconclusive" && settings.onInconclusive === "pass") {

@@ -3,7 +3,7 @@
 // (duet benchmarking) both subjects get the same load at the same time from this process: the same
 // connections, rate, warm-up and duration each, so that whatever slows the machine or the cluster meanwhile
 // slows both, and the per-second figures of the two sides can be compared pairwise.
-import type { KnativeServiceManifest, LoadFrom, Settings } from "../../config/settings.js";
+import type { LoadFrom, Settings } from "../../config/settings.js";
 import type { Cluster } from "../../kube/cluster.js";
 import { CancelledError, ClusterError } from "../../kube/errors.js";
 import type { KnativeClusterConfig } from "../../kube/knative-config.js";
@@ -78,16 +78,12 @@ export async function runLoadPhase(
 }
 
 /** Stops the subject's pod watch and summarises it; a refused watch fails the run rather than report zeros. */
-export function collectPods(
-  subject: DeployedSubject,
-  manifest: KnativeServiceManifest,
-  knative?: KnativeClusterConfig,
-): PodSummary {
+export function collectPods(subject: DeployedSubject, knative?: KnativeClusterConfig): PodSummary {
   subject.pods.stop();
   // Without the pod watch the counts would be zeros that pass `pods.max` rules on no data.
   const failure = subject.pods.failure();
   if (failure) throw new ClusterError(failure);
-  return podSummary(subject.pods, manifest, knative);
+  return podSummary(subject.pods, subject.manifest, knative);
 }
 
 export function describeLoad(
