@@ -17,7 +17,7 @@ import type { ResultsDocument } from "../../src/results.js";
 declare const window: any;
 declare const document: any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
-import { failingDoc, passingDoc, regressionDoc } from "../unit/fixtures/results.js";
+import { abDoc, failingDoc, passingDoc, regressionDoc } from "../unit/fixtures/results.js";
 
 const require = createRequire(import.meta.url);
 const MERMAID = require.resolve("mermaid/dist/mermaid.min.js");
@@ -33,10 +33,11 @@ const DOCS: [string, () => ResultsDocument][] = [
   ["passing", passingDoc],
   ["failing", failingDoc],
   ["regression", regressionDoc],
+  ["ab", abDoc],
 ];
 
 /** The screenshots in docs/ that the README shows. */
-const SCREENSHOTS = ["passing-light", "passing-dark", "failing-light", "regression-light"];
+const SCREENSHOTS = ["passing-light", "passing-dark", "failing-light", "regression-light", "ab-light"];
 
 interface Rendered {
   charts: { title: string; error: boolean; plotColors: string[]; yLabels: string[] }[];

@@ -3,37 +3,7 @@
 // run's charts carry one line per side.
 import { renderReport } from "../../src/report/markdown.js";
 import { renderText } from "../../src/report/text.js";
-import type { LoadSample, ResultsDocument } from "../../src/results.js";
-import { judge } from "../../src/verdict/judge.js";
-import { pair } from "./fixtures/loads.js";
-import { passingDoc } from "./fixtures/results.js";
-
-function abDoc(factor: number): ResultsDocument {
-  const { base, cand } = pair(31, factor);
-  const doc = passingDoc();
-  const load = (timeline: LoadSample[]) => ({ ...doc.load!, timeline });
-  const ab: ResultsDocument = {
-    ...doc,
-    thresholds: [],
-    load: load(cand),
-    baseline: {
-      service: { ...doc.service, name: "hello-baseline", image: "registry.example.com/hello:base" },
-      load: load(base),
-      pods: doc.pods,
-      coldStart: null,
-    },
-  };
-  const settings = {
-    thresholds: [],
-    maxRegression: [
-      { metric: "p99", percent: 10 },
-      { metric: "rps", percent: 10 },
-    ],
-    confidence: 0.95,
-    onInconclusive: "pass" as const,
-  };
-  return { ...ab, ...judge(ab, settings, { seed: 99 }) };
-}
+import { abDoc } from "./fixtures/results.js";
 
 describe("the comparison in the Markdown report", () => {
   it("a regressed A/B run: the side-by-side table, the failing metrics in the headline, both Services' lines", () => {
