@@ -2,23 +2,18 @@
 // from the moment it exists, and its Ready awaited. Subjects deploy side by side; ready-seconds counts from each
 // one's deploy request, as a user timing `kubectl apply` + wait would.
 import type { Cluster } from "../../kube/cluster.js";
-import { applyService, createNamespace } from "../../kube/deploy.js";
+import { applyService } from "../../kube/deploy.js";
 import { trackPods } from "../../kube/pods.js";
 import { waitForReady } from "../../kube/ready.js";
 import type { RunScope } from "../scope.js";
+import { claimRunNamespace } from "../sharing.js";
 import type { DeployedSubject, Subject } from "../subject.js";
 
 export function deploy(scope: RunScope, cluster: Cluster, subjects: Subject[]): Promise<DeployedSubject[]> {
   const { settings, log } = scope;
   const title = subjects.map((s) => `${s.namespace}/${s.name}`).join(" and ");
   return log.group(`Deploy ${title}`, async () => {
-    if (settings.createNamespace) {
-      const created = await createNamespace(cluster, settings.namespace);
-      scope.recorder.record({ deleteNamespace: created });
-      log.info(
-        created ? `created namespace ${settings.namespace}` : `namespace ${settings.namespace} exists`,
-      );
-    }
+    if (settings.createNamespace) await claimRunNamespace(scope, cluster);
     return Promise.all(subjects.map((subject) => deployOne(scope, cluster, subject)));
   });
 }
@@ -29,12 +24,17 @@ async function deployOne(scope: RunScope, cluster: Cluster, subject: Subject): P
     subject.side === "candidate"
       ? scope.log.info
       : (line: string) => scope.log.info(`[${subject.side}] ${line}`);
-  const deployedAt = Date.now();
+  let deployedAt = Date.now();
   let owned = false;
   const applied = await applyService(cluster, subject.manifest, {
     updateExisting: settings.updateExisting,
     lease: scope.lease,
+    leaseWaitMs: settings.leaseWaitMs,
+    signal,
+    log: info,
     beforeWrite: (ours) => {
+      // Ready time counts from the write, not from a wait for another run's lease (lease-wait).
+      deployedAt = Date.now();
       owned = ours;
       scope.recorder.record({ deleteService: ours });
     },
