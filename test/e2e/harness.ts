@@ -140,13 +140,13 @@ export function readJson<T>(path: string): T {
 /** Resolves once namespace `name` no longer exists in the simulator (a Terminating one goes when it is empty). */
 export function namespaceGone(sim: Sim, name: string): Promise<void> {
   return new Promise((resolve) => {
-    let stop: (() => void) | undefined;
     const check = () => {
       if (sim.store.get("/namespaces", undefined, name)) return;
-      stop?.();
+      stop();
       resolve();
     };
-    stop = sim.store.subscribe((e) => {
+    // The store calls back only after subscribe returns, so `stop` is set by the time check() needs it.
+    const stop = sim.store.subscribe((e) => {
       if (e.res === "/namespaces") check();
     });
     check();
