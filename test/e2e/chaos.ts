@@ -218,7 +218,7 @@ export async function runChaos(sim: Sim, options: ChaosOptions): Promise<ChaosRe
         faultTimers.push(
           setTimeout(() => {
             fault(kind);
-            if (kind === "restart") void sim.api.restart({ downMs: 300 + Math.floor(rnd() * 300) });
+            if (kind === "restart") void restartApi(sim, 300 + Math.floor(rnd() * 300), violation);
             else if (kind === "watch-expiry") sim.api.expireWatches();
             else if (kind === "5xx-burst")
               sim.api.setFaults({
@@ -305,6 +305,23 @@ async function startRun(sim: Sim, run: Planned): Promise<Finished> {
   );
   clearTimeout(abort);
   return { ...run, code, output, dir };
+}
+
+/**
+ * An API server restart. Listening again on the same port can meet EADDRINUSE when, in the down time, a client
+ * socket on this busy machine got that port as its own local port: then try again shortly, as a restarted
+ * apiserver's supervisor would. Only a port that stays taken is reported (an environment problem, not the gate's).
+ */
+async function restartApi(sim: Sim, downMs: number, violation: (what: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sim.api.restart({ downMs: attempt === 1 ? downMs : 200 });
+      return;
+    } catch (error) {
+      if (attempt >= 25)
+        return violation(`the simulator's API server could not listen again: ${String(error)}`);
+    }
+  }
 }
 
 /** The next eci-profile update lands (as the gate asked: "true") and then its answer is lost (500). */
