@@ -4,8 +4,7 @@
 // kind, violations, heap after a full collection at the first and the last wave) for the README's Reliability
 // table. Exit 1 on any violation, with the seed to replay it.
 import { parseArgs } from "node:util";
-import { runChaos } from "../test/e2e/chaos.js";
-import { startSim } from "../test/e2e/harness.js";
+import { runChaos, startChaosSim } from "../test/e2e/chaos.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +22,7 @@ if (![runs, seed, maxWave].every((n) => Number.isInteger(n) && n > 0)) {
 }
 
 const started = Date.now();
-const sim = await startSim({ profile: "ask" });
+const sim = await startChaosSim();
 try {
   const report = await runChaos(sim, {
     seed,

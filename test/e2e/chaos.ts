@@ -15,10 +15,25 @@ import { runCli } from "../../src/cli.js";
 import { parseBaseline } from "../../src/config/baseline.js";
 import { kubeconfigYaml } from "../sim/api/kubeconfig.js";
 import { StatusError } from "../sim/api/errors.js";
-import { gateArgs, namespaceGone, workDir, type Sim } from "./harness.js";
+import { gateArgs, namespaceGone, startSim, workDir, type Sim } from "./harness.js";
 
 export const TOKEN = "chaos-token-5f0c2b7e9a1d4c3b8e6f";
 const MANAGED = "app.kubernetes.io/managed-by";
+
+/**
+ * The simulator for chaos: its API server on a port below the machine's ephemeral range (Linux's default starts
+ * at 32768), so that while a restart has it down no client socket can take its port as a local port and keep it
+ * (measured: on a busy machine that happened within 300 runs, and the API server could not listen again).
+ */
+export async function startChaosSim(rnd: () => number = Math.random): Promise<Sim> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSim({ profile: "ask", port: 20_000 + Math.floor(rnd() * 12_000) });
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EADDRINUSE" || attempt >= 20) throw error;
+    }
+  }
+}
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function random(seed: number): () => number {
