@@ -4,7 +4,8 @@
 // kind, violations, heap after a full collection at the first and the last wave) for the README's Reliability
 // table. Exit 1 on any violation, with the seed to replay it.
 import { parseArgs } from "node:util";
-import { runChaos, startChaosSim } from "../test/e2e/chaos.js";
+import { runChaos } from "../test/e2e/chaos.js";
+import { startSim } from "../test/e2e/harness.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +23,7 @@ if (![runs, seed, maxWave].every((n) => Number.isInteger(n) && n > 0)) {
 }
 
 const started = Date.now();
-const sim = await startChaosSim();
+const sim = await startSim({ profile: "ask" });
 try {
   const report = await runChaos(sim, {
     seed,

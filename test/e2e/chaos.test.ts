@@ -3,8 +3,8 @@
 // --create-namespace, five times over on the same name with random start offsets: every run passes and the
 // namespace is gone at the end (each round may meet the previous round's namespace still Terminating).
 import { runCli } from "../../src/cli.js";
-import { runChaos, startChaosSim } from "./chaos.js";
-import { gateArgs, namespaceGone, workDir, type Sim } from "./harness.js";
+import { runChaos } from "./chaos.js";
+import { gateArgs, namespaceGone, startSim, workDir, type Sim } from "./harness.js";
 
 const SEED = Number(process.env.KPG_CHAOS_SEED ?? 20261129);
 const RUNS = 30;
@@ -12,7 +12,7 @@ const RUNS = 30;
 let sim: Sim;
 const savedKubeconfig = process.env.KUBECONFIG;
 beforeAll(async () => {
-  sim = await startChaosSim();
+  sim = await startSim({ profile: "ask" });
   process.env.KUBECONFIG = sim.kubeconfig;
 });
 afterAll(async () => {

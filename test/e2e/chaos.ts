@@ -15,25 +15,10 @@ import { runCli } from "../../src/cli.js";
 import { parseBaseline } from "../../src/config/baseline.js";
 import { kubeconfigYaml } from "../sim/api/kubeconfig.js";
 import { StatusError } from "../sim/api/errors.js";
-import { gateArgs, namespaceGone, startSim, workDir, type Sim } from "./harness.js";
+import { gateArgs, namespaceGone, workDir, type Sim } from "./harness.js";
 
 export const TOKEN = "chaos-token-5f0c2b7e9a1d4c3b8e6f";
 const MANAGED = "app.kubernetes.io/managed-by";
-
-/**
- * The simulator for chaos: its API server on a port below the machine's ephemeral range (Linux's default starts
- * at 32768), so that while a restart has it down no client socket can take its port as a local port and keep it
- * (measured: on a busy machine that happened within 300 runs, and the API server could not listen again).
- */
-export async function startChaosSim(rnd: () => number = Math.random): Promise<Sim> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startSim({ profile: "ask", port: 20_000 + Math.floor(rnd() * 12_000) });
-    } catch (error) {
-      if ((error as { code?: string }).code !== "EADDRINUSE" || attempt >= 20) throw error;
-    }
-  }
-}
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function random(seed: number): () => number {
@@ -250,6 +235,7 @@ export async function runChaos(sim: Sim, options: ChaosOptions): Promise<ChaosRe
 
       const finished = await Promise.all(planned.map((run) => startRun(sim, run)));
       for (const t of faultTimers) clearTimeout(t);
+      await restarting;
       sim.api.clearFaults();
       sim.api.setRequestHook(undefined);
 
@@ -322,12 +308,20 @@ async function startRun(sim: Sim, run: Planned): Promise<Finished> {
   return { ...run, code, output, dir };
 }
 
+let restarting: Promise<void> = Promise.resolve();
+
+/** One restart at a time: two overlapping ones would both listen on the port, and the second fails. */
+function restartApi(sim: Sim, downMs: number, violation: (what: string) => void): Promise<void> {
+  restarting = restarting.then(() => restartOnce(sim, downMs, violation));
+  return restarting;
+}
+
 /**
- * An API server restart. Listening again on the same port can meet EADDRINUSE when, in the down time, a client
- * socket on this busy machine got that port as its own local port: then try again shortly, as a restarted
- * apiserver's supervisor would. Only a port that stays taken is reported (an environment problem, not the gate's).
+ * An API server restart. Listening again on the same port could meet EADDRINUSE if, in the down time, another
+ * socket on this busy machine took the port: then try again shortly, as a restarted apiserver's supervisor would.
+ * Only a port that stays taken is reported (an environment problem, not the gate's).
  */
-async function restartApi(sim: Sim, downMs: number, violation: (what: string) => void): Promise<void> {
+async function restartOnce(sim: Sim, downMs: number, violation: (what: string) => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await sim.api.restart({ downMs: attempt === 1 ? downMs : 200 });
