@@ -48,6 +48,8 @@ export interface ChaosReport {
   faults: Record<string, number>;
   aborted: number;
   cleanedUpAfter: number;
+  /** Why runs that were not aborted ended with exit 3 (a fault can do that; listed to see which). */
+  unfinished: string[];
   violations: string[];
   heapAfterFirstMb: number;
   heapAfterLastMb: number;
@@ -139,6 +141,7 @@ export async function runChaos(sim: Sim, options: ChaosOptions): Promise<ChaosRe
     faults: {},
     aborted: 0,
     cleanedUpAfter: 0,
+    unfinished: [],
     violations: [],
     heapAfterFirstMb: 0,
     heapAfterLastMb: 0,
@@ -244,6 +247,12 @@ export async function runChaos(sim: Sim, options: ChaosOptions): Promise<ChaosRe
         report.exitCodes[run.code] = (report.exitCodes[run.code] ?? 0) + 1;
         if (run.abortAfterMs !== undefined) report.aborted++;
         checkRun(run, violation);
+        // Not a violation (a fault may end a run), but worth seeing: why a run that was not aborted stopped.
+        if (run.code === 3 && run.abortAfterMs === undefined) {
+          const why = /^error: (.*)$/m.exec(run.output)?.[1] ?? "(no error line)";
+          report.unfinished.push(`run ${run.index}: ${why.slice(0, 300)}`);
+          log(`run ${run.index} exit 3: ${why.slice(0, 300)}`);
+        }
         // What the post step does after a run that could not finish its cleanup (a fault during it).
         const stateFile = join(run.dir, "state.json");
         if (
