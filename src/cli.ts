@@ -21,7 +21,12 @@ const DEFAULT_STATE_FILE = ".knative-perf-gate-state.json";
 
 export async function runCli(
   argv: string[],
-  io: { stdout: (text: string) => void; stderr: (text: string) => void } = {
+  io: {
+    stdout: (text: string) => void;
+    stderr: (text: string) => void;
+    /** Aborts this run as SIGTERM would (for callers running several CLI runs in one process: tests). */
+    signal?: AbortSignal;
+  } = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   },
@@ -50,7 +55,8 @@ export async function runCli(
     });
     const signals = abortOnSignals((signal) => log.warn(`${signal}: stopping the run and cleaning up`));
     try {
-      const outcome = await runGate(settings, { log, state, signal: signals.signal });
+      const signal = io.signal ? AbortSignal.any([signals.signal, io.signal]) : signals.signal;
+      const outcome = await runGate(settings, { log, state, signal });
       const { doc } = outcome;
       writeResultsFile(settings.resultsFile, doc);
       if (settings.benchmarkFile) writeBenchmarkFiles(settings.benchmarkFile, doc);

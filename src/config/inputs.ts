@@ -61,6 +61,12 @@ const INPUT_TABLE = [
       "Allow updating a Service of the same name that exists and was not created by this gate (it is never deleted). false: such a Service stops the run.",
   },
   {
+    name: "lease-wait",
+    default: "0s",
+    description:
+      "How long to wait when another gate run holds the same Service (service-name), for it to finish or its lease to expire, before going on. 0s: stop at once with an error naming the other run.",
+  },
+  {
     name: "ready-timeout",
     default: "5m",
     description:

@@ -63,6 +63,8 @@ export interface ClusterSettings {
   createNamespace: boolean;
   /** Opt-in to update a Service that exists and was not created by this tool. It is never deleted. */
   updateExisting: boolean;
+  /** How long to wait for another run's lease on the same Service to end; 0: refuse at once. */
+  leaseWaitMs: number;
   readyTimeoutMs: number;
   privateZone: PrivateZone;
 }

@@ -1,12 +1,13 @@
 // Puts the user's Knative Service on the cluster with server-side apply, and records what we created so that
 // cleanup removes exactly that: a Service is ours only if this tool created it (it then carries our
 // managed-by label); a user's Service is updated only with update-existing and never deleted.
-import type { KubernetesObject, PatchStrategy } from "@kubernetes/client-node";
+import type { PatchStrategy } from "@kubernetes/client-node";
 import { InputError } from "../config/errors.js";
 import type { KnativeServiceManifest } from "../config/settings.js";
 import type { Cluster } from "./cluster.js";
 import { ClusterError, describeApiError, isNotFound, statusCodeOf } from "./errors.js";
 import { withRetries } from "./retry.js";
+import { waitForServiceLease } from "./service-lease.js";
 import {
   FIELD_MANAGER,
   type KnativeObject,
@@ -26,23 +27,6 @@ export interface AppliedService {
   /** True when this run created it. */
   created: boolean;
   service: KnativeObject;
-}
-
-/** Creates the namespace; false when it already existed. */
-export async function createNamespace(cluster: Cluster, name: string): Promise<boolean> {
-  try {
-    // A retry after a failure that had in fact created it meets 409 and reports "existed": the namespace is
-    // then left in place, never deleted by mistake.
-    await withRetries(() =>
-      cluster.core.createNamespace({
-        body: { metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (statusCodeOf(error) === 409) return false;
-    throw new ClusterError(`create-namespace: cannot create namespace ${name}: ${describeApiError(error)}`);
-  }
 }
 
 export async function readService(
@@ -70,30 +54,75 @@ export interface RunLease {
   until: Date;
 }
 
-function leaseOf(service: KnativeObject): RunLease | undefined {
+export function leaseOf(service: KnativeObject): RunLease | undefined {
   const id = service.metadata.annotations?.[RUN_ANNOTATION];
   const until = Date.parse(service.metadata.annotations?.[LEASE_ANNOTATION] ?? "");
   return id && Number.isFinite(until) ? { id, until: new Date(until) } : undefined;
 }
 
+/** Another run holds the Service (its lease, when known). A ClusterError: exit 3, as before lease-wait. */
+class LeaseHeldError extends ClusterError {
+  constructor(
+    message: string,
+    readonly holder?: RunLease,
+  ) {
+    super(message, "InUse");
+  }
+}
+
 function inUse(namespace: string, name: string, holder?: RunLease): ClusterError {
   const by = holder ? ` (run ${holder.id}, until ${holder.until.toISOString()})` : "";
-  return new ClusterError(
+  return new LeaseHeldError(
     `service ${namespace}/${name} is in use by another knative-perf-gate run${by}; give each run its own ` +
-      "service-name (e.g. app-pr-{pr} or app-{run}) or serialize the runs with a concurrency group",
-    "InUse",
+      "service-name (e.g. app-pr-{pr} or app-{run}), serialize the runs with a concurrency group, or set " +
+      "lease-wait to wait for it",
+    holder,
   );
 }
 
+export interface ApplyOptions {
+  updateExisting: boolean;
+  lease: RunLease;
+  /** Called before the write with whether the Service is ours, so the cleanup plan is saved first. */
+  beforeWrite?: (owned: boolean) => void;
+  /** How long to wait for another run's live lease to end (lease-wait); 0 or unset: refuse at once. */
+  leaseWaitMs?: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+/**
+ * Applies the Service; when another run holds it and lease-wait allows, waits for that run to let go (see
+ * service-lease.ts) and tries again from the read, within the one lease-wait budget.
+ */
 export async function applyService(
   cluster: Cluster,
   manifest: KnativeServiceManifest,
-  options: {
-    updateExisting: boolean;
-    lease: RunLease;
-    /** Called before the write with whether the Service is ours, so the cleanup plan is saved first. */
-    beforeWrite?: (owned: boolean) => void;
-  },
+  options: ApplyOptions,
+): Promise<AppliedService> {
+  const deadline = Date.now() + (options.leaseWaitMs ?? 0);
+  for (;;) {
+    try {
+      return await applyOnce(cluster, manifest, options);
+    } catch (error) {
+      const held = error instanceof LeaseHeldError ? error : undefined;
+      const left = deadline - Date.now();
+      if (!held?.holder || left <= 0) throw error;
+      const { name, namespace = "default" } = manifest.metadata;
+      await waitForServiceLease(cluster, namespace, name, options.lease, {
+        timeoutMs: left,
+        signal: options.signal,
+        log: options.log ?? (() => {}),
+        holder: held.holder,
+      });
+    }
+  }
+}
+
+async function applyOnce(
+  cluster: Cluster,
+  manifest: KnativeServiceManifest,
+  options: ApplyOptions,
 ): Promise<AppliedService> {
   const { name, namespace = "default" } = manifest.metadata;
   const existing = await readService(cluster, namespace, name);
@@ -200,35 +229,5 @@ export async function deleteService(
       if (statusCodeOf(error) === 409 && attempt < MAX_DELETE_ATTEMPTS) continue;
       throw new ClusterError(`cannot delete service ${namespace}/${name}: ${describeApiError(error)}`);
     }
-  }
-}
-
-/**
- * Deletes a namespace this run created, unless Knative Services of others live in it by now (another pull
- * request's run deploying into the same namespace): deleting the namespace would delete them too.
- */
-export async function deleteNamespace(cluster: Cluster, name: string): Promise<boolean> {
-  let others: string[];
-  try {
-    const services = await withRetries(() =>
-      cluster.objects.list<KubernetesObject>(SERVING_API_VERSION, "Service", name),
-    );
-    others = services.items.filter((s) => !s.metadata?.deletionTimestamp).map((s) => s.metadata?.name ?? "");
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw new ClusterError(`cannot list the services of namespace ${name}: ${describeApiError(error)}`);
-  }
-  if (others.length > 0) {
-    throw new ClusterError(
-      `namespace ${name} was created by this run but now also holds service ${others.join(", ")}; ` +
-        "left in place so as not to delete them",
-    );
-  }
-  try {
-    await withRetries(() => cluster.core.deleteNamespace({ name }));
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw new ClusterError(`cannot delete namespace ${name}: ${describeApiError(error)}`);
   }
 }

@@ -1,12 +1,14 @@
 // Undoes what a run changed, exactly once: the load workers' Job and ConfigMap (always), the Service if it is
-// ours (per the teardown policy), the namespace if we created it, and the PrivateZone flag. Every step is idempotent, so the post step after a cancelled
+// ours (per the teardown policy) or else its lease released, this run's place in a namespace this tool created
+// (the last run out deletes it), and the PrivateZone flag. Every step is idempotent, so the post step after a cancelled
 // main step, or a second call, is safe.
 import type { Cluster } from "../kube/cluster.js";
-import { deleteNamespace, deleteService } from "../kube/deploy.js";
+import { deleteService } from "../kube/deploy.js";
 import { describeApiError } from "../kube/errors.js";
 import { restorePrivateZone } from "../kube/private-zone.js";
 import { deleteClusterLoad } from "../load/cluster/index.js";
 import type { Log } from "./log.js";
+import { leaveNamespace, releaseKeptService } from "./sharing.js";
 import type { CleanupPlan, StateStore } from "./state.js";
 
 export function shouldTearDown(plan: CleanupPlan): boolean {
@@ -68,20 +70,19 @@ export async function runCleanup(
         );
       });
     }
-    if (plan.deleteNamespace) {
-      await attempt(`delete namespace ${namespace}`, async () => {
-        const deleted = await deleteNamespace(cluster, namespace);
-        log.info(
-          deleted
-            ? `deleted namespace ${namespace} (created by this run)`
-            : `namespace ${namespace} was already gone`,
-        );
-      });
-    }
   } else {
     for (const { service: name, deleteService: ours } of services) {
-      if (ours) log.info(`teardown: ${plan.teardown}: leaving service ${namespace}/${name} in place`);
+      if (!ours) continue;
+      log.info(`teardown: ${plan.teardown}: leaving service ${namespace}/${name} in place`);
+      await attempt(`release service ${namespace}/${name}`, () =>
+        releaseKeptService(cluster, { namespace, service: name, runId: plan.runId }, log.info),
+      );
     }
+  }
+  if (plan.deleteNamespace) {
+    await attempt(`release namespace ${namespace}`, () =>
+      leaveNamespace(cluster, plan, shouldTearDown(plan), log.info),
+    );
   }
   if (plan.privateZone) {
     const change = plan.privateZone;

@@ -9,7 +9,11 @@ const LEASE_MARGIN_MS = 5 * 60 * 1000;
 
 /** This run's claim: long enough for every phase at its configured bound. */
 export function runLease(settings: Settings, startedAt: Date): RunLease {
+  // Waits before the deploy count too: for a Terminating namespace (bounded by ready-timeout) and for another
+  // run's lease (lease-wait); the lease is written once, at the start, so it must outlast them.
+  const waits = (settings.createNamespace ? settings.readyTimeoutMs : 0) + settings.leaseWaitMs;
   const phases =
+    waits +
     settings.readyTimeoutMs +
     (settings.coldStart ? settings.coldStartTimeoutMs : 0) +
     settings.load.warmupMs +

@@ -15,7 +15,7 @@ export interface CleanupPlan {
   deleteService: boolean;
   /** This run's id, written on the Service: teardown deletes it only while it still names this run. */
   runId?: string;
-  /** This run created the namespace. */
+  /** This run is registered on a namespace this tool created (pipeline/sharing.ts): the last run out deletes it. */
   deleteNamespace: boolean;
   privateZone?: PrivateZoneChange;
   /** A/B: the baseline Service, named here before it exists; deleteService as for the candidate. */

@@ -136,3 +136,19 @@ export function runDist(
 export function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, "utf8")) as T;
 }
+
+/** Resolves once namespace `name` no longer exists in the simulator (a Terminating one goes when it is empty). */
+export function namespaceGone(sim: Sim, name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (sim.store.get("/namespaces", undefined, name)) return;
+      stop();
+      resolve();
+    };
+    // The store calls back only after subscribe returns, so `stop` is set by the time check() needs it.
+    const stop = sim.store.subscribe((e) => {
+      if (e.res === "/namespaces") check();
+    });
+    check();
+  });
+}

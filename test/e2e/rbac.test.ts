@@ -195,6 +195,32 @@ describe("with exactly the grants of examples/rbac.yaml", () => {
     const mine = (await auditLog(sim)).filter((e) => (e as { user?: string }).user === USER);
     expect(mine.filter((e) => e.status === 401 || e.status === 403)).toEqual([]);
   });
+
+  it("create-namespace, joining a namespace another run created: registers with update, the last out deletes it", async () => {
+    const gate = bindingsOf(["gate"]).map((b) => ({ ...b, namespace: undefined }));
+    grant([...gate, ...bindingsOf(["create-namespace"])]);
+    const namespace = freshNamespace();
+    // As an earlier run of the gate leaves it: our label, and a registration whose lease has run out.
+    const created = await asAdmin("/api/v1/namespaces", {
+      method: "POST",
+      body: JSON.stringify({
+        metadata: {
+          name: namespace,
+          labels: { "app.kubernetes.io/managed-by": "knative-perf-gate" },
+          annotations: { "runs.knative-perf-gate.dev/crashed-run": "2020-01-01T00:00:00.000Z" },
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    await clearAudit(sim);
+    const run = await gateAs(["--service-name=rbac-join", `--namespace=${namespace}`, "--create-namespace"]);
+    expect(run.stderr).not.toMatch(/^(error|warning): /m);
+    expect(run.code).toBe(0);
+    const mine = (await auditLog(sim)).filter((e) => (e as { user?: string }).user === USER);
+    expect(mine.filter((e) => e.status === 401 || e.status === 403)).toEqual([]);
+    expect(mine.some((e) => e.verb === "update" && e.resource === "namespaces")).toBe(true);
+    expect(mine.some((e) => e.verb === "delete" && e.resource === "namespaces")).toBe(true);
+  });
 });
 
 /** The gate's grants with `verb` taken out of the rule for `resource`. */

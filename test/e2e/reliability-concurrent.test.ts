@@ -76,9 +76,9 @@ describe("two runs at once in one namespace", () => {
     await clearAudit(sim);
     const shared = [`--namespace=${namespace}`, "--service-name=hello-pr-{pr}", "--thresholds=errors < 1%"];
     // The interleaving under test, forced through the API server: the second run starts once the first
-    // (the namespace's creator) has created its Service; the first run's look at the namespace before
-    // deleting it waits until the second run's Service is in it; the second run's delete waits until the
-    // first run has finished.
+    // (the namespace's creator) has created its Service; the first run's teardown waits until the second
+    // run's Service is in it (the second is registered on the namespace by then); the second run's delete
+    // waits until the first run has finished.
     const firstCreated = signal();
     const secondCreated = signal();
     let firstDone: Promise<Run> = new Promise(() => {});
@@ -87,7 +87,7 @@ describe("two runs at once in one namespace", () => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
       // A create names its Service in the body: the first is the first run's, the second the second's.
       if (info.verb === "create") (++creates === 1 ? firstCreated : secondCreated).fire();
-      if (info.verb === "list" && !req.url.includes("fieldSelector")) await secondCreated.promise;
+      if (info.verb === "delete" && req.url.includes("hello-pr-11")) await secondCreated.promise;
       if (info.verb === "delete" && req.url.includes("hello-pr-12")) await firstDone;
     });
     const first = (firstDone = startRun([...shared, "--duration=2s"], 11));
@@ -103,8 +103,10 @@ describe("two runs at once in one namespace", () => {
       expect(run.doc!.load!.errors.total).toBe(0);
       expect(run.doc!.load!.target.host).toBe(`${run.doc!.service.name}.${namespace}.svc.cluster.local`);
     }
-    // The first run created the namespace, but the second run's Service is in it: it is left in place.
-    expect(a.stderr).toMatch(/namespace .* now also holds service hello-pr-12; left in place/);
+    // The first run created the namespace, but the second run is using it: the first leaves it, the second
+    // (the last out) deletes it.
+    expect(a.stderr).toMatch(new RegExp(`namespace ${namespace} is still used by 1 other run`));
+    expect(b.stderr).toMatch(new RegExp(`deleted namespace ${namespace} \\(created by knative-perf-gate`));
     // Each run deleted exactly one Service: its own.
     const deletes = (await auditLog(sim)).filter((e) => e.verb === "delete" && e.resource === "services");
     expect(deletes.map((e) => e.name).sort()).toEqual(["hello-pr-11", "hello-pr-12"]);

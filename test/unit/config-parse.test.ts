@@ -93,6 +93,7 @@ describe("parseSettings: defaults and good inputs", () => {
       kubeconfig: undefined,
       createNamespace: false,
       updateExisting: false,
+      leaseWaitMs: 0,
       readyTimeoutMs: 300_000,
       url: undefined,
       gateway: undefined,
@@ -168,6 +169,7 @@ describe("parseSettings: defaults and good inputs", () => {
         "github-token": "ghs_abc",
         teardown: "on-success",
         "private-zone": "enable",
+        "lease-wait": "2m",
         "results-file": "out/results.json",
         "fail-on-threshold": "False",
       },
@@ -182,6 +184,7 @@ describe("parseSettings: defaults and good inputs", () => {
       kubeconfig: KUBECONFIG.trim(),
       createNamespace: true,
       updateExisting: true,
+      leaseWaitMs: 120_000,
       readyTimeoutMs: 90_000,
       gateway: "http://127.0.0.1:31080",
       request: {

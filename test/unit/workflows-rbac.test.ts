@@ -51,7 +51,7 @@ const GRANTS: Record<string, { kind: "Role" | "ClusterRole"; namespace?: string;
   },
   "create-namespace": {
     kind: "ClusterRole",
-    permissions: ["/namespaces:get", "/namespaces:create", "/namespaces:delete"],
+    permissions: ["/namespaces:get", "/namespaces:create", "/namespaces:update", "/namespaces:delete"],
   },
   "load-from-cluster": {
     kind: "Role",

@@ -12,6 +12,9 @@ export function parseClusterGroup(inputs: InputReader, ctx: ParseContext): Draft
     ),
     createNamespace: inputs.bool("create-namespace"),
     updateExisting: inputs.bool("update-existing"),
+    leaseWaitMs: inputs.check(() =>
+      parseDuration("lease-wait", inputs.value("lease-wait"), LIMITS.leaseWait),
+    ),
     readyTimeoutMs: inputs.check(() =>
       parseDuration("ready-timeout", inputs.value("ready-timeout"), LIMITS.readyTimeout),
     ),

@@ -4,24 +4,19 @@
 // counts from each one's deploy request, as a user timing `kubectl apply` + wait would.
 import { InputError, inputErrorsOf, InputErrors } from "../../config/errors.js";
 import type { Cluster } from "../../kube/cluster.js";
-import { applyService, createNamespace } from "../../kube/deploy.js";
+import { applyService } from "../../kube/deploy.js";
 import { CancelledError, ClusterError } from "../../kube/errors.js";
 import { trackPods } from "../../kube/pods.js";
 import { waitForReady } from "../../kube/ready.js";
 import type { RunScope } from "../scope.js";
+import { claimRunNamespace } from "../sharing.js";
 import type { DeployedSubject, Subject } from "../subject.js";
 
 export function deploy(scope: RunScope, cluster: Cluster, subjects: Subject[]): Promise<DeployedSubject[]> {
   const { settings, log } = scope;
   const title = subjects.map((s) => `${s.namespace}/${s.name}`).join(" and ");
   return log.group(`Deploy ${title}`, async () => {
-    if (settings.createNamespace) {
-      const created = await createNamespace(cluster, settings.namespace);
-      scope.recorder.record({ deleteNamespace: created });
-      log.info(
-        created ? `created namespace ${settings.namespace}` : `namespace ${settings.namespace} exists`,
-      );
-    }
+    if (settings.createNamespace) await claimRunNamespace(scope, cluster);
     if (subjects.length === 1) return [await deployOne(scope, cluster, subjects[0], scope.signal)];
     // Side by side: the first failure stops the other sides' waits (they would otherwise run to ready-timeout),
     // and every side is settled before the run moves on to cleanup, so no create is still in flight then.
@@ -59,12 +54,17 @@ async function deployOne(
     subject.side === "candidate" && !settings.abBaseline
       ? scope.log.info
       : (line: string) => scope.log.info(`[${subject.side}] ${line}`);
-  const deployedAt = Date.now();
+  let deployedAt = Date.now();
   let owned = false;
   const applied = await applyService(cluster, subject.manifest, {
     updateExisting: settings.updateExisting,
     lease: scope.lease,
+    leaseWaitMs: settings.leaseWaitMs,
+    signal,
+    log: info,
     beforeWrite: (ours) => {
+      // Ready time counts from the write, not from a wait for another run's lease (lease-wait).
+      deployedAt = Date.now();
       owned = ours;
       if (subject.side === "candidate") scope.recorder.record({ deleteService: ours });
       else scope.recorder.record({ baseline: { service: subject.name, deleteService: ours } });
