@@ -40,9 +40,15 @@ interface Second {
   buckets: Array<[number, number]>;
 }
 
-/** Seconds usable for intervals: those that carry their histogram (results from before had none). */
+/**
+ * Fewer seconds than this give no interval at all (every metric inconclusive): a bootstrap over one or two
+ * seconds would only replay them, and call a difference certain that nothing has shown yet.
+ */
+export const MIN_SECONDS = 3;
+
+/** A timeline the comparison can use: its seconds carry their histograms (results from before had none). */
 export function hasSeconds(timeline: LoadSample[] | undefined): boolean {
-  return (timeline?.length ?? 0) >= 2 && timeline!.every((s) => s.buckets !== undefined);
+  return timeline !== undefined && timeline.every((s) => s.buckets !== undefined);
 }
 
 function secondsOf(timeline: LoadSample[]): Second[] {
@@ -175,10 +181,11 @@ export function compareLoads(
   }
 
   const alpha = 1 - options.confidence;
+  const seconds = Math.min(baseAll.length, candAll.length);
   return COMPARED_METRICS.map((metric) => {
     const drawn = changes.get(metric)!.sort((x, y) => x - y);
     // Resamples where the metric had no value (no answer at all in the drawn seconds) leave too few to trust.
-    const enough = drawn.length >= iterations * 0.9;
+    const enough = seconds >= MIN_SECONDS && drawn.length >= iterations * 0.9;
     const interval: [number, number] = enough
       ? [round(quantile(drawn, alpha / 2)), round(quantile(drawn, 1 - alpha / 2))]
       : [NaN, NaN];

@@ -65,6 +65,8 @@ function compareRun(doc: ResultsDocument, settings: JudgeSettings, seed: number)
     baseline = settings.baselineDocument?.load?.timeline;
     mode = "baseline-file";
   }
+  // An A/B run always states its comparison (too short a load makes it inconclusive, never silently absent);
+  // a stored file without per-second data (an older version) has none to offer.
   if (!baseline || !candidate || !hasSeconds(baseline) || !hasSeconds(candidate)) return null;
   const allowed: Partial<Record<ComparedMetric, number>> = {};
   for (const rule of settings.maxRegression) {

@@ -149,7 +149,7 @@ describe("A/B: candidate and baseline side by side", () => {
       "--max-regression=errors: 0%",
       "--confidence=99.9%",
       "--thresholds=p99 < 10s",
-      "--duration=2s",
+      "--duration=3s",
       "--connections=4",
     ];
     const passing = await cli(sim, gateArgs(sim, dir, [...shared, `--namespace=${freshNamespace()}`]));

@@ -1,7 +1,13 @@
 // The A/B statistics against distributions whose answer is known: synthetic loads where each second has a
 // shared "noisy neighbour" factor (what both Services of an A/B run feel at the same time) and per-request
 // log-normal spread, with the candidate's true change set by construction.
-import { compareLoads, seededRandom, verdictOf, type ComparisonOptions } from "../../src/verdict/compare.js";
+import {
+  compareLoads,
+  MIN_SECONDS,
+  seededRandom,
+  verdictOf,
+  type ComparisonOptions,
+} from "../../src/verdict/compare.js";
 import { load, noiseOf, pair } from "./fixtures/loads.js";
 
 const options = (seed: number, paired = true): ComparisonOptions => ({
@@ -115,5 +121,25 @@ describe("verdictOf", () => {
     expect(verdictOf([-30, -12], 10, "rps")).toBe("regressed");
     expect(verdictOf([12, 30], 10, "rps")).toBe("improved");
     expect(verdictOf([NaN, NaN], 10, "p99")).toBe("inconclusive");
+  });
+});
+
+describe("too few seconds", () => {
+  it("a load shorter than MIN_SECONDS leaves every metric inconclusive, however different the sides", () => {
+    const { base, cand } = pair(5, 2, true, MIN_SECONDS - 1);
+    const result = compareLoads(base, cand, {
+      paired: true,
+      confidence: 0.95,
+      seed: 1,
+      iterations: 200,
+      allowed: { p99: 10 },
+      defaultAllowed: 10,
+    });
+    for (const m of result) {
+      expect(m.verdict).toBe("inconclusive");
+      expect(m.interval.every(Number.isNaN)).toBe(true);
+    }
+    // The point estimates are still reported.
+    expect(result.find((m) => m.metric === "p50")!.changePercent).toBeGreaterThan(50);
   });
 });

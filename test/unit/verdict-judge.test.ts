@@ -87,6 +87,19 @@ describe("judge: A/B", () => {
     expect(again.passed).toBe(first.passed);
   });
 
+  it("an A/B load too short to compare is inconclusive, never silently passed", () => {
+    const doc = abDoc(2, 16);
+    const short: ResultsDocument = {
+      ...doc,
+      load: withTimeline(doc, doc.load!.timeline.slice(0, 2)),
+      baseline: { ...doc.baseline!, load: withTimeline(doc, doc.baseline!.load!.timeline.slice(0, 2)) },
+    };
+    const lenient = judge(short, settings(), { seed: 1 });
+    expect(lenient.comparison!.verdict).toBe("inconclusive");
+    expect(lenient.passed).toBe(true);
+    expect(judge(short, settings({ onInconclusive: "fail" }), { seed: 1 }).passed).toBe(false);
+  });
+
   it("thresholds still apply to the candidate alone", () => {
     const verdict = judge(abDoc(1, 15), settings({ thresholds: [] }), { seed: 1 });
     expect(verdict.thresholds).toEqual([]);
