@@ -236,6 +236,8 @@ export function verdictRows(v: VerdictResult | Skipped): Row[] {
           .map(([metric, count]) => `${metric} ${count}`)
           .join(", ")})`
       : "";
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const signed = (x: number) => `${x > 0 ? "+" : ""}${n(x, 1)}`;
   const failed = (count: number) => (count > 0 ? `; ${count} failed` : "");
   const sb = v.storedBaseline;
   const rows: Row[] = [
@@ -243,7 +245,11 @@ export function verdictRows(v: VerdictResult | Skipped): Row[] {
       figure: `${names.aa} (${shape})`,
       ours: `${v.aa.regressed} of ${v.aa.runs}${by(v.aa.byMetric)}; ${v.aa.inconclusive} inconclusive${failed(v.aa.failedRuns)}`,
       wrk: "—",
-      other: `${sb.flagged} of ${sb.comparisons} (stored baseline)`,
+      other:
+        `stored baseline: ${sb.flagged} of ${sb.comparisons} vs the first run` +
+        (sb.againstPrevious
+          ? `, ${sb.againstPrevious.flagged} of ${sb.againstPrevious.comparisons} vs the previous run`
+          : ""),
       ratio: "",
       target: "≤ 1 run",
       met: v.aa.failedRuns === 0 && v.aa.regressed <= 1,
@@ -252,12 +258,14 @@ export function verdictRows(v: VerdictResult | Skipped): Row[] {
       figure: `${names.stored} (${shape}; each against the first)`,
       ours: "—",
       wrk: "—",
-      other: `${sb.flagged} of ${sb.comparisons}${by(sb.byMetric)}; |Δp99| median ${n(sb.p99AbsChange.median, 1)}%, max ${n(sb.p99AbsChange.max, 1)}%`,
+      other:
+        `${sb.flagged} of ${sb.comparisons}${by(sb.byMetric)}; Δp99 median ${signed(median(sb.runs.map((x) => x.p99ChangePercent)))}%, ` +
+        `|Δp99| max ${n(sb.p99AbsChange.max, 1)}%`,
       ratio:
         `unpaired interval: ${sb.intervalRegressed} of ${sb.comparisons} regressed` +
         (sb.againstPrevious
           ? `; each against the previous run: ${sb.againstPrevious.flagged} of ${sb.againstPrevious.comparisons} ` +
-            `flagged (interval ${sb.againstPrevious.intervalRegressed})`
+            `flagged${by(sb.againstPrevious.byMetric)}, unpaired interval ${sb.againstPrevious.intervalRegressed}`
           : ""),
       target: "(reported)",
       met: null,

@@ -1,5 +1,6 @@
-// The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (under 3 minutes). Options:
-//   --quick               shorter runs, one round fewer, smaller footprint runs
+// The benchmark: `npm run bench` (full, about 30 minutes, 20 of them the verdict section) or `npm run bench --
+// --quick` (about 7 minutes, 4 of them the verdict section: 33 gate runs of 5 s). Options:
+//   --quick               shorter runs, one round fewer, smaller footprint runs, 10 verdict runs per scenario
 //   --only a,b            sections: throughput, latency, footprint, gate, verdict
 //   --profile             also profile our engine's throughput run (always on in full mode)
 // Writes bench/results/<mode>.json and the summary block of bench/README.md (from the full results when they

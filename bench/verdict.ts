@@ -123,6 +123,8 @@ export interface VerdictResult {
       comparisons: number;
       flagged: number;
       byMetric: Record<string, number>;
+      p99AbsChange: { median: number; max: number };
+      rpsAbsChange: { median: number; max: number };
       intervalRegressed: number;
       runs: StoredBaselineRun[];
     };
@@ -435,6 +437,8 @@ export async function benchVerdict(options: {
       comparisons: previousRuns.length,
       flagged: previousRuns.filter((r) => r.flagged.length > 0).length,
       byMetric: countBy(previousRuns.map((r) => r.flagged)),
+      p99AbsChange: absStats(previousRuns.map((r) => r.p99ChangePercent)),
+      rpsAbsChange: absStats(previousRuns.map((r) => r.rpsChangePercent)),
       intervalRegressed: previousRuns.filter((r) => r.intervalRegressed.length > 0).length,
       runs: previousRuns,
     },
