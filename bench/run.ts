@@ -1,4 +1,4 @@
-// The benchmark: `npm run bench` (full, about 30 minutes, 20 of them the verdict section) or `npm run bench --
+// The benchmark: `npm run bench` (full, about 35 minutes, 20 of them the verdict section) or `npm run bench --
 // --quick` (about 7 minutes, 4 of them the verdict section: 33 gate runs of 5 s). Options:
 //   --quick               shorter runs, one round fewer, smaller footprint runs, 10 verdict runs per scenario
 //   --only a,b            sections: throughput, latency, footprint, gate, verdict
