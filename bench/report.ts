@@ -6,6 +6,7 @@ import type { FootprintResult } from "./footprint.js";
 import type { ApiEconomyResult, GateOverheadResult } from "./gate.js";
 import type { LatencyResult } from "./latency.js";
 import type { ThroughputResult } from "./throughput.js";
+import type { VerdictResult } from "./verdict.js";
 
 export type Skipped = { skipped: string };
 export const isSkipped = (value: unknown): value is Skipped =>
@@ -33,6 +34,8 @@ export interface BenchResults {
   footprint: FootprintResult | Skipped;
   gateOverhead: GateOverheadResult | Skipped;
   apiEconomy: ApiEconomyResult | Skipped;
+  /** Absent in runs from before the verdict section. */
+  verdict?: VerdictResult | Skipped;
   table: Row[];
 }
 
@@ -40,7 +43,7 @@ export interface Row {
   figure: string;
   ours: string;
   wrk: string;
-  /** hey, or the manual flow for the gate figures. */
+  /** hey, the manual flow for the gate figures, or the stored-baseline path / single Service for the verdict. */
   other: string;
   ratio: string;
   target: string;
@@ -204,6 +207,91 @@ export function buildTable(r: Omit<BenchResults, "table">): Row[] {
       });
     }
   }
+  if (r.verdict !== undefined) rows.push(...verdictRows(r.verdict));
+  return rows;
+}
+
+/** Figure 6 (bench/verdict.ts). The figure names carry the run shape, so rows of one mode compare across runs. */
+export function verdictRows(v: VerdictResult | Skipped): Row[] {
+  const names = {
+    aa: "A/A false alarms: same Service on both sides, runs the A/B verdict calls regressed",
+    stored: "Stored-baseline path on the same A/A runs: flagged as p99/rps regressions (point, 10%)",
+    wall: "Wall time, A/B run vs single-Service run of the same load",
+  };
+  const detect = (pct: number) => `Detection: candidate +${pct}% service time, runs called regressed`;
+  if (isSkipped(v)) {
+    return [
+      notMeasured(names.aa, "≤ 1 run", v.skipped),
+      notMeasured(names.stored, "(reported)", v.skipped),
+      notMeasured(detect(25), "≥ 95% of runs", v.skipped),
+      notMeasured(detect(10), "(reported)", v.skipped),
+      notMeasured(names.wall, "≤ 1.3×", v.skipped),
+    ];
+  }
+  const s = v.setup;
+  const shape = `${s.runs} runs of ${s.durationS} s, ${s.connections} connections, noise + CPU hog`;
+  const by = (counts: Record<string, number>) =>
+    Object.keys(counts).length
+      ? ` (${Object.entries(counts)
+          .map(([metric, count]) => `${metric} ${count}`)
+          .join(", ")})`
+      : "";
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const signed = (x: number) => `${x > 0 ? "+" : ""}${n(x, 1)}`;
+  const failed = (count: number) => (count > 0 ? `; ${count} failed` : "");
+  const sb = v.storedBaseline;
+  const rows: Row[] = [
+    {
+      figure: `${names.aa} (${shape})`,
+      ours: `${v.aa.regressed} of ${v.aa.runs}${by(v.aa.byMetric)}; ${v.aa.inconclusive} inconclusive${failed(v.aa.failedRuns)}`,
+      wrk: "—",
+      other:
+        `stored baseline: ${sb.flagged} of ${sb.comparisons} vs the first run` +
+        (sb.againstPrevious
+          ? `, ${sb.againstPrevious.flagged} of ${sb.againstPrevious.comparisons} vs the previous run`
+          : ""),
+      ratio: "",
+      target: "≤ 1 run",
+      met: v.aa.failedRuns === 0 && v.aa.regressed <= 1,
+    },
+    {
+      figure: `${names.stored} (${shape}; each against the first)`,
+      ours: "—",
+      wrk: "—",
+      other:
+        `${sb.flagged} of ${sb.comparisons}${by(sb.byMetric)}; Δp99 median ${signed(median(sb.runs.map((x) => x.p99ChangePercent)))}%, ` +
+        `|Δp99| max ${n(sb.p99AbsChange.max, 1)}%`,
+      ratio:
+        `unpaired interval: ${sb.intervalRegressed} of ${sb.comparisons} regressed` +
+        (sb.againstPrevious
+          ? `; each against the previous run: ${sb.againstPrevious.flagged} of ${sb.againstPrevious.comparisons} ` +
+            `flagged${by(sb.againstPrevious.byMetric)}, unpaired interval ${sb.againstPrevious.intervalRegressed}`
+          : ""),
+      target: "(reported)",
+      met: null,
+    },
+  ];
+  for (const d of v.detection) {
+    rows.push({
+      figure: `${detect(d.slowerPercent)} (${shape})`,
+      ours: `${d.regressed} of ${d.runs}${by(d.byMetric)}; ${d.inconclusive} inconclusive${failed(d.failedRuns)}`,
+      wrk: "—",
+      other: "—",
+      ratio: `${n(d.rate * 100)}%`,
+      target: d.slowerPercent === 25 ? "≥ 95% of runs" : "(reported)",
+      met: d.slowerPercent === 25 ? d.rate >= 0.95 : null,
+    });
+  }
+  const w = v.wallTime;
+  rows.push({
+    figure: `${names.wall} (${s.durationS} s load + ${s.warmupS} s warm-up, ${s.connections} connections each, median of ${w.rounds}, alternating)`,
+    ours: `${n(w.abMedianMs / 1000, 2)} s`,
+    wrk: "—",
+    other: `${n(w.singleMedianMs / 1000, 2)} s (single)`,
+    ratio: `${w.ratio}×`,
+    target: "≤ 1.3×",
+    met: Number.isFinite(w.ratio) && w.ratio <= 1.3,
+  });
   return rows;
 }
 
@@ -216,7 +304,7 @@ export function renderSummary(r: BenchResults): string {
       `load average ${m.loadAverageStart.map((x) => x.toFixed(2)).join(" ")} at the start, ` +
       `${m.loadAverageEnd.map((x) => x.toFixed(2)).join(" ")} at the end.`,
     "",
-    "| Figure | Ours | wrk | hey / manual | Ratio | Target | Met? |",
+    "| Figure | Ours | wrk | hey / manual / reference | Ratio | Target | Met? |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...r.table.map(
       (row) =>
@@ -258,7 +346,23 @@ export function renderSummary(r: BenchResults): string {
       `1 s stall: ${co.join("; ")}.`,
     );
   }
+  if (r.verdict !== undefined && !isSkipped(r.verdict)) lines.push("", verdictSummary(r.verdict));
   return lines.join("\n");
+}
+
+/** One paragraph on the verdict section's conditions and spreads, for the README block. */
+export function verdictSummary(v: VerdictResult): string {
+  const s = v.setup;
+  const hog = v.hog ? `, busy ${n((v.hog.onMs / (v.hog.onMs + v.hog.offMs)) * 100)}% of the time` : "";
+  return (
+    `Verdict (${v.sectionS} s): simulator node noise ${s.noise.slowdown}× every ~${s.noise.everyS} s for ` +
+    `~${s.noise.forS} s (seed ${s.noise.seed}; ${n(v.noiseShare * 100)}% of the time in an episode), CPU hog seed ` +
+    `${s.hog.seed}${hog}; service time ${s.serviceTimeMs} ms + 0–${s.serviceTimeJitterMs} ms. A/A: |Δp99| median ` +
+    `${n(v.aa.p99AbsChange.median, 1)}% (max ${n(v.aa.p99AbsChange.max, 1)}%), p99 interval width median ` +
+    `${n(v.aa.p99IntervalWidthMedian, 1)} points, |Δrps| median ${n(v.aa.rpsAbsChange.median, 1)}%; stored baseline: ` +
+    `|Δp99| median ${n(v.storedBaseline.p99AbsChange.median, 1)}% (max ${n(v.storedBaseline.p99AbsChange.max, 1)}%), ` +
+    `|Δrps| median ${n(v.storedBaseline.rpsAbsChange.median, 1)}% (max ${n(v.storedBaseline.rpsAbsChange.max, 1)}%).`
+  );
 }
 
 const START = "<!-- bench:results:start -->";

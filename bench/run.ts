@@ -1,6 +1,7 @@
-// The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (under 3 minutes). Options:
-//   --quick               shorter runs, one round fewer, smaller footprint runs
-//   --only a,b            sections: throughput, latency, footprint, gate
+// The benchmark: `npm run bench` (full, about 35 minutes, 20 of them the verdict section) or `npm run bench --
+// --quick` (about 7 minutes, 4 of them the verdict section: 33 gate runs of 5 s). Options:
+//   --quick               shorter runs, one round fewer, smaller footprint runs, 10 verdict runs per scenario
+//   --only a,b            sections: throughput, latency, footprint, gate, verdict
 //   --profile             also profile our engine's throughput run (always on in full mode)
 // Writes bench/results/<mode>.json and the summary block of bench/README.md (from the full results when they
 // exist, else the quick ones); a run of some sections writes bench/results/<mode>-<sections>.json only. Every figure is a ratio or comparison taken side by side in this one run.
@@ -18,8 +19,9 @@ import { NGINX } from "./lib/nginx.js";
 import { prepareEngineChild } from "./lib/tools.js";
 import { buildTable, readResults, updateReadme, type BenchResults, type Skipped } from "./report.js";
 import { benchThroughput } from "./throughput.js";
+import { benchVerdict } from "./verdict.js";
 
-const SECTIONS = ["throughput", "latency", "footprint", "gate"] as const;
+const SECTIONS = ["throughput", "latency", "footprint", "gate", "verdict"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -99,6 +101,8 @@ const gateSection = <T>(body: (w: GateWiring) => Promise<T>): Promise<T | Skippe
       });
 const gateOverhead = await gateSection((w) => benchGateOverhead(w, quick ? 2 : 10, quick ? 2 : 5, log));
 const apiEconomy = await gateSection((w) => benchApiEconomy(w, log));
+// Figure 6 starts its own simulator (with node noise) and CPU hog, so it runs last, alone.
+const verdict = await section("verdict", [], () => benchVerdict({ quick, log }));
 
 const cpu = cpus();
 const partial: Omit<BenchResults, "table"> = {
@@ -123,6 +127,7 @@ const partial: Omit<BenchResults, "table"> = {
   footprint,
   gateOverhead,
   apiEconomy,
+  verdict,
 };
 const results: BenchResults = { ...partial, table: buildTable(partial) };
 
