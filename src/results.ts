@@ -72,8 +72,33 @@ export interface LoadSummary {
   timeline: LoadSample[];
   /** Requests made during the discarded warm-up. */
   warmupRequests: number;
+  /** A staged load (the stages input): each stage's own figures, in order (absent for one constant load). */
+  stages?: StageSummary[];
   /** Load from the cluster (`load-from: cluster`): each worker pod's own figures, next to the merged ones. */
   workers?: ClusterWorkerSummary[];
+}
+
+/** One stage of a staged load: its level and what it measured on its own. */
+export interface StageSummary {
+  /** 1 for the first stage: `stage[1].p99` in the threshold language. */
+  index: number;
+  /** As written in the stages input, e.g. "30s:10" or "1m:500/s". */
+  stage: string;
+  /** Seconds from the start of the measured load (the first stage) to this stage's start: its timeline offset. */
+  start: number;
+  durationSeconds: number;
+  /** Connections held open: the stage's own (closed loop), or the connections input (open loop). */
+  connections: number;
+  /** Requests per second asked for (open loop), null for a closed-loop stage. */
+  rate: number | null;
+  sent: number;
+  requests: number;
+  rps: number;
+  /** Milliseconds, exact (the stage's own HDR histogram); all 0 when nothing was answered. */
+  latency: { p50: number; p90: number; p99: number; max: number };
+  errors: { total: number; rate: number; timeouts: number };
+  /** Ready serving pods during the stage (sampled each second) and at its end; null when not watched. */
+  pods: { max: number; final: number } | null;
 }
 
 /** One worker pod of a cluster load: its own figures, for spotting a slow node or a late pod. */
@@ -243,6 +268,8 @@ export interface ResultsDocument {
     /** Where the load came from: the runner, or `loadWorkers` pods in the cluster (absent in older files). */
     loadFrom?: "runner" | "cluster";
     loadWorkers?: number;
+    /** The stages input, one stage each as written (absent for one constant load and in older files). */
+    stages?: string[];
   };
   /** GitHub context when run as an action: where the report belongs. */
   context?: { repository?: string; sha?: string; ref?: string; pr?: number; runId?: string };

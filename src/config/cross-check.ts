@@ -3,6 +3,7 @@
 // only add noise), except url/gateway, which are refused together whatever their values.
 import { InputError } from "./errors.js";
 import { isValid, type Checked, type Draft, type InputReader } from "./input-reader.js";
+import type { InputName } from "./inputs.js";
 import type { LoadDraft } from "./groups/load.js";
 import { metricValue } from "../metrics.js";
 import type { ComparisonSettings, RequestSettings, VerdictSettings } from "./settings.js";
@@ -13,6 +14,53 @@ export interface GroupDrafts {
   load: LoadDraft;
   verdict: Draft<VerdictSettings>;
   comparison: Draft<ComparisonSettings>;
+}
+
+const ab_ = (comparison: Draft<ComparisonSettings>): boolean => comparison.abBaseline !== undefined;
+
+/**
+ * A staged load replaces duration, connections and rate; what it does not support yet (a request cap, load from
+ * the cluster, an A/B run) is refused rather than half done.
+ */
+function checkStages(inputs: InputReader, load: LoadDraft, ab: boolean): void {
+  if (inputs.value("stages") === "") return;
+  const fail = (input: InputName, problem: string, hint: string) =>
+    inputs.errors.add(new InputError(input, problem, { hint }));
+  if (inputs.given("duration")) {
+    fail("duration", "duration and stages are both set", "each stage has its own duration; remove duration");
+  }
+  if (inputs.given("rate")) {
+    fail("rate", "rate and stages are both set", "give each stage its rate, e.g. 30s:100/s; remove rate");
+  }
+  const stages = isValid(load.stages) ? load.stages : undefined;
+  if (stages && inputs.given("connections") && stages.every((s) => s.rate === undefined)) {
+    fail(
+      "connections",
+      "connections and stages are both set, and every stage gives its own connections",
+      "connections applies only to open-loop stages (<duration>:<rate>/s); remove it",
+    );
+  }
+  if (inputs.given("requests")) {
+    fail(
+      "requests",
+      "a request cap is not supported with stages",
+      "remove requests; each stage runs for its duration",
+    );
+  }
+  if (load.loadFrom === "cluster") {
+    fail(
+      "stages",
+      "a staged load from the cluster is not supported yet",
+      "remove load-from: cluster, or stages",
+    );
+  }
+  if (ab) {
+    fail(
+      "stages",
+      "an A/B run with stages is not supported yet",
+      "remove stages (an A/B run takes duration, connections and rate), or baseline-image/baseline-service-file",
+    );
+  }
 }
 
 export function crossCheck(inputs: InputReader, { request, load, verdict, comparison }: GroupDrafts): void {
@@ -34,6 +82,8 @@ export function crossCheck(inputs: InputReader, { request, load, verdict, compar
     const problem = workersProblem(loadWorkers, { connections, requests });
     if (problem) fail(new InputError("load-workers", problem));
   }
+
+  checkStages(inputs, load, ab_(comparison));
 
   // An A/B run loads two Services side by side from the runner; a url input would send both loads to one place.
   const ab = comparison.abBaseline !== undefined;

@@ -113,6 +113,12 @@ const INPUT_TABLE = [
       "Requests per second across all connections (open loop). Empty: closed loop, each connection sends its next request when the previous one is answered.",
   },
   {
+    name: "stages",
+    multiline: true,
+    description:
+      "A stepped load instead of duration, connections and rate: <duration>:<connections> (closed loop) or <duration>:<rate>/s (open loop, over connections connections) per stage, separated by commas or lines, e.g. 30s:2, 1m:40, 30s:2. Each stage holds its level, then the next starts at once; the warm-up runs at the first stage's level. Results per stage in load.stages.",
+  },
+  {
     name: "requests",
     description:
       "Stop after this many measured requests, even before the duration has elapsed. Empty: no cap.",

@@ -12,6 +12,7 @@ import type { LoadSummary, PodSummary } from "../../results.js";
 import { podSummary } from "../document.js";
 import type { RunScope } from "../scope.js";
 import type { DeployedSubject } from "../subject.js";
+import { describeStagedLoad, runStagedLoad } from "./stages.js";
 
 /** Loads every subject at once, each at its own target; the summaries come back in the subjects' order. */
 export async function runDuetLoad(
@@ -63,7 +64,10 @@ export async function runLoadPhase(
     log: log.info,
     progressExtra: podCounts,
   };
-  const summary = await log.group(`Load: ${describeLoad(settings, target)}`, async () => {
+  const { stages } = settings;
+  const title = stages ? describeStagedLoad({ ...settings, stages }, target) : describeLoad(settings, target);
+  const summary = await log.group(`Load: ${title}`, async () => {
+    if (stages) return runStagedLoad(common, stages, subject);
     if (settings.loadFrom !== "cluster") return runLoad(common);
     const result = await runClusterLoad({
       ...common,
