@@ -99,6 +99,34 @@ export interface StageSummary {
   errors: { total: number; rate: number; timeouts: number };
   /** Ready serving pods during the stage (sampled each second) and at its end; null when not watched. */
   pods: { max: number; final: number } | null;
+  /** When the stage started (ISO 8601, ms): where its change is measured from. */
+  startedAt: string;
+  /** How Knative answered the step into this stage (every stage but the first; absent when not measured). */
+  change?: StageChange;
+}
+
+/**
+ * The autoscaler's answer to a stage change, in seconds from the stage's start: its first new decision
+ * (PodAutoscaler status.desiredScale), the Ready pods reaching it, and p99 settling. null: did not happen within
+ * the stage (or could not be seen: then `note` says why).
+ */
+export interface StageChange {
+  /** The autoscaler's desired scale when the stage started (null: unknown). */
+  desiredBefore: number | null;
+  /** Its first different decision within the stage, and when. */
+  desired: number | null;
+  decisionSeconds: number | null;
+  /** The highest desired scale within the stage. */
+  desiredMax: number | null;
+  /** Until Ready serving pods reached `desired` (at least it when scaling up, at most it when scaling down). */
+  readySeconds: number | null;
+  /**
+   * Until p99 was back within the stage's steady band for good: every later second's p99 at most 1.25 × (and
+   * at most 1 ms above) the median p99 of the stage's second half, `steadyP99` (ms).
+   */
+  p99Seconds: number | null;
+  steadyP99: number | null;
+  note?: string;
 }
 
 /** One worker pod of a cluster load: its own figures, for spotting a slow node or a late pod. */
@@ -128,6 +156,11 @@ export interface PodSample {
   terminating: number;
   /** Pods that exist but are not ready yet. */
   pending: number;
+  /**
+   * The autoscaler's decision at this second: the revision's PodAutoscaler status.desiredScale (absent when
+   * it was not watched, e.g. RBAC, or had not decided yet, and in older files).
+   */
+  desired?: number;
 }
 
 export interface PodSummary {

@@ -45,7 +45,7 @@ export async function runStages(options: RunStagesOptions): Promise<LoadSummary>
     );
   }
 
-  const passes: Array<{ stage: LoadStage; start: number; summary: LoadSummary; pods: number[] }> = [];
+  const passes: Pass[] = [];
   const origin = performance.now();
   for (const [index, stage] of stages.entries()) {
     if (signal?.aborted) break;
@@ -60,15 +60,25 @@ export async function runStages(options: RunStagesOptions): Promise<LoadSummary>
     };
     const timer = setInterval(samplePods, options.podSampleIntervalMs ?? 1000);
     const start = (performance.now() - origin) / 1000;
+    const startedAt = Date.now();
     try {
       const summary = await run({ ...base, load: loadOf(stage, stage.durationMs) });
       samplePods();
-      passes.push({ stage, start, summary, pods });
+      passes.push({ stage, start, startedAt, summary, pods });
     } finally {
       clearInterval(timer);
     }
   }
   return mergeStages(passes, options.load.connections, warmupRequests, options);
+}
+
+/** One stage as run: its offset on the load's clock (s), its start on the wall clock (epoch ms), its figures. */
+export interface Pass {
+  stage: LoadStage;
+  start: number;
+  startedAt: number;
+  summary: LoadSummary;
+  pods: number[];
 }
 
 /** "40 connections" or "500 req/s over 50 connections". */
@@ -82,7 +92,7 @@ const round = (value: number, digits: number): number => Number(value.toFixed(di
 
 /** The whole staged load as one LoadSummary, with each stage's own figures in `stages`. Pure. */
 export function mergeStages(
-  passes: Array<{ stage: LoadStage; start: number; summary: LoadSummary; pods: number[] }>,
+  passes: Pass[],
   connections: number,
   warmupRequests: number,
   target: Pick<RunLoadOptions, "url" | "host">,
@@ -127,20 +137,12 @@ export function mergeStages(
     },
     timeline,
     warmupRequests,
-    stages: passes.map(({ stage, start, summary, pods }, i) =>
-      stageSummary(i, stage, start, summary, pods, connections),
-    ),
+    stages: passes.map((pass, i) => stageSummary(i, pass, connections)),
   };
 }
 
-function stageSummary(
-  index: number,
-  stage: LoadStage,
-  start: number,
-  summary: LoadSummary,
-  pods: number[],
-  connections: number,
-): StageSummary {
+function stageSummary(index: number, pass: Pass, connections: number): StageSummary {
+  const { stage, start, summary, pods } = pass;
   const { latency, errors } = summary;
   return {
     index: index + 1,
@@ -155,6 +157,7 @@ function stageSummary(
     latency: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
     errors: { total: errors.total, rate: errors.rate, timeouts: errors.timeouts },
     pods: pods.length > 0 ? { max: Math.max(...pods), final: pods[pods.length - 1] } : null,
+    startedAt: new Date(pass.startedAt).toISOString(),
   };
 }
 

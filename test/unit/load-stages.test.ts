@@ -153,10 +153,17 @@ test("merge: sums, statuses, offsets, and percentiles over every stage's request
   const errors = { total: 5, rate: 5 / 105, byStatus: { "503": 5 }, timeouts: 0, connectionErrors: 0 };
   const merged = mergeStages(
     [
-      { stage: stage(1000, { connections: 1 }), start: 0, summary: pass(10, 100), pods: [1, 2] },
+      {
+        stage: stage(1000, { connections: 1 }),
+        start: 0,
+        startedAt: 0,
+        summary: pass(10, 100),
+        pods: [1, 2],
+      },
       {
         stage: stage(1000, { rate: 9 }),
         start: 1.004,
+        startedAt: 1004,
         summary: pass(30, 100, { sent: 105, errors }),
         pods: [],
       },

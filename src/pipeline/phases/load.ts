@@ -12,7 +12,7 @@ import type { LoadSummary, PodSummary } from "../../results.js";
 import { podSummary } from "../document.js";
 import type { RunScope } from "../scope.js";
 import type { DeployedSubject } from "../subject.js";
-import { describeStagedLoad, runStagedLoad } from "./stages.js";
+import { describeStagedLoad, runStagedLoad, withDecisions } from "./stages.js";
 
 /** Loads every subject at once, each at its own target; the summaries come back in the subjects' order. */
 export async function runDuetLoad(
@@ -91,7 +91,7 @@ export function collectPods(subject: DeployedSubject, manifest: KnativeServiceMa
   // Without the pod watch the counts would be zeros that pass `pods.max` rules on no data.
   const failure = subject.pods.failure();
   if (failure) throw new ClusterError(failure);
-  return podSummary(subject.pods, manifest);
+  return withDecisions(podSummary(subject.pods, manifest), subject);
 }
 
 export function describeLoad(

@@ -9,20 +9,49 @@ import {
   type LoadTarget,
   type RunLoadOptions,
 } from "../../load/index.js";
-import type { LoadSummary } from "../../results.js";
+import type { ScaleDecision } from "../../kube/pod-autoscaler.js";
+import type { LoadSummary, PodSummary } from "../../results.js";
+import { stageChanges, withDesired } from "../scale-changes.js";
 import type { DeployedSubject } from "../subject.js";
 
-export function runStagedLoad(
+export async function runStagedLoad(
   options: RunLoadOptions,
   stages: LoadStage[],
   subject: DeployedSubject,
 ): Promise<LoadSummary> {
-  return runStages({
+  const summary = await runStages({
     ...options,
     stages,
     // Unknown (not 0) when the pod watch was refused: a stage's pods are then null, never zeros.
     servingPods: () => (subject.pods.failure() ? undefined : subject.pods.counts().serving),
   });
+  const run = summary.stages ?? [];
+  const last = run[run.length - 1];
+  if (!last) return summary;
+  const { decisions, unknown } = decisionsOf(subject);
+  const changed = stageChanges(run, {
+    decisions,
+    decisionsUnknown: unknown,
+    servingHistory: subject.pods.servingHistory(),
+    timeline: summary.timeline,
+    endedAt: Date.parse(last.startedAt) + last.durationSeconds * 1000,
+  });
+  return { ...summary, stages: changed };
+}
+
+/** The measured revision's decisions as watched, or why they are unknown. */
+export function decisionsOf(subject: DeployedSubject): { decisions: ScaleDecision[]; unknown?: string } {
+  const tracker = subject.autoscaler;
+  if (!tracker) return { decisions: [], unknown: "the PodAutoscaler was not watched" };
+  const failure = tracker.failure();
+  if (failure) return { decisions: [], unknown: failure };
+  return { decisions: tracker.decisions(subject.ready.revision) };
+}
+
+/** The pod summary with the autoscaler's decision beside each second's pods (pods.timeline[].desired). */
+export function withDecisions(summary: PodSummary, subject: DeployedSubject): PodSummary {
+  const { decisions } = decisionsOf(subject);
+  return { ...summary, timeline: withDesired(summary.timeline, subject.pods.startedAt, decisions) };
 }
 
 /** "3 stages (30s:2, 1m:40, 30s:2), 2 m -> <target>". */
