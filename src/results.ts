@@ -121,8 +121,8 @@ export interface StageChange {
   /** Until Ready serving pods reached `desired` (at least it when scaling up, at most it when scaling down). */
   readySeconds: number | null;
   /**
-   * Until p99 was back within the stage's steady band for good: every later second's p99 at most 1.25 × (and
-   * at most 1 ms above) the median p99 of the stage's second half, `steadyP99` (ms).
+   * Until p99 was back within the stage's steady band for good: every later second's p99 at most 1.5 × (or
+   * 1 ms above, if more) the upper median p99 of the stage's second half, `steadyP99` (ms).
    */
   p99Seconds: number | null;
   steadyP99: number | null;

@@ -5,7 +5,7 @@ import type { ScaleDecision } from "../kube/pod-autoscaler.js";
 import type { LoadSample, PodSample, StageChange, StageSummary } from "../results.js";
 
 /** p99 counts as settled within this factor of the stage's steady p99, and at least this many ms above it. */
-export const P99_BAND_FACTOR = 1.25;
+export const P99_BAND_FACTOR = 1.5;
 export const P99_BAND_MIN_MS = 1;
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -88,8 +88,8 @@ function stageChange(stage: StageSummary, start: number, end: number, inputs: Ch
 }
 
 /**
- * When p99 settled: the stage's seconds (load timeline) with answers; steady p99 = the median of the second
- * half's; settled from the first second after which every second is within the band. null with fewer than 2.
+ * When p99 settled: the stage's seconds (load timeline) with answers; steady p99 = the upper median of the
+ * second half's; settled from the first second after which every second is within the band. null with fewer than 2.
  */
 function p99Settling(
   stage: StageSummary,
@@ -100,7 +100,8 @@ function p99Settling(
   if (own.length < 2) return { p99Seconds: null, steadyP99: null };
   const half = own.slice(Math.floor(own.length / 2)).map((s) => s.p99);
   const sorted = [...half].sort((a, b) => a - b);
-  const steady = sorted[Math.floor((sorted.length - 1) / 2)];
+  // The upper median: with few seconds (a short stage) one quiet second must not set the band.
+  const steady = sorted[Math.floor(sorted.length / 2)];
   const band = Math.max(steady * P99_BAND_FACTOR, steady + P99_BAND_MIN_MS);
   let settled = own.length;
   while (settled > 0 && own[settled - 1].p99 <= band) settled--;

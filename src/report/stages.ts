@@ -1,0 +1,102 @@
+// The staged load and the autoscaler's decisions in the report, for both renderers (Markdown and the terminal):
+// the figures as plain cells and sentences, each renderer drawing them with its own table. Pure.
+import type { PodSummary, ResultsDocument, StageChange, StageSummary } from "../results.js";
+import { ms, num, percent, rps, seconds } from "./format.js";
+
+export interface StageTable {
+  header: string[];
+  rows: string[][];
+  align: ("l" | "r")[];
+  /** What the change columns mean, and any stage whose change could not be measured, one sentence each. */
+  notes: string[];
+}
+
+const orDash = (value: number | null, format: (v: number) => string): string =>
+  value === null ? "—" : format(value);
+
+/** "1 → 3" (a decision), "1" (none within the stage), "—" (not watched). */
+function decision(change: StageChange | undefined): string {
+  if (!change) return "";
+  if (change.desired === null) return change.desiredBefore === null ? "—" : `${change.desiredBefore}`;
+  const jump = `${change.desiredBefore ?? "?"} → ${change.desired}`;
+  const more =
+    change.desiredMax !== null && change.desiredMax !== change.desired ? ` (then ${change.desiredMax})` : "";
+  return `${jump}${more}`;
+}
+
+/** The stages with their figures and, from the second on, how Knative answered the step into each. */
+export function stageTable(stages: StageSummary[]): StageTable {
+  const rows = stages.map((s) => {
+    const c = s.change;
+    return [
+      String(s.index),
+      s.stage,
+      seconds(s.start),
+      num(s.requests),
+      rps(s.rps),
+      s.requests > 0 ? ms(s.latency.p50) : "—",
+      s.requests > 0 ? ms(s.latency.p99) : "—",
+      percent(s.errors.rate),
+      s.pods ? `${num(s.pods.max)} / ${num(s.pods.final)}` : "—",
+      decision(c),
+      c ? orDash(c.decisionSeconds, seconds) : "",
+      c ? orDash(c.readySeconds, seconds) : "",
+      c ? orDash(c.p99Seconds, seconds) : "",
+    ];
+  });
+  const notes = [
+    "Decision: the autoscaler's desired pods when the stage began → its first new decision (PodAutoscaler " +
+      "status.desiredScale). Decided, Ready and p99 settled: seconds from the stage's start until that " +
+      "decision, until that many pods were Ready, and until p99 stayed within 1.5 × its steady value (the " +
+      "median of the stage's second half).",
+  ];
+  for (const s of stages) {
+    if (s.change?.note) notes.push(`Stage ${s.index}: ${s.change.note}.`);
+  }
+  return {
+    header: [
+      "#",
+      "Stage",
+      "Starts",
+      "Requests",
+      "Throughput",
+      "p50",
+      "p99",
+      "Errors",
+      "Pods max / end",
+      "Decision",
+      "Decided",
+      "Ready",
+      "p99 settled",
+    ],
+    rows,
+    align: ["r", "l", "r", "r", "r", "r", "r", "r", "r", "l", "r", "r", "r"],
+    notes,
+  };
+}
+
+/** The autoscaler's decisions beside the Ready pods, in one sentence; undefined when they were not watched. */
+export function desiredSentence(pods: PodSummary): string | undefined {
+  const desired = pods.timeline.map((s) => s.desired).filter((d): d is number => d !== undefined);
+  if (desired.length === 0) return undefined;
+  const last = pods.timeline[pods.timeline.length - 1]?.desired;
+  return (
+    `The autoscaler wanted at most ${num(Math.max(...desired))} pods (its PodAutoscaler's desiredScale)` +
+    (last !== undefined ? `, ${num(last)} when the load ended` : "") +
+    `; at most ${num(pods.max.serving)} were Ready.`
+  );
+}
+
+/** The pod timeline's `desired` as chart values (the last known decision carried into seconds without one). */
+export function desiredValues(samples: Array<{ desired?: number }>): number[] | undefined {
+  if (!samples.some((s) => s.desired !== undefined)) return undefined;
+  let last = 0;
+  return samples.map((s) => (last = s.desired ?? last));
+}
+
+/** "; stages at 0 s, 3.1 s, 9.1 s" for chart titles, or "" without stages. */
+export function stageMarks(doc: ResultsDocument): string {
+  const stages = doc.load?.stages;
+  if (!stages || stages.length < 2) return "";
+  return `; stages start at ${stages.map((s) => num(s.start, 1)).join(", ")} s`;
+}

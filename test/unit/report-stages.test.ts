@@ -1,0 +1,92 @@
+// A staged run in the report: the stages table with each change (decision, Ready, p99 settled), the
+// autoscaler's decisions beside the pods, stage boundaries on the charts, the stages in the settings; the same
+// figures in the terminal summary.
+import { renderReport } from "../../src/report/markdown.js";
+import { renderText } from "../../src/report/text.js";
+import type { ResultsDocument, StageSummary } from "../../src/results.js";
+import { passingDoc } from "./fixtures/results.js";
+
+function stage(index: number, source: string, start: number, connections: number): StageSummary {
+  return {
+    index,
+    stage: source,
+    start,
+    durationSeconds: 10,
+    connections,
+    rate: null,
+    sent: 1000 * index,
+    requests: 1000 * index,
+    rps: 100 * index,
+    latency: { p50: 21, p90: 25, p99: 30 * index, max: 90 },
+    errors: { total: 0, rate: 0, timeouts: 0 },
+    pods: { max: index === 2 ? 6 : 1, final: index === 2 ? 6 : 2 },
+    startedAt: new Date(Date.UTC(2026, 10, 29, 12, 0, start)).toISOString(),
+  };
+}
+
+function stagedDoc(): ResultsDocument {
+  const doc = passingDoc();
+  const stages = [stage(1, "10s:2", 0, 2), stage(2, "10s:40", 10.02, 40), stage(3, "10s:2", 20.05, 2)];
+  stages[1].change = {
+    desiredBefore: 1,
+    desired: 3,
+    decisionSeconds: 0.34,
+    desiredMax: 6,
+    readySeconds: 1.66,
+    p99Seconds: 4,
+    steadyP99: 60,
+  };
+  stages[2].change = {
+    desiredBefore: 6,
+    desired: null,
+    decisionSeconds: null,
+    desiredMax: 6,
+    readySeconds: null,
+    p99Seconds: 0,
+    steadyP99: 25,
+    note: "no new decision within the stage",
+  };
+  doc.load = { ...doc.load!, stages };
+  doc.settings = { ...doc.settings, stages: ["10s:2", "10s:40", "10s:2"] };
+  doc.pods = {
+    ...doc.pods!,
+    timeline: doc.pods!.timeline.map((s) => ({ ...s, desired: s.t < 5 ? 1 : 6 })),
+  };
+  return doc;
+}
+
+describe("a staged run in the report", () => {
+  const doc = stagedDoc();
+  const markdown = renderReport(doc);
+  const text = renderText(doc, { width: 160 });
+
+  it("has a stages table with each change, and notes what could not be measured", () => {
+    expect(markdown).toContain("#### Stages");
+    expect(markdown).toMatch(/\| 2 +\| `10s:40` .*\| 1 → 3 \(then 6\) +\| +0\.34 s \| +1\.66 s \| +4 s \|/);
+    expect(markdown).toContain("Stage 3: no new decision within the stage.");
+    expect(text).toMatch(/2 +10s:40 .* 1 → 3 \(then 6\) +0\.34 s +1\.66 s +4 s/);
+  });
+
+  it("shows the autoscaler's decisions beside the Ready pods, in words and on the pod chart", () => {
+    expect(markdown).toMatch(
+      /The autoscaler wanted at most 6 pods .*, 6 when the load ended; at most \d+ were Ready\./,
+    );
+    expect(markdown).toMatch(/title "Ready pods: serving \(bars\), .*desired by the autoscaler/);
+    expect(text).toMatch(/desired +[▁▂▃▄▅▆▇█ ]+ +1–6 desired by the autoscaler/);
+  });
+
+  it("marks the stage boundaries on the load charts and lists the stages in the settings", () => {
+    expect(markdown).toMatch(/title "Requests per second.*; stages start at 0, 10, 20\.1 s"/);
+    expect(markdown).toMatch(/\| Stages +\| `10s:2`<br>`10s:40`<br>`10s:2` +\|/);
+    expect(markdown).not.toMatch(/\| Connections +\|/);
+    expect(text).toContain("stages start at 0, 10, 20.1 s");
+    expect(text).toContain("stages 10s:2, 10s:40, 10s:2");
+  });
+
+  it("a run without stages or decisions shows none of it", () => {
+    const plain = renderReport(passingDoc());
+    expect(plain).not.toContain("#### Stages");
+    expect(plain).not.toContain("desired by the autoscaler");
+    expect(plain).not.toContain("stages start at");
+  });
+});
