@@ -96,7 +96,8 @@ export interface StageSummary {
   rps: number;
   /** Milliseconds, exact (the stage's own HDR histogram); all 0 when nothing was answered. */
   latency: { p50: number; p90: number; p99: number; max: number };
-  errors: { total: number; rate: number; timeouts: number };
+  /** errors.total counts failed answers (non-2xx/3xx), timeouts and connection errors. */
+  errors: { total: number; rate: number; timeouts: number; connectionErrors: number };
   /** Ready serving pods during the stage (sampled each second) and at its end; null when not watched. */
   pods: { max: number; final: number } | null;
   /** When the stage started (ISO 8601, ms): where its change is measured from. */

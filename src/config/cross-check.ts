@@ -5,8 +5,8 @@ import { InputError } from "./errors.js";
 import { isValid, type Checked, type Draft, type InputReader } from "./input-reader.js";
 import type { InputName } from "./inputs.js";
 import type { LoadDraft } from "./groups/load.js";
-import { metricValue } from "../metrics.js";
-import type { ComparisonSettings, RequestSettings, VerdictSettings } from "./settings.js";
+import { metricValue, stageMetricOf, type ThresholdRule } from "../metrics.js";
+import type { ComparisonSettings, LoadStage, RequestSettings, VerdictSettings } from "./settings.js";
 import { workersProblem } from "../worker-limits.js";
 
 export interface GroupDrafts {
@@ -60,6 +60,31 @@ function checkStages(inputs: InputReader, load: LoadDraft, ab: boolean): void {
       "an A/B run with stages is not supported yet",
       "remove stages (an A/B run takes duration, connections and rate), or baseline-image/baseline-service-file",
     );
+  }
+}
+
+/** Rules on stages need them: a stage[N] rule a stage N, scale-up.seconds at least two stages to step between. */
+function checkStageRules(
+  inputs: InputReader,
+  rules: ThresholdRule[] | undefined,
+  stages: LoadStage[] | undefined,
+): void {
+  if (!rules || (stages === undefined && inputs.value("stages") !== "")) return;
+  const count = stages?.length ?? 0;
+  for (const rule of rules) {
+    const staged = stageMetricOf(rule.metric);
+    const fail = (problem: string, hint: string) =>
+      inputs.errors.add(
+        new InputError("thresholds", `"${rule.source}" ${problem}`, { line: rule.line, hint }),
+      );
+    if (staged && staged.index > count) {
+      fail(
+        count === 0 ? "needs stages" : `names stage ${staged.index}, but stages has ${count}`,
+        count === 0 ? "set stages, e.g. 30s:2, 1m:40" : `stages count from 1 to ${count}`,
+      );
+    } else if (rule.metric === "scale-up.seconds" && count < 2) {
+      fail("needs stages to step between", "set stages with at least two levels, e.g. 30s:2, 1m:40");
+    }
   }
 }
 
@@ -143,6 +168,8 @@ export function crossCheck(inputs: InputReader, { request, load, verdict, compar
       }),
     );
   }
+  checkStageRules(inputs, thresholds, valid(load.stages));
+
   const maxRegression = valid(verdict.maxRegression);
   if (coldStart === false && maxRegression?.some((r) => r.metric === "cold-start")) {
     fail(

@@ -155,7 +155,12 @@ function stageSummary(index: number, pass: Pass, connections: number): StageSumm
     requests: summary.requests,
     rps: summary.rps,
     latency: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
-    errors: { total: errors.total, rate: errors.rate, timeouts: errors.timeouts },
+    errors: {
+      total: errors.total,
+      rate: errors.rate,
+      timeouts: errors.timeouts,
+      connectionErrors: errors.connectionErrors,
+    },
     pods: pods.length > 0 ? { max: Math.max(...pods), final: pods[pods.length - 1] } : null,
     startedAt: new Date(pass.startedAt).toISOString(),
   };

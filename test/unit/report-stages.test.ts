@@ -18,7 +18,7 @@ function stage(index: number, source: string, start: number, connections: number
     requests: 1000 * index,
     rps: 100 * index,
     latency: { p50: 21, p90: 25, p99: 30 * index, max: 90 },
-    errors: { total: 0, rate: 0, timeouts: 0 },
+    errors: { total: 0, rate: 0, timeouts: 0, connectionErrors: 0 },
     pods: { max: index === 2 ? 6 : 1, final: index === 2 ? 6 : 2 },
     startedAt: new Date(Date.UTC(2026, 10, 29, 12, 0, start)).toISOString(),
   };

@@ -17,7 +17,7 @@ function stage(index: number, start: number, durationSeconds: number, connection
     requests: 0,
     rps: 0,
     latency: { p50: 0, p90: 0, p99: 0, max: 0 },
-    errors: { total: 0, rate: 0, timeouts: 0 },
+    errors: { total: 0, rate: 0, timeouts: 0, connectionErrors: 0 },
     pods: null,
     startedAt: new Date(T0 + start * 1000).toISOString(),
   };
