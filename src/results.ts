@@ -74,8 +74,26 @@ export interface LoadSummary {
   warmupRequests: number;
   /** A staged load (the stages input): each stage's own figures, in order (absent for one constant load). */
   stages?: StageSummary[];
+  /** The capacity search (the capacity-search input), whose steps are `stages` (absent without it). */
+  capacity?: CapacityResult;
   /** Load from the cluster (`load-from: cluster`): each worker pod's own figures, next to the merged ones. */
   workers?: ClusterWorkerSummary[];
+}
+
+/** What the capacity search found: the highest rate whose step met every rule, and the pods it took. */
+export interface CapacityResult {
+  /** The rules each step had to meet, as written. */
+  rules: string[];
+  /** Requests per second of the highest step that held; null when even the first step broke a rule. */
+  highestRate: number | null;
+  /** Ready serving pods at most during that step (null: not watched, or no step held). */
+  pods: number | null;
+  /** The lowest rate that broke a rule, and why; null when none broke (the search ran out of steps or rate). */
+  brokeAt: number | null;
+  brokeBecause: string | null;
+  steps: number;
+  /** Why the search stopped: resolution (held and broke within 5 %), steps, max-rate, first-step, aborted. */
+  ended: "resolution" | "steps" | "max-rate" | "first-step" | "aborted";
 }
 
 /** One stage of a staged load: its level and what it measured on its own. */

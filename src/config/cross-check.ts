@@ -4,6 +4,7 @@
 import { InputError } from "./errors.js";
 import { isValid, type Checked, type Draft, type InputReader } from "./input-reader.js";
 import type { InputName } from "./inputs.js";
+import { LIMITS, MAX_CAPACITY_STEPS } from "./limits.js";
 import type { LoadDraft } from "./groups/load.js";
 import { metricValue, stageMetricOf, type ThresholdRule } from "../metrics.js";
 import type { ComparisonSettings, LoadStage, RequestSettings, VerdictSettings } from "./settings.js";
@@ -88,6 +89,37 @@ function checkStageRules(
   }
 }
 
+/** The search runs its own steps from the runner: what would fight it is refused. */
+function checkCapacitySearch(inputs: InputReader, load: LoadDraft, ab: boolean): void {
+  if (inputs.value("capacity-search") === "") return;
+  const fail = (input: InputName, problem: string, hint: string) =>
+    inputs.errors.add(new InputError(input, problem, { hint }));
+  if (inputs.value("stages") !== "") {
+    fail("stages", "stages and capacity-search are both set", "the search chooses its own steps; remove one");
+  }
+  if (inputs.given("requests")) {
+    fail("requests", "a request cap is not supported with capacity-search", "remove requests");
+  }
+  if (load.loadFrom === "cluster") {
+    fail(
+      "capacity-search",
+      "a capacity search from the cluster is not supported yet",
+      "remove load-from: cluster",
+    );
+  }
+  if (ab) {
+    fail("capacity-search", "an A/B run with capacity-search is not supported yet", "remove capacity-search");
+  }
+  const step = isValid(load.load.durationMs) ? load.load.durationMs : undefined;
+  if (step !== undefined && step * MAX_CAPACITY_STEPS > LIMITS.duration.maxMs) {
+    fail(
+      "duration",
+      `with capacity-search, duration is each step's length: ${MAX_CAPACITY_STEPS} steps of ${step / 1000} s exceed 1h`,
+      `use at most ${LIMITS.duration.maxMs / MAX_CAPACITY_STEPS / 1000} s`,
+    );
+  }
+}
+
 export function crossCheck(inputs: InputReader, { request, load, verdict, comparison }: GroupDrafts): void {
   const fail = (error: InputError) => inputs.errors.add(error);
   const valid = <T>(value: Checked<T>): T | undefined => (isValid(value) ? value : undefined);
@@ -109,6 +141,7 @@ export function crossCheck(inputs: InputReader, { request, load, verdict, compar
   }
 
   checkStages(inputs, load, ab_(comparison));
+  checkCapacitySearch(inputs, load, ab_(comparison));
 
   // An A/B run loads two Services side by side from the runner; a url input would send both loads to one place.
   const ab = comparison.abBaseline !== undefined;

@@ -93,6 +93,8 @@ export interface LoadGroupSettings {
    * total and load.connections the most any stage uses. undefined: one constant load.
    */
   stages?: LoadStage[];
+  /** The capacity-search input's rules: search for the highest rate under which they all hold (load/capacity.ts). */
+  capacitySearch?: ThresholdRule[];
   loadFrom: LoadFrom;
   /** Worker pods sharing the load (always 1 from the runner). */
   loadWorkers: number;

@@ -21,13 +21,18 @@ export interface RunStagesOptions extends Omit<RunLoadOptions, "load"> {
   servingPods?: () => number | undefined;
   /** How often servingPods is sampled within a stage; every second unless set. */
   podSampleIntervalMs?: number;
+  /**
+   * After the listed stages: the next stage from what the stages so far measured (an adaptive load, e.g. the
+   * capacity search), or undefined to end. The listed stages may then be just the first.
+   */
+  next?: (done: StageSummary[]) => LoadStage | undefined;
   /** The single-load runner; runLoad unless a test replaces it. */
   run?: (options: RunLoadOptions) => Promise<LoadSummary>;
 }
 
 export async function runStages(options: RunStagesOptions): Promise<LoadSummary> {
   const { stages, signal, log = () => {}, run = runLoad } = options;
-  const base = { ...options, stages: undefined, servingPods: undefined, run: undefined };
+  const base = { ...options, stages: undefined, servingPods: undefined, run: undefined, next: undefined };
   const loadOf = (stage: LoadStage, durationMs: number): LoadSettings => ({
     durationMs,
     connections: stage.connections ?? options.load.connections,
@@ -47,10 +52,15 @@ export async function runStages(options: RunStagesOptions): Promise<LoadSummary>
 
   const passes: Pass[] = [];
   const origin = performance.now();
-  for (const [index, stage] of stages.entries()) {
-    if (signal?.aborted) break;
+  const queue = [...stages];
+  for (let index = 0; ; index++) {
+    const stage =
+      queue.shift() ??
+      options.next?.(passes.map((pass, i) => stageSummary(i, pass, options.load.connections)));
+    if (!stage || signal?.aborted) break;
+    const of = options.next ? "" : `/${stages.length}`;
     log(
-      `[load] stage ${index + 1}/${stages.length}: ${stage.durationMs / 1000} s at ` +
+      `[load] stage ${index + 1}${of}: ${stage.durationMs / 1000} s at ` +
         describeStage(stage, options.load.connections),
     );
     const pods: number[] = [];

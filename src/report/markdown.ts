@@ -6,7 +6,7 @@ import { downsample, max, mean, niceCeiling, xyChart } from "./chart.js";
 import { comparisonFailures, comparisonSection } from "./comparison.js";
 import { code, codeBlock, text } from "./escape.js";
 import { table } from "./table.js";
-import { desiredSentence, desiredValues, stageMarks, stageTable } from "./stages.js";
+import { capacitySentence, desiredSentence, desiredValues, stageMarks, stageTable } from "./stages.js";
 import { describePods, explainPods } from "./explain.js";
 import { sentOf } from "../metrics.js";
 import { unmeasuredReason, unmeasuredSides } from "../verdict/evaluate.js";
@@ -235,9 +235,21 @@ function stagesSection(doc: ResultsDocument): string[] {
   const rows = t.rows.map((row) =>
     row.map((cell, i) => (i === 1 ? code(cell, { table: true }) : text(cell))),
   );
+  const capacity = doc.load?.capacity;
   return [
     "#### Stages",
     "",
+    // Our words, the figure in bold, the user's rules (and the rule a step broke) as code.
+    ...(capacity
+      ? [
+          capacitySentence(
+            capacity,
+            (t) => `**${t}**`,
+            (r) => code(r),
+          ),
+          "",
+        ]
+      : []),
     table(t.header, rows, t.align),
     "",
     ...t.notes.flatMap((n) => [text(n, 1000), ""]),

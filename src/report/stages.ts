@@ -1,6 +1,6 @@
 // The staged load and the autoscaler's decisions in the report, for both renderers (Markdown and the terminal):
 // the figures as plain cells and sentences, each renderer drawing them with its own table. Pure.
-import type { PodSummary, ResultsDocument, StageChange, StageSummary } from "../results.js";
+import type { CapacityResult, PodSummary, ResultsDocument, StageChange, StageSummary } from "../results.js";
 import { ms, num, percent, rps, seconds } from "./format.js";
 
 export interface StageTable {
@@ -99,4 +99,34 @@ export function stageMarks(doc: ResultsDocument): string {
   const stages = doc.load?.stages;
   if (!stages || stages.length < 2) return "";
   return `; stages start at ${stages.map((s) => num(s.start, 1)).join(", ")} s`;
+}
+
+const ENDED: Record<CapacityResult["ended"], string> = {
+  resolution: "the highest rate that held and the lowest that broke are within 5 %",
+  steps: "the search used all its steps",
+  "max-rate": "it reached the highest rate the rate input allows",
+  "first-step": "the first step already broke the rules; lower the rate input to start below it",
+  aborted: "the run was cancelled",
+};
+
+/**
+ * The capacity search's finding in one sentence; `strong` and `literal` let each renderer mark the figure and
+ * quote the rules (the rules are the user's text: the Markdown renderer escapes them).
+ */
+export function capacitySentence(
+  c: CapacityResult,
+  strong: (text: string) => string,
+  literal: (text: string) => string,
+): string {
+  const rules = c.rules.map(literal).join(", ");
+  const held =
+    c.highestRate === null
+      ? `Capacity: no rate held ${rules}${c.brokeBecause ? ` (${literal(c.brokeBecause)})` : ""}`
+      : `Capacity: ${strong(`${num(c.highestRate)} req/s`)} held ${rules}` +
+        (c.pods !== null ? ` with ${num(c.pods)} ${c.pods === 1 ? "pod" : "pods"}` : "");
+  const broke =
+    c.brokeAt !== null && c.brokeBecause && c.highestRate !== null
+      ? `; ${num(c.brokeAt)} req/s broke it: ${literal(c.brokeBecause)}`
+      : "";
+  return `${held}${broke}. ${num(c.steps)} steps; stopped because ${ENDED[c.ended]}.`;
 }

@@ -14,7 +14,7 @@ import type {
 } from "../results.js";
 import { downsample, max, mean } from "./chart.js";
 import { describePods, explainPods } from "./explain.js";
-import { desiredSentence, desiredValues, stageMarks, stageTable } from "./stages.js";
+import { capacitySentence, desiredSentence, desiredValues, stageMarks, stageTable } from "./stages.js";
 import { bytesPerSecond, metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
 import { renderReport } from "./markdown.js";
 
@@ -324,8 +324,16 @@ function stagesSection(doc: ResultsDocument, s: Styles, width: number): string[]
   if (!stages?.length) return [];
   const t = stageTable(stages);
   const rows = t.rows.map((row) => row.map((cell) => clean(cell, 40)));
+  const capacity = doc.load?.capacity;
   return [
     section("Stages", s),
+    ...(capacity
+      ? wrap(
+          capacitySentence(capacity, s.bold, (r) => clean(r, 200)),
+          width,
+          "  ",
+        )
+      : []),
     ...columns(t.header, rows, t.align, s),
     ...t.notes.flatMap((note) => wrap(clean(note, 400), width, "  ")),
     "",

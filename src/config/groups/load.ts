@@ -6,6 +6,7 @@ import { imageProblem } from "../names.js";
 import { LIMITS, LOAD_FROM_CHOICES } from "../limits.js";
 import type { LoadGroupSettings, LoadSettings, LoadStage } from "../settings.js";
 import { parseStages } from "../stages.js";
+import { parseCapacitySearch } from "../capacity-search.js";
 import { parseDuration, parseEnum, parseInteger } from "../values.js";
 
 /** The load settings stay a draft of their own: the cross-checks read connections and requests from it. */
@@ -34,6 +35,7 @@ export function parseLoadGroup(inputs: InputReader): LoadDraft {
       warmupMs: duration("warmup", LIMITS.warmup),
     },
     stages,
+    capacitySearch: inputs.optional("capacity-search", (text) => parseCapacitySearch(text)),
     loadFrom: inputs.check(() => parseEnum("load-from", inputs.value("load-from"), LOAD_FROM_CHOICES)),
     loadWorkers: inputs.check(() =>
       parseInteger("load-workers", inputs.value("load-workers"), LIMITS.loadWorkers),

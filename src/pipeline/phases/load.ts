@@ -12,6 +12,7 @@ import type { LoadSummary, PodSummary } from "../../results.js";
 import { podSummary } from "../document.js";
 import type { RunScope } from "../scope.js";
 import type { DeployedSubject } from "../subject.js";
+import { describeCapacitySearch, runCapacitySearch } from "./capacity.js";
 import { describeStagedLoad, runStagedLoad, withDecisions } from "./stages.js";
 
 /** Loads every subject at once, each at its own target; the summaries come back in the subjects' order. */
@@ -64,9 +65,14 @@ export async function runLoadPhase(
     log: log.info,
     progressExtra: podCounts,
   };
-  const { stages } = settings;
-  const title = stages ? describeStagedLoad({ ...settings, stages }, target) : describeLoad(settings, target);
+  const { stages, capacitySearch } = settings;
+  const title = capacitySearch
+    ? describeCapacitySearch({ ...settings, capacitySearch }, target)
+    : stages
+      ? describeStagedLoad({ ...settings, stages }, target)
+      : describeLoad(settings, target);
   const summary = await log.group(`Load: ${title}`, async () => {
+    if (capacitySearch) return runCapacitySearch(common, { ...settings, capacitySearch }, subject);
     if (stages) return runStagedLoad(common, stages, subject);
     if (settings.loadFrom !== "cluster") return runLoad(common);
     const result = await runClusterLoad({

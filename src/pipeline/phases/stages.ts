@@ -8,6 +8,7 @@ import {
   runStages,
   type LoadTarget,
   type RunLoadOptions,
+  type RunStagesOptions,
 } from "../../load/index.js";
 import type { ScaleDecision } from "../../kube/pod-autoscaler.js";
 import type { LoadSummary, PodSummary } from "../../results.js";
@@ -18,10 +19,12 @@ export async function runStagedLoad(
   options: RunLoadOptions,
   stages: LoadStage[],
   subject: DeployedSubject,
+  next?: RunStagesOptions["next"],
 ): Promise<LoadSummary> {
   const summary = await runStages({
     ...options,
     stages,
+    next,
     // Unknown (not 0) when the pod watch was refused: a stage's pods are then null, never zeros.
     servingPods: () => (subject.pods.failure() ? undefined : subject.pods.counts().serving),
   });
