@@ -5,11 +5,26 @@
 // figures and it was answered at 90 % of the rate asked (an open loop that falls behind is over capacity even
 // before its latency shows it: the engine's connections are all waiting).
 import { LIMITS, MAX_CAPACITY_STEPS } from "../config/limits.js";
+import type { Settings } from "../config/settings.js";
+import { gracePeriodMs } from "../load/grace.js";
 import { metricValue, type ThresholdRule } from "../metrics.js";
 import type { CapacityResult, ResultsDocument, StageSummary } from "../results.js";
 import { compare } from "../verdict/evaluate.js";
 import { formatMetric } from "../verdict/format.js";
 import { findMetric } from "../metrics.js";
+
+/**
+ * The longest the measured load may last: a staged load or a search is one pass per stage or step, each with
+ * its own grace period after it (load/grace.ts), the search up to MAX_CAPACITY_STEPS steps of `duration`.
+ */
+export function loadBoundMs(
+  settings: Pick<Settings, "load" | "stages" | "capacitySearch" | "request">,
+): number {
+  const grace = gracePeriodMs(settings.request.timeoutMs);
+  if (settings.capacitySearch) return MAX_CAPACITY_STEPS * (settings.load.durationMs + grace);
+  if (settings.stages) return settings.load.durationMs + settings.stages.length * grace;
+  return settings.load.durationMs;
+}
 
 export const RESOLUTION = 1.05;
 export const KEEP_UP = 0.9;

@@ -4,7 +4,7 @@ import { InputErrors } from "../../src/config/errors.js";
 import { parseSettings, type ParseContext } from "../../src/config/parse.js";
 import { parseThresholds } from "../../src/config/thresholds.js";
 import { MAX_CAPACITY_STEPS } from "../../src/config/limits.js";
-import { capacityResult, nextRate, stepProblem } from "../../src/pipeline/capacity.js";
+import { capacityResult, loadBoundMs, nextRate, stepProblem } from "../../src/pipeline/capacity.js";
 import type { StageSummary } from "../../src/results.js";
 
 /** A step at `rate`: p99 50 ms up to `capacity`, then growing with the overload. */
@@ -132,5 +132,16 @@ describe("the capacity-search input", () => {
     ],
   ])("refuses %j", (raw, message) => {
     expect(settingsErrors(raw).some((e) => e.startsWith(message))).toBe(true);
+  });
+});
+
+describe("the run's lease covers the load", () => {
+  const base = { "service-file": "service.yaml", "request-timeout": "2s" };
+  it("a search: 12 steps of duration, each with its grace period; stages: each stage's grace", () => {
+    const search = parseSettings({ ...base, "capacity-search": "p99 < 1s", duration: "10s" }, ctx);
+    expect(loadBoundMs(search)).toBe(12 * (10_000 + 2000));
+    const staged = parseSettings({ ...base, stages: "10s:2, 20s:40" }, ctx);
+    expect(loadBoundMs(staged)).toBe(30_000 + 2 * 2000);
+    expect(loadBoundMs(parseSettings({ ...base, duration: "30s" }, ctx))).toBe(30_000);
   });
 });

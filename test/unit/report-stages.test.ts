@@ -3,57 +3,7 @@
 // figures in the terminal summary.
 import { renderReport } from "../../src/report/markdown.js";
 import { renderText } from "../../src/report/text.js";
-import type { ResultsDocument, StageSummary } from "../../src/results.js";
-import { passingDoc } from "./fixtures/results.js";
-
-function stage(index: number, source: string, start: number, connections: number): StageSummary {
-  return {
-    index,
-    stage: source,
-    start,
-    durationSeconds: 10,
-    connections,
-    rate: null,
-    sent: 1000 * index,
-    requests: 1000 * index,
-    rps: 100 * index,
-    latency: { p50: 21, p90: 25, p99: 30 * index, max: 90 },
-    errors: { total: 0, rate: 0, timeouts: 0, connectionErrors: 0 },
-    pods: { max: index === 2 ? 6 : 1, final: index === 2 ? 6 : 2 },
-    startedAt: new Date(Date.UTC(2026, 10, 29, 12, 0, start)).toISOString(),
-  };
-}
-
-function stagedDoc(): ResultsDocument {
-  const doc = passingDoc();
-  const stages = [stage(1, "10s:2", 0, 2), stage(2, "10s:40", 10.02, 40), stage(3, "10s:2", 20.05, 2)];
-  stages[1].change = {
-    desiredBefore: 1,
-    desired: 3,
-    decisionSeconds: 0.34,
-    desiredMax: 6,
-    readySeconds: 1.66,
-    p99Seconds: 4,
-    steadyP99: 60,
-  };
-  stages[2].change = {
-    desiredBefore: 6,
-    desired: null,
-    decisionSeconds: null,
-    desiredMax: 6,
-    readySeconds: null,
-    p99Seconds: 0,
-    steadyP99: 25,
-    note: "no new decision within the stage",
-  };
-  doc.load = { ...doc.load!, stages };
-  doc.settings = { ...doc.settings, stages: ["10s:2", "10s:40", "10s:2"] };
-  doc.pods = {
-    ...doc.pods!,
-    timeline: doc.pods!.timeline.map((s) => ({ ...s, desired: s.t < 5 ? 1 : 6 })),
-  };
-  return doc;
-}
+import { passingDoc, stagedDoc } from "./fixtures/results.js";
 
 describe("a staged run in the report", () => {
   const doc = stagedDoc();
