@@ -183,6 +183,8 @@ export interface PodSample {
 }
 
 export interface PodSummary {
+  /** When the pod watch started (ISO 8601, ms): the timeline's t = 0 (absent in older files). */
+  startedAt?: string;
   max: { serving: number; reserve: number };
   final: { serving: number; reserve: number };
   timeline: PodSample[];

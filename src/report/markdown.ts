@@ -348,7 +348,9 @@ function chartsSection(doc: ResultsDocument): string[] {
     }
     charts.push(
       xyChart({
-        title: series.length > 1 ? `Ready pods: ${names.join(", ")}` : "Ready serving pods",
+        title:
+          (series.length > 1 ? `Ready pods: ${names.join(", ")}` : "Ready serving pods") +
+          stageMarks(doc, true),
         xTitle: "seconds since the pod watch started",
         from: buckets[0].t,
         to: buckets[buckets.length - 1].t,

@@ -94,11 +94,17 @@ export function desiredValues(samples: Array<{ desired?: number }>): number[] | 
   return samples.map((s) => (last = s.desired ?? last));
 }
 
-/** "; stages at 0 s, 3.1 s, 9.1 s" for chart titles, or "" without stages. */
-export function stageMarks(doc: ResultsDocument): string {
+/**
+ * "; stages start at 0, 3.1, 9.1 s" for chart titles, or "" without stages: on the load's time line, or with
+ * `onPods` on the pod watch's (which starts before the load), when the watch's start is known.
+ */
+export function stageMarks(doc: ResultsDocument, onPods = false): string {
   const stages = doc.load?.stages;
   if (!stages || stages.length < 2) return "";
-  return `; stages start at ${stages.map((s) => num(s.start, 1)).join(", ")} s`;
+  const watched = doc.pods?.startedAt ? Date.parse(doc.pods.startedAt) : NaN;
+  if (onPods && !Number.isFinite(watched)) return "";
+  const at = (s: StageSummary) => (onPods ? (Date.parse(s.startedAt) - watched) / 1000 : s.start);
+  return `; stages start at ${stages.map((s) => num(at(s), 1)).join(", ")} s`;
 }
 
 const ENDED: Record<CapacityResult["ended"], string> = {

@@ -402,7 +402,7 @@ function chartsSection(doc: ResultsDocument, s: Styles): string[] {
       rows.push(["reserve", sparkline(reserve, scale), `${range(reserve)} reserve`]);
     // The pod watch starts before the load and ends after it, so its row has its own time line.
     const per = buckets[0].samples.length;
-    const podSpan = `pods from the watch's start, ${per} s per column`;
+    const podSpan = `pods from the watch's start, ${per} s per column${stageMarks(doc, true)}`;
     span = span ? `${span}; ${podSpan}` : podSpan;
   }
   if (!rows.length) return [];

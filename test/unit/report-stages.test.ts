@@ -30,6 +30,9 @@ describe("a staged run in the report", () => {
     expect(markdown).toMatch(/\| Stages +\| `10s:2`<br>`10s:40`<br>`10s:2` +\|/);
     expect(markdown).not.toMatch(/\| Connections +\|/);
     expect(text).toContain("stages start at 0, 10, 20.1 s");
+    // On the pods' own time line, which began 3 s before the load.
+    expect(markdown).toMatch(/title "Ready pods: .*; stages start at 3, 13, 23 s"/);
+    expect(text).toContain("pods from the watch's start, 1 s per column; stages start at 3, 13, 23 s");
     expect(text).toContain("stages 10s:2, 10s:40, 10s:2");
   });
 

@@ -51,10 +51,17 @@ export function decisionsOf(subject: DeployedSubject): { decisions: ScaleDecisio
   return { decisions: tracker.decisions(subject.ready.revision) };
 }
 
-/** The pod summary with the autoscaler's decision beside each second's pods (pods.timeline[].desired). */
+/**
+ * The pod summary with the autoscaler's decision beside each second's pods (pods.timeline[].desired) and the
+ * watch's start on the wall clock (so the report can mark the stages on the pods' own time line).
+ */
 export function withDecisions(summary: PodSummary, subject: DeployedSubject): PodSummary {
   const { decisions } = decisionsOf(subject);
-  return { ...summary, timeline: withDesired(summary.timeline, subject.pods.startedAt, decisions) };
+  return {
+    startedAt: new Date(subject.pods.startedAt).toISOString(),
+    ...summary,
+    timeline: withDesired(summary.timeline, subject.pods.startedAt, decisions),
+  };
 }
 
 /** "3 stages (30s:2, 1m:40, 30s:2), 2 m -> <target>". */
