@@ -135,8 +135,9 @@ export interface StageChange {
   /** Its first different decision within the stage, and when. */
   desired: number | null;
   decisionSeconds: number | null;
-  /** The highest desired scale within the stage. */
+  /** The highest desired scale within the stage, and when the autoscaler first wanted it (null: no decision). */
   desiredMax: number | null;
+  desiredMaxSeconds?: number | null;
   /** Until Ready serving pods reached `desired` (at least it when scaling up, at most it when scaling down). */
   readySeconds: number | null;
   /**

@@ -72,10 +72,13 @@ function stageChange(stage: StageSummary, start: number, end: number, inputs: Ch
   const decision = within.find((d) => d.desired !== before);
   const base = { ...unknown, desiredBefore: before ?? null, desiredMax };
   if (!decision) return { ...base, note: "no new decision within the stage" };
+  // In panic mode the autoscaler reaches its highest want within a few ticks, not over the stable window.
+  const top = within.find((d) => d.desired === desiredMax);
   const result = {
     ...base,
     desired: decision.desired,
     decisionSeconds: seconds(decision.at - start),
+    desiredMaxSeconds: top ? seconds(top.at - start) : null,
   };
   const up = before === undefined || decision.desired > before;
   const reached = (serving: number) => (up ? serving >= decision.desired : serving <= decision.desired);

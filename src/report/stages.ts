@@ -19,8 +19,11 @@ function decision(change: StageChange | undefined): string {
   if (!change) return "";
   if (change.desired === null) return change.desiredBefore === null ? "—" : `${change.desiredBefore}`;
   const jump = `${change.desiredBefore ?? "?"} → ${change.desired}`;
+  const at = typeof change.desiredMaxSeconds === "number" ? ` at ${seconds(change.desiredMaxSeconds)}` : "";
   const more =
-    change.desiredMax !== null && change.desiredMax !== change.desired ? ` (then ${change.desiredMax})` : "";
+    change.desiredMax !== null && change.desiredMax !== change.desired
+      ? ` (then ${change.desiredMax}${at})`
+      : "";
   return `${jump}${more}`;
 }
 

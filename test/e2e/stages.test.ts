@@ -99,9 +99,20 @@ describe("stages: a step from 2 to 40 connections", () => {
     expect(Math.abs((change.decisionSeconds ?? NaN) * 1000 - (decision.at - start))).toBeLessThanOrEqual(
       TICK_MS,
     );
-    // Panic mode: the first answer to the burst is one jump, well past a one-pod step.
+    // Panic mode: the autoscaler answers the burst from its panic window (6 s, scaled 0.6 s), and its highest
+    // want in the stage is a panic decision, several pods above where it began. The gate's highest decision
+    // and when it came agree with the log's.
     expect(decision.panicking).toBe(true);
-    expect(decision.want - (before ?? 0)).toBeGreaterThanOrEqual(2);
+    const end = start + second.durationSeconds * 1000;
+    const inStage = log.filter((d) => d.at > start && d.at <= end);
+    const top = Math.max(...inStage.map((d) => d.want));
+    const topAt = inStage.find((d) => d.want === top)!;
+    expect(topAt.panicking).toBe(true);
+    expect(change.desiredMax).toBe(top);
+    expect(top - (before ?? 0)).toBeGreaterThanOrEqual(3);
+    expect(Math.abs((change.desiredMaxSeconds ?? NaN) * 1000 - (topAt.at - start))).toBeLessThanOrEqual(
+      TICK_MS,
+    );
 
     // The pods' own Ready transitions: when that many were Ready.
     const truthReady = podHistory.find((h) => h.at >= decision.at && h.serving >= decision.want);

@@ -12,9 +12,11 @@ describe("a staged run in the report", () => {
 
   it("has a stages table with each change, and notes what could not be measured", () => {
     expect(markdown).toContain("#### Stages");
-    expect(markdown).toMatch(/\| 2 +\| `10s:40` .*\| 1 → 3 \(then 6\) +\| +0\.34 s \| +1\.66 s \| +4 s \|/);
+    expect(markdown).toMatch(
+      /\| 2 +\| `10s:40` .*\| 1 → 3 \(then 6 at 0\.9 s\) +\| +0\.34 s \| +1\.66 s \| +4 s \|/,
+    );
     expect(markdown).toContain("Stage 3: no new decision within the stage.");
-    expect(text).toMatch(/2 +10s:40 .* 1 → 3 \(then 6\) +0\.34 s +1\.66 s +4 s/);
+    expect(text).toMatch(/2 +10s:40 .* 1 → 3 \(then 6 at 0\.9 s\) +0\.34 s +1\.66 s +4 s/);
   });
 
   it("shows the autoscaler's decisions beside the Ready pods, in words and on the pod chart", () => {

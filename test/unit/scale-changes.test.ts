@@ -55,6 +55,7 @@ describe("stageChanges", () => {
       desired: 6,
       decisionSeconds: 0.4,
       desiredMax: 8,
+      desiredMaxSeconds: 2.4,
       readySeconds: 1.9,
       p99Seconds: 3,
       steadyP99: 20,
