@@ -97,7 +97,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   // config/core/300-resources/podautoscaler.yaml: Knative's internal autoscaling type, status as a subresource.
   rt("autoscaling.internal.knative.dev", "v1alpha1", "PodAutoscaler", "podautoscalers", {
     shortNames: ["kpa", "pa"],
-    categories: ["all", "knative-internal", "autoscaling"],
+    categories: ["knative-internal", "autoscaling"],
     hasStatus: true,
   }),
 ];
