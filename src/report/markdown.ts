@@ -219,7 +219,8 @@ function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
   ];
   const decided = desiredSentence(pods);
   if (decided) out.push(decided, "");
-  const explanation = explainPods(doc);
+  // The explanation reads one constant load; a staged load has a stages table with each change instead.
+  const explanation = doc.load?.stages ? undefined : explainPods(doc);
   if (explanation) {
     const pods = explanation.observed.pods;
     out.push(`**Why ${pods} ${pods === 1 ? "pod" : "pods"}?**`, "", ...describePods(explanation), "");

@@ -286,7 +286,8 @@ function loadSection(doc: ResultsDocument, load: LoadSummary, s: Styles): string
 
 /** The Markdown explanation from explain.ts, as terminal prose: emphasis dropped, bullets wrapped. */
 function podExplanation(doc: ResultsDocument, width: number): string[] {
-  const explanation = explainPods(doc);
+  // One constant load only: a staged load is explained stage by stage (stagesSection).
+  const explanation = doc.load?.stages ? undefined : explainPods(doc);
   if (!explanation) return [];
   const n = explanation.observed.pods;
   // describePods writes numbers and fixed words only (no user text), so dropping ** is all it takes.

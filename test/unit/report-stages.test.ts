@@ -38,6 +38,12 @@ describe("a staged run in the report", () => {
     expect(text).toContain("stages 10s:2, 10s:40, 10s:2");
   });
 
+  it("does not explain the pods as if one constant load had made them", () => {
+    expect(markdown).not.toContain("**Why ");
+    expect(text).not.toMatch(/Why \d+ pods?\?/);
+    expect(renderReport(passingDoc())).toContain("**Why ");
+  });
+
   it("a run without stages or decisions shows none of it", () => {
     const plain = renderReport(passingDoc());
     expect(plain).not.toContain("#### Stages");
