@@ -32,7 +32,10 @@ interface PodAutoscalerObject {
 export interface AutoscalerTracker {
   /** The revision's observed statuses, oldest first (each a change of desired or actual). */
   decisions(revision: string): ScaleDecision[];
-  /** Why the PodAutoscalers could not be watched (RBAC), if so: then decisions are unknown, not absent. */
+  /**
+   * Why the PodAutoscalers could not be watched (RBAC, or never listed), if so: then decisions are unknown, not
+   * absent.
+   */
   failure(): string | undefined;
   stop(): void;
 }
@@ -45,7 +48,8 @@ export function trackAutoscaler(
 ): AutoscalerTracker {
   const byRevision = new Map<string, ScaleDecision[]>();
   let refused: string | undefined;
-  let retried = false;
+  let retried: string | undefined;
+  let listed = false;
 
   const record = (pa: PodAutoscalerObject) => {
     const name = pa.metadata?.name;
@@ -64,14 +68,17 @@ export function trackAutoscaler(
     { ...POD_AUTOSCALER, namespace },
     { labelSelector: `${LABEL_SERVICE}=${service}` },
     {
-      onSync: (items) => items.forEach(record),
+      onSync: (items) => {
+        listed = true;
+        items.forEach(record);
+      },
       onEvent: (type, pa) => {
         if (type !== "DELETED") record(pa);
       },
       // Once: an optional watch must not flood the log while it retries.
       onRetry: (message) => {
-        if (!retried) options.log?.(`${message} (the autoscaler's decisions are optional)`);
-        retried = true;
+        if (retried === undefined) options.log?.(`${message} (the autoscaler's decisions are optional)`);
+        retried = message;
       },
       onRefused: (message) => {
         refused = message;
@@ -84,7 +91,9 @@ export function trackAutoscaler(
 
   return {
     decisions: (revision) => [...(byRevision.get(revision) ?? [])],
-    failure: () => refused,
+    // Never listed (e.g. no such resource: an autoscaler without PodAutoscalers): unknown, not "no decision".
+    failure: () =>
+      refused ?? (listed ? undefined : `the PodAutoscalers were never listed (${retried ?? "no answer"})`),
     stop: () => watch.stop(),
   };
 }
