@@ -2,7 +2,7 @@
 // language's vocabulary (metric names, operators, units), the rule types, and where each metric's value is in a
 // results document. A leaf: it imports nothing but the results types, so config and verdict both build on it
 // without importing each other. Parsing lives in src/config/thresholds.ts; evaluation in src/verdict/evaluate.ts.
-import type { ResultsDocument } from "./results.js";
+import type { ResultsDocument, StageChange, StageSummary } from "./results.js";
 
 export type Operator = "<" | "<=" | ">" | ">=" | "==" | "!=";
 
@@ -18,6 +18,8 @@ export interface MetricDefinition {
   description: string;
   /** Which way is better: used for regression deltas (▲/▼) and the default regression metrics. */
   better: "lower" | "higher";
+  /** A plain number (no unit) is allowed and multiplied by this: `scale-up.seconds < 20` is 20 s. */
+  plainFactor?: number;
 }
 
 /**
@@ -112,6 +114,22 @@ export const METRICS: MetricDefinition[] = [
     better: "lower",
   },
   {
+    name: "pods.desired.max",
+    aliases: ["desired.max", "pods.desired"],
+    kind: "count",
+    description: "most pods the autoscaler wanted at once (its PodAutoscaler's desiredScale)",
+    better: "lower",
+  },
+  {
+    name: "scale-up.seconds",
+    aliases: ["scale-up"],
+    kind: "duration",
+    plainFactor: 1000,
+    description:
+      "worst step up between stages: from the stage's start until the pods the autoscaler decided on were Ready (needs stages; a plain number is seconds)",
+    better: "lower",
+  },
+  {
     name: "cold-start",
     aliases: ["cold-start.first-response"],
     kind: "duration",
@@ -138,9 +156,45 @@ export const UNITS: Record<MetricKind, Record<string, number>> = {
   count: { "": 1 },
 };
 
-export function findMetric(name: string): MetricDefinition | undefined {
+/** The metrics a per-stage rule (`stage[2].p99 < 300ms`) may name: what each stage measures on its own. */
+export const STAGE_METRICS = [
+  "p50",
+  "p90",
+  "p99",
+  "max",
+  "errors",
+  "rps",
+  "requests",
+  "pods.max",
+  "pods.final",
+];
+
+const STAGE_PREFIX = /^stage\[(\d+)\]\.(.*)$/i;
+
+/** `stage[2].p99` → stage 2 and the metric p99 (by name or alias); undefined for any other name. */
+export function stageMetricOf(name: string): { index: number; base: string } | undefined {
+  const match = STAGE_PREFIX.exec(name);
+  if (!match) return undefined;
+  return { index: Number(match[1]), base: match[2] };
+}
+
+function findPlainMetric(name: string): MetricDefinition | undefined {
   const key = name.toLowerCase();
   return METRICS.find((m) => m.name === key || m.aliases.includes(key));
+}
+
+/** A metric by name or alias, per-stage ones included (`stage[2].latency.p99` is `stage[2].p99`). */
+export function findMetric(name: string): MetricDefinition | undefined {
+  const staged = stageMetricOf(name);
+  if (!staged) return findPlainMetric(name);
+  const base = findPlainMetric(staged.base);
+  if (!base || !STAGE_METRICS.includes(base.name)) return undefined;
+  return {
+    ...base,
+    name: `stage[${staged.index}].${base.name}`,
+    aliases: [],
+    description: `${base.description}, in stage ${staged.index} alone`,
+  };
 }
 
 const finiteOrNull = (value: number | undefined): number | null =>
@@ -154,6 +208,8 @@ export function metricValue(doc: ResultsDocument, metric: string): number | null
   const definition = findMetric(metric);
   if (!definition) throw new Error(`unknown metric "${metric}"`);
   const { pods, coldStart } = doc;
+  const staged = stageMetricOf(definition.name);
+  if (staged) return stageValue(doc, staged.index, staged.base);
   // Latency and throughput exist only if something was answered.
   const load = doc.load && doc.load.requests > 0 ? doc.load : null;
   switch (definition.name) {
@@ -180,6 +236,12 @@ export function metricValue(doc: ResultsDocument, metric: string): number | null
       return finiteOrNull(pods?.max.serving);
     case "pods.final":
       return finiteOrNull(pods?.final.serving);
+    case "pods.desired.max":
+      return desiredMax(doc);
+    case "scale-up.seconds": {
+      const seconds = worstScaleUp(doc.load?.stages);
+      return seconds === null ? null : seconds * 1000;
+    }
     case "cold-start":
       return coldStart?.unanswered ? null : finiteOrNull(coldStart?.firstResponseMs);
     case "ready-time":
@@ -187,6 +249,59 @@ export function metricValue(doc: ResultsDocument, metric: string): number | null
     default:
       throw new Error(`metric "${definition.name}" has no value mapping`);
   }
+}
+
+/** One stage's figure, normalized like the whole load's; null when the run had no such stage or it measured none. */
+function stageValue(doc: ResultsDocument, index: number, metric: string): number | null {
+  const stage = doc.load?.stages?.[index - 1];
+  if (!stage) return null;
+  const answered = stage.requests > 0;
+  switch (metric) {
+    case "p50":
+    case "p90":
+    case "p99":
+    case "max":
+      return answered ? finiteOrNull(stage.latency[metric]) : null;
+    case "errors":
+      return stage.sent > 0 ? finiteOrNull(stage.errors.rate) : null;
+    case "rps": {
+      if (!answered) return null;
+      // Successful answers only, as for the whole load: status errors are answered requests that failed.
+      const failedAnswers = stage.errors.total - stage.errors.timeouts - stage.errors.connectionErrors;
+      return (stage.rps * Math.max(0, stage.requests - failedAnswers)) / stage.requests;
+    }
+    case "requests":
+      return stage.requests;
+    case "pods.max":
+      return stage.pods ? stage.pods.max : null;
+    case "pods.final":
+      return stage.pods ? stage.pods.final : null;
+    default:
+      throw new Error(`metric "${metric}" has no per-stage value`);
+  }
+}
+
+/** The most pods the autoscaler wanted at once; null when its decisions were not watched. */
+function desiredMax(doc: ResultsDocument): number | null {
+  const desired = (doc.pods?.timeline ?? [])
+    .map((s) => s.desired)
+    .filter((d): d is number => d !== undefined);
+  return desired.length > 0 ? Math.max(...desired) : null;
+}
+
+/**
+ * The worst step up between stages, in seconds: the most any stage change whose new decision was more pods
+ * took until that many were Ready. null when no stage stepped the pods up, or one never got its pods Ready
+ * within its stage (then the worst is unknown, and a rule on it fails rather than pass on the others).
+ */
+export function worstScaleUp(stages: StageSummary[] | undefined): number | null {
+  const ups = (stages ?? [])
+    .map((s) => s.change)
+    .filter(
+      (c): c is StageChange => c !== undefined && c.desired !== null && c.desired > (c.desiredBefore ?? 0),
+    );
+  if (ups.length === 0 || ups.some((c) => c.readySeconds === null)) return null;
+  return Math.max(...ups.map((c) => c.readySeconds as number));
 }
 
 /** A run that failed before Ready records readySeconds 0 with its error; that 0 is not a measurement. */

@@ -72,8 +72,81 @@ export interface LoadSummary {
   timeline: LoadSample[];
   /** Requests made during the discarded warm-up. */
   warmupRequests: number;
+  /** A staged load (the stages input): each stage's own figures, in order (absent for one constant load). */
+  stages?: StageSummary[];
+  /** The capacity search (the capacity-search input), whose steps are `stages` (absent without it). */
+  capacity?: CapacityResult;
   /** Load from the cluster (`load-from: cluster`): each worker pod's own figures, next to the merged ones. */
   workers?: ClusterWorkerSummary[];
+}
+
+/** What the capacity search found: the highest rate whose step met every rule, and the pods it took. */
+export interface CapacityResult {
+  /** The rules each step had to meet, as written. */
+  rules: string[];
+  /** Requests per second of the highest step that held; null when even the first step broke a rule. */
+  highestRate: number | null;
+  /** Ready serving pods at most during that step (null: not watched, or no step held). */
+  pods: number | null;
+  /** The lowest rate that broke a rule, and why; null when none broke (the search ran out of steps or rate). */
+  brokeAt: number | null;
+  brokeBecause: string | null;
+  steps: number;
+  /** Why the search stopped: resolution (held and broke within 5 %), steps, max-rate, first-step, aborted. */
+  ended: "resolution" | "steps" | "max-rate" | "first-step" | "aborted";
+}
+
+/** One stage of a staged load: its level and what it measured on its own. */
+export interface StageSummary {
+  /** 1 for the first stage: `stage[1].p99` in the threshold language. */
+  index: number;
+  /** As written in the stages input, e.g. "30s:10" or "1m:500/s". */
+  stage: string;
+  /** Seconds from the start of the measured load (the first stage) to this stage's start: its timeline offset. */
+  start: number;
+  durationSeconds: number;
+  /** Connections held open: the stage's own (closed loop), or the connections input (open loop). */
+  connections: number;
+  /** Requests per second asked for (open loop), null for a closed-loop stage. */
+  rate: number | null;
+  sent: number;
+  requests: number;
+  rps: number;
+  /** Milliseconds, exact (the stage's own HDR histogram); all 0 when nothing was answered. */
+  latency: { p50: number; p90: number; p99: number; max: number };
+  /** errors.total counts failed answers (non-2xx/3xx), timeouts and connection errors. */
+  errors: { total: number; rate: number; timeouts: number; connectionErrors: number };
+  /** Ready serving pods during the stage (sampled each second) and at its end; null when not watched. */
+  pods: { max: number; final: number } | null;
+  /** When the stage started (ISO 8601, ms): where its change is measured from. */
+  startedAt: string;
+  /** How Knative answered the step into this stage (every stage but the first; absent when not measured). */
+  change?: StageChange;
+}
+
+/**
+ * The autoscaler's answer to a stage change, in seconds from the stage's start: its first new decision
+ * (PodAutoscaler status.desiredScale), the Ready pods reaching it, and p99 settling. null: did not happen within
+ * the stage (or could not be seen: then `note` says why).
+ */
+export interface StageChange {
+  /** The autoscaler's desired scale when the stage started (null: unknown). */
+  desiredBefore: number | null;
+  /** Its first different decision within the stage, and when. */
+  desired: number | null;
+  decisionSeconds: number | null;
+  /** The highest desired scale within the stage, and when the autoscaler first wanted it (null: no decision). */
+  desiredMax: number | null;
+  desiredMaxSeconds?: number | null;
+  /** Until Ready serving pods reached `desired` (at least it when scaling up, at most it when scaling down). */
+  readySeconds: number | null;
+  /**
+   * Until p99 was back within the stage's steady band for good: every later second's p99 at most 1.5 × (or
+   * 1 ms above, if more) the upper median p99 of the stage's second half, `steadyP99` (ms).
+   */
+  p99Seconds: number | null;
+  steadyP99: number | null;
+  note?: string;
 }
 
 /** One worker pod of a cluster load: its own figures, for spotting a slow node or a late pod. */
@@ -103,9 +176,16 @@ export interface PodSample {
   terminating: number;
   /** Pods that exist but are not ready yet. */
   pending: number;
+  /**
+   * The autoscaler's decision at this second: the revision's PodAutoscaler status.desiredScale (absent when
+   * it was not watched, e.g. RBAC, or had not decided yet, and in older files).
+   */
+  desired?: number;
 }
 
 export interface PodSummary {
+  /** When the pod watch started (ISO 8601, ms): the timeline's t = 0 (absent in older files). */
+  startedAt?: string;
   max: { serving: number; reserve: number };
   final: { serving: number; reserve: number };
   timeline: PodSample[];
@@ -284,6 +364,8 @@ export interface ResultsDocument {
     /** Where the load came from: the runner, or `loadWorkers` pods in the cluster (absent in older files). */
     loadFrom?: "runner" | "cluster";
     loadWorkers?: number;
+    /** The stages input, one stage each as written (absent for one constant load and in older files). */
+    stages?: string[];
   };
   /** GitHub context when run as an action: where the report belongs. */
   context?: { repository?: string; sha?: string; ref?: string; pr?: number; runId?: string };

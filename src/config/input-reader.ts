@@ -41,6 +41,12 @@ export class InputReader {
     return text === "" ? effectiveDefault(spec) : text;
   }
 
+  /** The input was given a value (not left empty, so not its default). */
+  given(name: InputName): boolean {
+    if (!findInput(name)) throw new Error(`"${name}" is not in the inputs table`);
+    return (this.raw[name] ?? "").trim() !== "";
+  }
+
   /** Runs one check; its InputError(s) are recorded and the result is INVALID. */
   check<T>(validate: () => T): Checked<T> {
     const before = this.errors.errors.length;

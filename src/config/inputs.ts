@@ -119,6 +119,18 @@ const INPUT_TABLE = [
       "Requests per second across all connections (open loop). Empty: closed loop, each connection sends its next request when the previous one is answered.",
   },
   {
+    name: "stages",
+    multiline: true,
+    description:
+      "A stepped load instead of duration, connections and rate: <duration>:<connections> (closed loop) or <duration>:<rate>/s (open loop, over connections connections) per stage, separated by commas or lines, e.g. 30s:2, 1m:40, 30s:2. Each stage holds its level, then the next starts at once; the warm-up runs at the first stage's level. Results per stage in load.stages.",
+  },
+  {
+    name: "capacity-search",
+    multiline: true,
+    description:
+      "Search for the highest rate the Service sustains under a rule of the threshold language on p50, p90, p99, max, errors or rps, e.g. p99 < 200ms: open-loop steps of duration each, from rate (default 10/s) doubling until the rule breaks, then halving the gap to 5 %, at most 12 steps. Replaces stages; the result is in load.capacity.",
+  },
+  {
     name: "requests",
     description:
       "Stop after this many measured requests, even before the duration has elapsed. Empty: no cap.",

@@ -18,6 +18,9 @@ export const LIMITS = {
   bodyBytes: 1024 * 1024,
 } as const;
 
+/** A capacity search runs at most this many steps of `duration` each (so at most 1h: duration <= 5m). */
+export const MAX_CAPACITY_STEPS = 12;
+
 export const TEARDOWN_CHOICES: readonly Teardown[] = ["always", "on-success", "never"];
 export const PRIVATE_ZONE_CHOICES: readonly PrivateZone[] = ["keep", "enable", "disable"];
 export const LOAD_FROM_CHOICES: readonly LoadFrom[] = ["runner", "cluster"];

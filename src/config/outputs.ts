@@ -19,6 +19,11 @@ const OUTPUT_TABLE = [
   { name: "error-rate", description: "Share of failed requests, 0 to 1." },
   { name: "pods-max", description: "Most ready serving pods at once during the load." },
   {
+    name: "scale-up-seconds",
+    description:
+      "With stages: the worst step up, seconds from the stage's start until the pods the autoscaler decided on were Ready (empty when not measured).",
+  },
+  {
     name: "cold-start-ms",
     description: "First response after scale-from-zero, ms (empty without cold-start).",
   },

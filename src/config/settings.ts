@@ -47,6 +47,18 @@ export interface LoadSettings {
   warmupMs: number;
 }
 
+/**
+ * One step of a staged load (the stages input): its level held for its whole duration. Exactly one of
+ * connections (closed loop) and rate (open loop, over the connections input's connections) is set.
+ */
+export interface LoadStage {
+  /** As written, without spaces, e.g. "30s:10" or "1m:500/s". */
+  source: string;
+  durationMs: number;
+  connections?: number;
+  rate?: number;
+}
+
 /** The Service under test: its manifest after the overrides, and where it goes. */
 export interface ServiceSettings {
   serviceFile: string;
@@ -78,6 +90,13 @@ export interface TargetSettings {
 /** The load and the cold-start measurement. */
 export interface LoadGroupSettings {
   load: LoadSettings;
+  /**
+   * A stepped load (the stages input), replacing duration, connections and rate: then load.durationMs is their
+   * total and load.connections the most any stage uses. undefined: one constant load.
+   */
+  stages?: LoadStage[];
+  /** The capacity-search input's rules: search for the highest rate under which they all hold (load/capacity.ts). */
+  capacitySearch?: ThresholdRule[];
   loadFrom: LoadFrom;
   /** Worker pods sharing the load (always 1 from the runner). */
   loadWorkers: number;

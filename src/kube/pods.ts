@@ -57,6 +57,10 @@ export interface PodTracker {
   counts(): PodCounts;
   /** Per-second samples since start. */
   timeline(): PodSample[];
+  /** Epoch ms when the tracker started: the timeline's t = 0. */
+  startedAt: number;
+  /** Every change of the ready serving pod count, with the epoch ms it was seen (the first list included). */
+  servingHistory(): Array<{ at: number; serving: number }>;
   /** Resolves when the first list has arrived. */
   synced: Promise<void>;
   /** Resolves true once the counts satisfy `predicate`, false after `timeoutMs` or on abort. */
@@ -87,7 +91,12 @@ export function trackPods(
 
   const waiters = new Set<() => void>();
   let refused: string | undefined;
-  const changed = () => waiters.forEach((check) => check());
+  const history: Array<{ at: number; serving: number }> = [];
+  const changed = () => {
+    const serving = countPods(pods.values()).serving;
+    if (history[history.length - 1]?.serving !== serving) history.push({ at: Date.now(), serving });
+    waiters.forEach((check) => check());
+  };
 
   const remember = (pod: V1Pod) => {
     const key = pod.metadata?.uid ?? pod.metadata?.name ?? "";
@@ -132,6 +141,8 @@ export function trackPods(
   return {
     counts: () => countPods(pods.values()),
     timeline: () => samples.slice(),
+    startedAt: started,
+    servingHistory: () => history.slice(),
     synced: watch.synced,
     stats: watch.stats,
     waitFor(predicate, timeoutMs, signal) {

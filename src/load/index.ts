@@ -2,3 +2,4 @@
 export { runLoad, type RunLoadOptions } from "./run-load.js";
 export { chooseTarget, describeTarget, requestFor, type LoadTarget } from "./target.js";
 export { measureFirstRequest, type FirstRequestOptions, type FirstResponse } from "./first-request.js";
+export { runStages, describeStage, type RunStagesOptions } from "./stages.js";

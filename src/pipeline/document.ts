@@ -42,6 +42,7 @@ export function emptyDocument(
       teardown: settings.teardown,
       loadFrom: settings.loadFrom,
       loadWorkers: settings.loadWorkers,
+      ...(settings.stages ? { stages: settings.stages.map((s) => s.source) } : {}),
     },
     context: github,
     service: serviceBeforeReady(candidateOf(settings)),

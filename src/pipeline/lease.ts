@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import type { RunLease } from "../kube/deploy.js";
+import { loadBoundMs } from "./capacity.js";
 
 // Past the phases' own bounds: time for cleanup, and for a slow API server.
 const LEASE_MARGIN_MS = 5 * 60 * 1000;
@@ -17,6 +18,6 @@ export function runLease(settings: Settings, startedAt: Date): RunLease {
     settings.readyTimeoutMs +
     (settings.coldStart ? settings.coldStartTimeoutMs : 0) +
     settings.load.warmupMs +
-    settings.load.durationMs;
+    loadBoundMs(settings);
   return { id: randomUUID(), until: new Date(startedAt.getTime() + phases + LEASE_MARGIN_MS) };
 }

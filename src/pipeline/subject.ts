@@ -2,6 +2,7 @@
 // run has one subject; the phases take a subject rather than the settings so that an A/B run can put two through
 // deploy, Ready and load side by side.
 import type { KnativeServiceManifest, Settings } from "../config/settings.js";
+import type { AutoscalerTracker } from "../kube/pod-autoscaler.js";
 import type { PodTracker } from "../kube/pods.js";
 import type { ReadyService } from "../kube/ready.js";
 
@@ -18,6 +19,8 @@ export interface Subject {
 export interface DeployedSubject extends Subject {
   ready: ReadyService;
   pods: PodTracker;
+  /** The revisions' PodAutoscalers: the autoscaler's decisions (optional; absent in tests that fake a subject). */
+  autoscaler?: AutoscalerTracker;
   /** This run created the Service (so teardown may delete it). */
   created: boolean;
 }

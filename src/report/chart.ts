@@ -35,10 +35,11 @@ export function niceCeiling(value: number): number {
 }
 
 /**
- * The plot colours, in series order: GitHub's blue and orange, each at least 3:1 against both GitHub's light
+ * The plot colours, in series order: GitHub's blue, orange and purple (the third for the autoscaler's decision
+ * beside serving and reserve pods), each at least 3:1 against both GitHub's light
  * (#ffffff) and dark (#0d1117) page (WCAG's contrast for graphics; test/unit/report-chart.test.ts checks it).
  */
-export const PLOT_COLORS = ["#2f81f7", "#e8590c"] as const;
+export const PLOT_COLORS = ["#2f81f7", "#e8590c", "#8957e5"] as const;
 
 /**
  * Mermaid's y axis takes d3's default ticks (LinearAxis.getTickValues: scaleLinear().ticks(), about 10): on

@@ -16,6 +16,7 @@ import {
 } from "./tables.js";
 
 const draw = (t: TableData): string => table(t.header, t.rows, t.align);
+import { capacitySentence, desiredSentence, desiredValues, stageMarks, stageTable } from "./stages.js";
 import { describePods, explainPods } from "./explain.js";
 import { unmeasuredReason, unmeasuredSides } from "../verdict/evaluate.js";
 import { metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
@@ -151,12 +152,44 @@ function workersSection(load: LoadSummary): string[] {
 
 function podsSection(doc: ResultsDocument, pods: PodSummary): string[] {
   const out = ["#### Pods", "", draw(podsTable(pods)), ""];
-  const explanation = explainPods(doc);
+  const decided = desiredSentence(pods);
+  if (decided) out.push(decided, "");
+  // The explanation reads one constant load; a staged load has a stages table with each change instead.
+  const explanation = doc.load?.stages ? undefined : explainPods(doc);
   if (explanation) {
     const pods = explanation.observed.pods;
     out.push(`**Why ${pods} ${pods === 1 ? "pod" : "pods"}?**`, "", ...describePods(explanation), "");
   }
   return out;
+}
+
+/** The staged load, stage by stage, with how Knative answered each step (report/stages.ts). */
+function stagesSection(doc: ResultsDocument): string[] {
+  const stages = doc.load?.stages;
+  if (!stages?.length) return [];
+  const t = stageTable(stages);
+  const rows = t.rows.map((row) =>
+    row.map((cell, i) => (i === 1 ? code(cell, { table: true }) : text(cell))),
+  );
+  const capacity = doc.load?.capacity;
+  return [
+    "#### Stages",
+    "",
+    // Our words, the figure in bold, the user's rules (and the rule a step broke) as code.
+    ...(capacity
+      ? [
+          capacitySentence(
+            capacity,
+            (t) => `**${t}**`,
+            (r) => code(r),
+          ),
+          "",
+        ]
+      : []),
+    table(t.header, rows, t.align),
+    "",
+    ...t.notes.flatMap((n) => [text(n, 1000), ""]),
+  ];
 }
 
 function coldStartSection(doc: ResultsDocument): string[] {
@@ -190,7 +223,9 @@ function chartsSection(doc: ResultsDocument): string[] {
     const buckets = downsample(timeline);
     const rpsValues = buckets.map((b) => mean(b.samples.map((s) => s.rps)));
     const p99Values = buckets.map((b) => max(b.samples.map((s) => s.p99)));
-    const note = buckets.length < timeline.length ? ` (${buckets[0].samples.length} s per point)` : "";
+    const note =
+      (buckets.length < timeline.length ? ` (${buckets[0].samples.length} s per point)` : "") +
+      stageMarks(doc);
     charts.push(
       xyChart({
         title: `Requests per second${note}`,
@@ -225,15 +260,27 @@ function chartsSection(doc: ResultsDocument): string[] {
     const serving = buckets.map((b) => max(b.samples.map((s) => s.serving)));
     const reserve = buckets.map((b) => max(b.samples.map((s) => s.reserve)));
     const series: { kind: "bar" | "line"; values: number[] }[] = [{ kind: "bar", values: serving }];
-    if (reserve.some((r) => r > 0)) series.push({ kind: "line", values: reserve });
+    const names = ["serving (bars)"];
+    if (reserve.some((r) => r > 0)) {
+      series.push({ kind: "line", values: reserve });
+      names.push("reserve (line)");
+    }
+    // The autoscaler's decision beside the pods it got: the gap between the two is the pods' arrival.
+    const desired = desiredValues(buckets.map((b) => ({ desired: lastDesired(b.samples) })));
+    if (desired) {
+      series.push({ kind: "line", values: desired });
+      names.push(`desired by the autoscaler (${series.length > 2 ? "second line" : "line"})`);
+    }
     charts.push(
       xyChart({
-        title: series.length > 1 ? "Ready pods: serving (bars), reserve (line)" : "Ready serving pods",
+        title:
+          (series.length > 1 ? `Ready pods: ${names.join(", ")}` : "Ready serving pods") +
+          stageMarks(doc, true),
         xTitle: "seconds since the pod watch started",
         from: buckets[0].t,
         to: buckets[buckets.length - 1].t,
         yTitle: "pods",
-        yMax: Math.max(1, Math.ceil(max([...serving, ...reserve]))),
+        yMax: Math.max(1, Math.ceil(max([...serving, ...reserve, ...(desired ?? [])]))),
         series,
         digits: 0,
       }),
@@ -242,6 +289,10 @@ function chartsSection(doc: ResultsDocument): string[] {
   if (!charts.length) return [];
   return ["#### Over time", "", ...charts.flatMap((chart) => [chart, ""])];
 }
+
+/** The decision in force at a bucket's end (its last sample that had one). */
+const lastDesired = (samples: Array<{ desired?: number }>): number | undefined =>
+  [...samples].reverse().find((s) => s.desired !== undefined)?.desired;
 
 const finite = (value: number | null): value is number => typeof value === "number" && Number.isFinite(value);
 
@@ -324,9 +375,13 @@ function settingsSection(doc: ResultsDocument): string[] {
     ["Image", code(doc.service.image, { table: true, max: 200 }) || "—"],
     ["Request", code(`${s.method} ${s.path}`, { table: true, max: 200 })],
     ...loadFromRow(s),
-    ["Connections", num(s.connections)],
-    ["Duration", seconds(s.durationSeconds)],
-    ["Rate", s.rate === null ? "closed loop (as fast as answers come)" : rps(s.rate)],
+    ...((s.stages
+      ? [["Stages", list(s.stages)]]
+      : [
+          ["Connections", num(s.connections)],
+          ["Duration", seconds(s.durationSeconds)],
+          ["Rate", s.rate === null ? "closed loop (as fast as answers come)" : rps(s.rate)],
+        ]) as [string, string][]),
     ["Request cap", s.requests === null ? "none" : num(s.requests)],
     ["Warm-up", seconds(s.warmupSeconds)],
     ["Cold start", s.coldStart ? "measured" : "not measured"],
@@ -371,6 +426,7 @@ export function renderReport(doc: ResultsDocument, opts: RenderOptions = {}): st
       ? [...latencySection(doc, doc.load), ...throughputSection(doc.load), ...workersSection(doc.load)]
       : []),
     ...(doc.pods ? podsSection(doc, doc.pods) : []),
+    ...stagesSection(doc),
     ...coldStartSection(doc),
     ...chartsSection(doc),
     ...comparisonSection(doc),

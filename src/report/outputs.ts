@@ -1,6 +1,7 @@
 // The action's outputs, computed from the results document. Values are plain strings a workflow can compare or
 // feed to another tool: no units, no thousands separators, no exponents ("0.0012", not "1.2e-3").
 import type { OutputName } from "../config/outputs.js";
+import { worstScaleUp } from "../metrics.js";
 import type { ResultsDocument } from "../results.js";
 
 /** A number rounded to at most `digits` decimals, without trailing zeros or exponent; "" when unknown. */
@@ -29,6 +30,7 @@ export function actionOutputs(
     "latency-max": plainNumber(load?.latency.max, 3),
     "error-rate": plainNumber(load?.errors.rate, 6),
     "pods-max": plainNumber(doc.pods?.max.serving, 0),
+    "scale-up-seconds": plainNumber(worstScaleUp(doc.load?.stages), 3),
     "cold-start-ms": plainNumber(doc.coldStart?.firstResponseMs, 3),
     passed: String(doc.passed),
     verdict: verdictOf(doc),

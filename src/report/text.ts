@@ -23,6 +23,7 @@ import type {
 } from "../results.js";
 import { downsample, max, mean } from "./chart.js";
 import { describePods, explainPods } from "./explain.js";
+import { capacitySentence, desiredSentence, desiredValues, stageMarks, stageTable } from "./stages.js";
 import { metricValue, ms, num, percent, rps, seconds, signedPercent } from "./format.js";
 import { renderReport } from "./markdown.js";
 
@@ -260,7 +261,8 @@ function loadSection(doc: ResultsDocument, load: LoadSummary, s: Styles): string
 
 /** The Markdown explanation from explain.ts, as terminal prose: emphasis dropped, bullets wrapped. */
 function podExplanation(doc: ResultsDocument, width: number): string[] {
-  const explanation = explainPods(doc);
+  // One constant load only: a staged load is explained stage by stage (stagesSection).
+  const explanation = doc.load?.stages ? undefined : explainPods(doc);
   if (!explanation) return [];
   const n = explanation.observed.pods;
   // describePods writes numbers and fixed words only (no user text), so dropping ** is all it takes.
@@ -275,7 +277,35 @@ function podExplanation(doc: ResultsDocument, width: number): string[] {
 }
 
 function podsSection(doc: ResultsDocument, pods: PodSummary, s: Styles, width: number): string[] {
-  return [section("Pods", s), ...draw(podsTable(pods), s), ...podExplanation(doc, width), ""];
+  return [
+    section("Pods", s),
+    ...draw(podsTable(pods), s),
+    ...(desiredSentence(pods) ? wrap(desiredSentence(pods) as string, width, "  ") : []),
+    ...podExplanation(doc, width),
+    "",
+  ];
+}
+
+/** The staged load, stage by stage, with how Knative answered each step (report/stages.ts). */
+function stagesSection(doc: ResultsDocument, s: Styles, width: number): string[] {
+  const stages = doc.load?.stages;
+  if (!stages?.length) return [];
+  const t = stageTable(stages);
+  const rows = t.rows.map((row) => row.map((cell) => clean(cell, 40)));
+  const capacity = doc.load?.capacity;
+  return [
+    section("Stages", s),
+    ...(capacity
+      ? wrap(
+          capacitySentence(capacity, s.bold, (r) => clean(r, 200)),
+          width,
+          "  ",
+        )
+      : []),
+    ...columns(t.header, rows, t.align, s),
+    ...t.notes.flatMap((note) => wrap(clean(note, 400), width, "  ")),
+    "",
+  ];
 }
 
 function coldStartSection(doc: ResultsDocument, s: Styles): string[] {
@@ -297,7 +327,7 @@ function chartsSection(doc: ResultsDocument, s: Styles): string[] {
     const rpsValues = buckets.map((b) => mean(b.samples.map((x) => x.rps)));
     const p99Values = buckets.map((b) => max(b.samples.map((x) => x.p99)));
     const per = buckets[0].samples.length;
-    span = `${seconds(timeline[0].t)}–${seconds(timeline[timeline.length - 1].t)} into the load, ${per} s per column`;
+    span = `${seconds(timeline[0].t)}–${seconds(timeline[timeline.length - 1].t)} into the load, ${per} s per column${stageMarks(doc)}`;
     rows.push(
       ["rps", sparkline(rpsValues), `${num(Math.min(...rpsValues), 1)}–${num(max(rpsValues), 1)}`],
       ["p99", sparkline(p99Values), `${ms(Math.min(...p99Values))}–${ms(max(p99Values))}`],
@@ -311,12 +341,20 @@ function chartsSection(doc: ResultsDocument, s: Styles): string[] {
     // Counts from 0, one scale for both, so a reserve pod and a serving pod are the same height.
     const scale = { low: 0, high: max([...serving, ...reserve]), blankZero: true };
     const range = (values: number[]) => `${num(Math.min(...values))}–${num(max(values))}`;
+    const desired = desiredValues(
+      buckets.map((b) => ({
+        desired: [...b.samples].reverse().find((x) => x.desired !== undefined)?.desired,
+      })),
+    );
+    if (desired) scale.high = Math.max(scale.high, max(desired));
     rows.push(["pods", sparkline(serving, scale), `${range(serving)} serving`]);
+    if (desired)
+      rows.push(["desired", sparkline(desired, scale), `${range(desired)} desired by the autoscaler`]);
     if (reserve.some((r) => r > 0))
       rows.push(["reserve", sparkline(reserve, scale), `${range(reserve)} reserve`]);
     // The pod watch starts before the load and ends after it, so its row has its own time line.
     const per = buckets[0].samples.length;
-    const podSpan = `pods from the watch's start, ${per} s per column`;
+    const podSpan = `pods from the watch's start, ${per} s per column${stageMarks(doc, true)}`;
     span = span ? `${span}; ${podSpan}` : podSpan;
   }
   if (!rows.length) return [];
@@ -420,9 +458,13 @@ function settingsLine(doc: ResultsDocument, s: Styles, width: number): string[] 
   const st = doc.settings;
   const parts = [
     `${clean(`${st.method} ${st.path}`)}`,
-    `${num(st.connections)} connections`,
-    `${seconds(st.durationSeconds)}`,
-    st.rate === null ? "closed loop" : `at ${rps(st.rate)}`,
+    ...(st.stages
+      ? [`stages ${clean(st.stages.join(", "), 400)}`]
+      : [
+          `${num(st.connections)} connections`,
+          `${seconds(st.durationSeconds)}`,
+          st.rate === null ? "closed loop" : `at ${rps(st.rate)}`,
+        ]),
     `warm-up ${seconds(st.warmupSeconds)}`,
   ];
   if (st.loadFrom === "cluster") parts.push(`from ${num(st.loadWorkers ?? 1)} pods in the cluster`);
@@ -441,6 +483,7 @@ export function renderText(doc: ResultsDocument, options: TextOptions = {}): str
     ...thresholdsSection(doc, s),
     ...(doc.load ? loadSection(doc, doc.load, s) : []),
     ...(doc.pods ? podsSection(doc, doc.pods, s, width) : []),
+    ...stagesSection(doc, s, width),
     ...coldStartSection(doc, s),
     ...chartsSection(doc, s),
     ...comparisonSection(doc, s),

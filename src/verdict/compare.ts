@@ -41,10 +41,12 @@ interface Second {
 }
 
 /**
- * Fewer seconds than this give no interval at all (every metric inconclusive): a bootstrap over one or two
- * seconds would only replay them, and call a difference certain that nothing has shown yet.
+ * Fewer seconds than this give no interval at all (every metric inconclusive). A bootstrap over a handful of
+ * seconds only replays them: with 3, the chance that every second happens to favour one side is 1 in 4, and
+ * the interval then excludes "no change" whatever the confidence asked (an A/A run with a 30 % error rate on
+ * both sides was called "errors regressed" at 99.9 % this way). 10 s or more is what the intervals are for.
  */
-export const MIN_SECONDS = 3;
+export const MIN_SECONDS = 5;
 
 /** A timeline the comparison can use: its seconds carry their histograms (results from before had none). */
 export function hasSeconds(timeline: LoadSample[] | undefined): boolean {

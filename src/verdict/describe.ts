@@ -38,7 +38,9 @@ export function describeVerdict(m: ComparedMetricResult, comparison: Pick<Compar
     m.verdict === "regressed"
       ? "regressed"
       : m.verdict === "inconclusive"
-        ? "inconclusive (the interval straddles the allowed change)"
+        ? finite(m.interval?.[0]) && finite(m.interval?.[1])
+          ? "inconclusive (the interval straddles the allowed change)"
+          : "inconclusive (no interval: too few seconds or no answers)"
         : m.verdict;
   return `${m.metric} ${what}: ${describeChange(m)} at ${level} (allowed ${allowed})`;
 }

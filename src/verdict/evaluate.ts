@@ -3,7 +3,14 @@
 // gate that silently passes what it could not check is worse than no gate. A load where no request was answered
 // measured no latency and no throughput, whatever zeros its summary holds, and a run with such a load (or an
 // unanswered cold-start request) fails even without a rule on them (unmeasuredRun).
-import { findMetric, metricValue, sentOf, type Operator, type ThresholdRule } from "../metrics.js";
+import {
+  findMetric,
+  metricValue,
+  sentOf,
+  stageMetricOf,
+  type Operator,
+  type ThresholdRule,
+} from "../metrics.js";
 import { formatMetric } from "./format.js";
 import type { ResultsDocument, RuleVerdict } from "../results.js";
 
@@ -25,8 +32,35 @@ export function unmeasuredReason(doc: ResultsDocument, metric: string): string {
   }
   if (name === "pods.max" || name === "pods.final") return `not measured: pods were not observed${failure}`;
   if (name === "ready-time") return `not measured: the Service did not become Ready${failure}`;
+  if (name === "pods.desired.max")
+    return `not measured: the autoscaler's decisions were not watched${failure}`;
+  if (name === "scale-up.seconds") return scaleUpReason(doc) + failure;
+  const staged = stageMetricOf(name);
+  if (staged) {
+    const stage = doc.load?.stages?.[staged.index - 1];
+    if (!stage) return `not measured: no stage ${staged.index} was run${failure}`;
+    if (staged.base.startsWith("pods.")) return `not measured: pods were not observed${failure}`;
+    return `${noneAnswered(stage.sent)} in stage ${staged.index}`;
+  }
   if (doc.load) return noneAnswered(sentOf(doc.load));
   return `not measured: no load was run${failure}`;
+}
+
+/** Why there is no worst scale-up: no step up, or one whose pods never came within its stage (or no decisions). */
+function scaleUpReason(doc: ResultsDocument): string {
+  const changes = (doc.load?.stages ?? []).map((s) => ({ index: s.index, change: s.change }));
+  const unknown = changes.find((c) => c.change?.note?.startsWith("decisions not watched"));
+  if (unknown) return `not measured: the autoscaler's ${unknown.change?.note}`;
+  const slow = changes.find(
+    (c) =>
+      c.change !== undefined &&
+      c.change.desired !== null &&
+      c.change.desired > (c.change.desiredBefore ?? 0) &&
+      c.change.readySeconds === null,
+  );
+  if (slow)
+    return `not measured: stage ${slow.index}: ${slow.change?.note ?? "pods not Ready within the stage"}`;
+  return "not measured: no stage change made the autoscaler want more pods";
 }
 
 /**

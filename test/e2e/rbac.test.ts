@@ -257,3 +257,22 @@ describe("with a rule it needs taken away: exit 3 and a 403 message naming what 
     expect(await privateZone()).toBe("false");
   });
 });
+
+describe("without the optional PodAutoscaler rule", () => {
+  it("passes, notes that the autoscaler's decisions were not watched, and reports the pods alone", async () => {
+    grant(
+      bindingsOf(["gate"]).map((b) => ({
+        ...b,
+        rules: b.rules.filter((r) => !r.resources.includes("podautoscalers")),
+      })),
+    );
+    const run = await gateAs(["--service-name=rbac-no-pa", "--thresholds=errors < 1%"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /cannot watch the PodAutoscalers of rbac-no-pa: .*forbidden.*decisions are not reported/,
+    );
+    expect(run.stderr).not.toMatch(/^error: /m);
+    expect(run.doc!.pods!.max.serving).toBeGreaterThanOrEqual(1);
+    expect(run.doc!.pods!.timeline.some((s) => s.desired !== undefined)).toBe(false);
+  });
+});

@@ -17,7 +17,7 @@ import type { ResultsDocument } from "../../src/results.js";
 declare const window: any;
 declare const document: any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
-import { abDoc, failingDoc, passingDoc, regressionDoc } from "../unit/fixtures/results.js";
+import { abDoc, failingDoc, passingDoc, regressionDoc, stagedDoc } from "../unit/fixtures/results.js";
 
 const require = createRequire(import.meta.url);
 const MERMAID = require.resolve("mermaid/dist/mermaid.min.js");
@@ -34,6 +34,8 @@ const DOCS: [string, () => ResultsDocument][] = [
   ["failing", failingDoc],
   ["regression", regressionDoc],
   ["ab", abDoc],
+  // Three series on the pod chart (serving, reserve, the autoscaler's decision) and the stages table.
+  ["staged", stagedDoc],
 ];
 
 /** The screenshots in docs/ that the README shows. */

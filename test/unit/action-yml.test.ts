@@ -187,6 +187,11 @@ describe("README threshold language", () => {
       }
       return "";
     };
-    expect(shown).toEqual([produced("errors < 1%\np98 < 1s"), produced("p99 <"), produced("p99 =< 200ms")]);
+    expect(shown).toEqual([
+      produced("errors < 1%\np98 < 1s"),
+      produced("stage[2].p98 < 1s"),
+      produced("p99 <"),
+      produced("p99 =< 200ms"),
+    ]);
   });
 });

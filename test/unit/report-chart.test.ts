@@ -62,7 +62,7 @@ describe("xyChart", () => {
     expect(chart).toBe(
       [
         "```mermaid",
-        '%%{init: {"themeVariables":{"xyChart":{"plotColorPalette":"#2f81f7, #e8590c"}}}}%%',
+        '%%{init: {"themeVariables":{"xyChart":{"plotColorPalette":"#2f81f7, #e8590c, #8957e5"}}}}%%',
         "xychart-beta",
         '  title "RPS now"',
         '  x-axis "seconds" 1 --> 3',

@@ -56,6 +56,7 @@ describe("actionOutputs", () => {
       "latency-max": "613",
       "error-rate": "0",
       "pods-max": "3",
+      "scale-up-seconds": "",
       "cold-start-ms": "",
       passed: "true",
       verdict: "passed",

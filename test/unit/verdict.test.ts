@@ -137,6 +137,25 @@ describe("metricValue", () => {
 
   it("maps every metric of the language", () => {
     const full = doc({ podsMax: 2, coldStartMs: 900 });
+    // The autoscaler's decisions and a step up between two stages (pods.desired.max, scale-up.seconds).
+    full.pods!.timeline = [{ t: 0, serving: 2, reserve: 0, terminating: 0, pending: 0, desired: 3 }];
+    const stage = {
+      index: 1,
+      stage: "10s:2",
+      start: 0,
+      durationSeconds: 10,
+      connections: 2,
+      rate: null,
+      sent: 100,
+      requests: 100,
+      rps: 10,
+      latency: { p50: 1, p90: 2, p99: 3, max: 4 },
+      errors: { total: 0, rate: 0, timeouts: 0, connectionErrors: 0 },
+      pods: { max: 1, final: 1 },
+      startedAt: "2026-08-14T09:00:10.000Z",
+    };
+    const change = { desiredBefore: 1, desired: 3, decisionSeconds: 0.4, desiredMax: 3, readySeconds: 2 };
+    full.load!.stages = [stage, { ...stage, index: 2, change: { ...change, p99Seconds: 1, steadyP99: 3 } }];
     for (const metric of METRICS) expect(typeof metricValue(full, metric.name)).toBe("number");
   });
 

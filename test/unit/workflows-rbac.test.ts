@@ -41,6 +41,8 @@ const GRANTS: Record<string, { kind: "Role" | "ClusterRole"; namespace?: string;
         ["get", "list", "watch"].map((v) => `serving.knative.dev/${r}:${v}`),
       ),
       ...["get", "list", "watch"].map((v) => `/pods:${v}`),
+      "autoscaling.internal.knative.dev/podautoscalers:list",
+      "autoscaling.internal.knative.dev/podautoscalers:watch",
       "/events:list",
     ],
   },

@@ -1,10 +1,12 @@
 // The load (duration, connections, rate, request cap, warm-up), where it comes from (the runner or worker pods
 // in the cluster) and the cold-start measurement. Rules across these inputs are in cross-check.ts.
 import { InputError } from "../errors.js";
-import type { Draft, InputReader } from "../input-reader.js";
+import { isValid, type Draft, type InputReader } from "../input-reader.js";
 import { imageProblem } from "../names.js";
 import { LIMITS, LOAD_FROM_CHOICES } from "../limits.js";
-import type { LoadGroupSettings, LoadSettings } from "../settings.js";
+import type { LoadGroupSettings, LoadSettings, LoadStage } from "../settings.js";
+import { parseStages } from "../stages.js";
+import { parseCapacitySearch } from "../capacity-search.js";
 import { parseDuration, parseEnum, parseInteger } from "../values.js";
 
 /** The load settings stay a draft of their own: the cross-checks read connections and requests from it. */
@@ -15,16 +17,25 @@ export function parseLoadGroup(inputs: InputReader): LoadDraft {
     name: "duration" | "warmup" | "cold-start-timeout" | "load-start-delay",
     limits: Limits,
   ) => inputs.check(() => parseDuration(name, inputs.value(name), limits));
+  const connections = inputs.check(() =>
+    parseInteger("connections", inputs.value("connections"), LIMITS.connections),
+  );
+  const stages = inputs.optional("stages", (text) => parseStages(text));
+  const staged = isValid(stages) ? stages : undefined;
   return {
+    // A staged load lasts as long as its stages together and uses at most its largest stage's connections (an
+    // open-loop stage uses the connections input): what the lease, the log and the settings record go by.
     load: {
-      durationMs: duration("duration", LIMITS.duration),
-      connections: inputs.check(() =>
-        parseInteger("connections", inputs.value("connections"), LIMITS.connections),
-      ),
+      durationMs: staged
+        ? staged.reduce((sum, s) => sum + s.durationMs, 0)
+        : duration("duration", LIMITS.duration),
+      connections: staged && isValid(connections) ? stagedConnections(staged, connections) : connections,
       rate: inputs.optional("rate", (text) => parseInteger("rate", text.replace(/\s*\/s$/, ""), LIMITS.rate)),
       requests: inputs.optional("requests", (text) => parseInteger("requests", text, LIMITS.requests)),
       warmupMs: duration("warmup", LIMITS.warmup),
     },
+    stages,
+    capacitySearch: inputs.optional("capacity-search", (text) => parseCapacitySearch(text)),
     loadFrom: inputs.check(() => parseEnum("load-from", inputs.value("load-from"), LOAD_FROM_CHOICES)),
     loadWorkers: inputs.check(() =>
       parseInteger("load-workers", inputs.value("load-workers"), LIMITS.loadWorkers),
@@ -46,3 +57,8 @@ export function parseLoadGroup(inputs: InputReader): LoadDraft {
 }
 
 type Limits = { minMs: number; maxMs: number };
+
+/** The most connections any stage holds open: its own for a closed-loop stage, the connections input for a rate. */
+export function stagedConnections(stages: LoadStage[], connections: number): number {
+  return Math.max(...stages.map((s) => s.connections ?? connections));
+}

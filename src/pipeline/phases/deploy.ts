@@ -6,6 +6,7 @@ import { InputError, inputErrorsOf, InputErrors } from "../../config/errors.js";
 import type { Cluster } from "../../kube/cluster.js";
 import { applyService } from "../../kube/deploy.js";
 import { CancelledError, ClusterError } from "../../kube/errors.js";
+import { trackAutoscaler } from "../../kube/pod-autoscaler.js";
 import { trackPods } from "../../kube/pods.js";
 import { waitForReady } from "../../kube/ready.js";
 import type { RunScope } from "../scope.js";
@@ -75,6 +76,8 @@ async function deployOne(
   );
   const pods = trackPods(cluster, subject.namespace, subject.name, { log: info });
   scope.defer(() => pods.stop());
+  const autoscaler = trackAutoscaler(cluster, subject.namespace, subject.name, { log: info });
+  scope.defer(() => autoscaler.stop());
   info(`waiting up to ${Math.round(settings.readyTimeoutMs / 1000)} s for Ready`);
   const ready = await waitForReady(cluster, {
     namespace: subject.namespace,
@@ -85,7 +88,7 @@ async function deployOne(
     log: info,
   });
   info(`Ready in ${(ready.readyMs / 1000).toFixed(1)} s: ${ready.url} (revision ${ready.revision})`);
-  return { ...subject, ready, pods, created: owned };
+  return { ...subject, ready, pods, autoscaler, created: owned };
 }
 
 /** The error with its side named ("baseline: service … failed: RevisionFailed: …"), keeping its kind. */

@@ -13,6 +13,8 @@ import type { LoadSummary, PodSummary } from "../../results.js";
 import { podSummary } from "../document.js";
 import type { RunScope } from "../scope.js";
 import type { DeployedSubject } from "../subject.js";
+import { describeCapacitySearch, runCapacitySearch } from "./capacity.js";
+import { describeStagedLoad, runStagedLoad, withDecisions } from "./stages.js";
 
 /** Loads every subject at once, each at its own target; the summaries come back in the subjects' order. */
 export async function runDuetLoad(
@@ -59,7 +61,15 @@ export async function runLoadPhase(
 ): Promise<LoadSummary> {
   const { settings, signal, log } = scope;
   const common = engineOptions(scope, subject, target, log.info);
-  const summary = await log.group(`Load: ${describeLoad(settings, target)}`, async () => {
+  const { stages, capacitySearch } = settings;
+  const title = capacitySearch
+    ? describeCapacitySearch({ ...settings, capacitySearch }, target)
+    : stages
+      ? describeStagedLoad({ ...settings, stages }, target)
+      : describeLoad(settings, target);
+  const summary = await log.group(`Load: ${title}`, async () => {
+    if (capacitySearch) return runCapacitySearch(common, { ...settings, capacitySearch }, subject);
+    if (stages) return runStagedLoad(common, stages, subject);
     if (settings.loadFrom !== "cluster") return runLoad(common);
     const result = await runClusterLoad({
       ...common,
@@ -83,7 +93,7 @@ export function collectPods(subject: DeployedSubject, knative?: KnativeClusterCo
   // Without the pod watch the counts would be zeros that pass `pods.max` rules on no data.
   const failure = subject.pods.failure();
   if (failure) throw new ClusterError(failure);
-  return podSummary(subject.pods, subject.manifest, knative);
+  return withDecisions(podSummary(subject.pods, subject.manifest, knative), subject);
 }
 
 export function describeLoad(

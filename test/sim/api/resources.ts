@@ -94,6 +94,12 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     categories: KNATIVE_CATEGORIES,
     hasStatus: true,
   }),
+  // config/core/300-resources/podautoscaler.yaml: Knative's internal autoscaling type, status as a subresource.
+  rt("autoscaling.internal.knative.dev", "v1alpha1", "PodAutoscaler", "podautoscalers", {
+    shortNames: ["kpa", "pa"],
+    categories: ["knative-internal", "autoscaling"],
+    hasStatus: true,
+  }),
 ];
 
 const BY_ID = new Map(RESOURCE_TYPES.map((t) => [t.id, t]));

@@ -389,6 +389,13 @@ const PRINTERS: Record<string, Printer> = {
     ["Actual Replicas", "integer", ".status.actualReplicas"],
     ["Desired Replicas", "integer", ".status.desiredReplicas"],
   ]),
+  // podautoscaler.yaml's additionalPrinterColumns.
+  "autoscaling.internal.knative.dev/podautoscalers": crdPrinter([
+    ["DesiredScale", "integer", ".status.desiredScale"],
+    ["ActualScale", "integer", ".status.actualScale"],
+    ["Ready", "string", READY],
+    ["Reason", "string", REASON],
+  ]),
   "serving.knative.dev/routes": crdPrinter([
     ["URL", "string", ".status.url"],
     ["Ready", "string", READY],

@@ -20,6 +20,7 @@ import type { Kubelet } from "./kubelet.js";
 import { SIM_ANNOTATION, parseTunables } from "./images.js";
 import { Decider, MetricWindow, PodAutoscaler, deciderSpec, type ScaleResult } from "./kpa.js";
 import { deploymentName } from "./names.js";
+import { publishPa } from "./pa-object.js";
 
 /** What the revision controller reads from the PodAutoscaler (its status). */
 export interface PaStatus {
@@ -40,6 +41,8 @@ export interface Decision extends ScaleResult {
 
 class RevisionScaler {
   spec: AutoscalingSpec;
+  /** The revision as last ensured: its PodAutoscaler object is named, labelled and owned after it. */
+  rev!: K8sObject;
   decider: Decider;
   pa: PodAutoscaler;
   stable: MetricWindow;
@@ -165,11 +168,22 @@ export class Autoscaler {
     // For the HPA class, `target` is the CPU utilization percentage (MakeHPA), default 80 %.
     const t = Number(rev.metadata.annotations?.[AUTOSCALING.target]);
     s.hpa.targetPct = Number.isFinite(t) && t > 0 ? Math.ceil(t) : HPA.defaultCpuUtilization;
+    s.rev = rev;
     s.hpa.requestCores = parseCpu(
       (spec.containers?.[0] as { resources?: { requests?: { cpu?: unknown } } } | undefined)?.resources
         ?.requests?.cpu,
     );
+    this.publish(s);
     return this.status(s);
+  }
+
+  /** Writes the revision's PodAutoscaler object (pa-object.ts) with the status the reconciler now has. */
+  private publish(s: RevisionScaler): void {
+    publishPa(this.ctx, s.rev, this.status(s), {
+      containerConcurrency: this.ctx.gateway.findRevision(s.namespace, s.name)?.containerConcurrency ?? 0,
+      reachable: s.decider.spec.reachable,
+      class: s.spec.class,
+    });
   }
 
   /** The decisions taken for a revision so far (newest last), for tests and the README's figures. */
@@ -298,6 +312,7 @@ export class Autoscaler {
       s.requeue = setTimeout(() => this.tick(s), Math.max(0, out.requeueAt - now) + 1);
     }
     if (JSON.stringify(this.status(s)) !== before) this.onStatusChange(s.namespace, s.name);
+    this.publish(s);
   }
 
   /**
