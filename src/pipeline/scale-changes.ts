@@ -20,16 +20,27 @@ function desiredAt(decisions: ScaleDecision[], at: number): number | undefined {
   return desired;
 }
 
-/** The pod timeline with each second's decision (`desired`), where one was known (not -1, "no data yet"). */
+/**
+ * The pod timeline with each second's decision (`desired`), where one was known (not -1, "no data yet"): the
+ * highest decision in force since the previous sample, so that a panic jump shorter than a second (the KPA
+ * ticks every 2 s, but a burst can be answered and revised within one sample) still shows as the jump it is.
+ */
 export function withDesired(
   timeline: PodSample[],
   startedAt: number,
   decisions: ScaleDecision[],
 ): PodSample[] {
   if (decisions.length === 0) return timeline;
+  let previous = -Infinity;
   return timeline.map((sample) => {
-    const desired = desiredAt(decisions, startedAt + sample.t * 1000);
-    return desired !== undefined && desired >= 0 ? { ...sample, desired } : sample;
+    const at = startedAt + sample.t * 1000;
+    const inForce = [
+      desiredAt(decisions, previous),
+      ...decisions.filter((d) => d.at > previous && d.at <= at).map((d) => d.desired),
+    ];
+    previous = at;
+    const known = inForce.filter((d): d is number => d !== undefined && d >= 0);
+    return known.length > 0 ? { ...sample, desired: Math.max(...known) } : sample;
   });
 }
 

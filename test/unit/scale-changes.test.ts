@@ -92,4 +92,14 @@ describe("stageChanges", () => {
     ]);
     expect(out.map((s) => s.desired)).toEqual([undefined, 4, 4]);
   });
+
+  it("shows a decision that rose and fell between two samples: each second has its highest decision", () => {
+    const samples = [0, 1, 2, 3].map((t) => ({ t, serving: 1, reserve: 0, terminating: 0, pending: 0 }));
+    const out = withDesired(samples, T0, [
+      { at: T0 - 1, desired: 1, actual: 1 },
+      { at: T0 + 1200, desired: 6, actual: 1 },
+      { at: T0 + 1700, desired: 5, actual: 2 },
+    ]);
+    expect(out.map((s) => s.desired)).toEqual([1, 1, 6, 5]);
+  });
 });
