@@ -135,6 +135,12 @@ const INPUT_TABLE = [
       "Where the load comes from: runner (this machine) or cluster (load-workers pods of a Job in the Service's namespace), sent to url or gateway if set, else to the Service's status.address.url.",
   },
   {
+    name: "load-threads",
+    default: "auto",
+    description:
+      "With load-from: runner, how many threads (event loops) send the load and share its connections and rate: auto (one per CPU core of the runner) or 1 to 64.",
+  },
+  {
     name: "load-workers",
     default: "1",
     description:

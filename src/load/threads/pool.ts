@@ -1,0 +1,227 @@
+// The load on several event loops: worker threads, each running the engine's pass (engine.ts) on its share of
+// the connections, rate and request cap (the cluster load's splitLoad), all from one common start. One event
+// loop saturates near the rate of a single bare-socket client (bench/README.md); threads use the other cores.
+//
+// What stays as on one thread, by construction rather than by merging:
+// - every outcome goes back to the caller's one observer (the run's LoadRecorder), in order per thread, so the
+//   histogram, the counters and the per-second timeline with its buckets are exactly what one thread would
+//   record (protocol.ts);
+// - fixed-rate pacing: each thread paces its connections from the common start at their place in the whole
+//   load's schedule (pacer.ts, `slots`), so a stall still shows from each request's intended send time;
+// - the end: each thread stops sending at the duration and gives its requests in flight the grace period
+//   (grace.ts) itself; `ended` reaches the observer once, when the last thread stopped sending; the pass ends
+//   when every thread is done;
+// - abort: the signal reaches every thread at once, and a thread that does not finish promptly is terminated.
+//
+// Threads start when a load is prepared (run-load.ts), never at the action's start-up, and end with it.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { splitLoad } from "../cluster/plan.js";
+import type { PassEnd, PassObserver, PassOptions, PassResult } from "../engine.js";
+import { OUTCOME, OUTCOME_WIDTH, type HostMessage, type ThreadMessage } from "./protocol.js";
+
+// Kept in a variable of its own: ncc copies the file next to the bundle and rewrites this to its path there.
+const ENTRY = new URL("./entry.mjs", import.meta.url);
+const HERE = import.meta.url;
+
+/** After an abort, how long a thread may take to report before it is terminated. */
+const ABORT_BACKSTOP_MS = 2000;
+
+/** The default of `load-threads`: one thread per core the process may use. */
+export function defaultLoadThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Where the thread finds the engine: the bundle that holds this code, or the TypeScript sources (tests). */
+function threadModule(): { module: string; typescript: boolean } {
+  if (HERE.endsWith(".ts")) return { module: HERE.replace(/pool\.ts$/, "thread.ts"), typescript: true };
+  return { module: HERE, typescript: false };
+}
+
+export class ThreadError extends Error {}
+
+interface Thread {
+  worker: Worker;
+  /** Set while a pass runs: where this thread's messages and failure go. */
+  onMessage?: (message: ThreadMessage) => void;
+  onFailure?: (error: Error) => void;
+}
+
+export class LoadThreads {
+  private closed = false;
+
+  private constructor(private readonly threads: Thread[]) {}
+
+  /** Starts `count` threads and waits until each has loaded the engine; fails if one cannot start. */
+  static async start(count: number): Promise<LoadThreads> {
+    const { module, typescript } = threadModule();
+    const threads: Thread[] = Array.from({ length: count }, () => ({
+      worker: new Worker(ENTRY, { workerData: { module, typescript } }),
+    }));
+    const pool = new LoadThreads(threads);
+    try {
+      await Promise.all(threads.map((thread, index) => pool.watch(thread, index)));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** Resolves at the thread's "ready"; wires its later messages and failures to the pass that runs. */
+  private watch(thread: Thread, index: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      const fail = (error: Error): void => {
+        if (!ready) return reject(error);
+        thread.onFailure?.(error);
+      };
+      thread.worker.on("message", (message: ThreadMessage) => {
+        if (message.type === "ready") {
+          ready = true;
+          return resolve();
+        }
+        thread.onMessage?.(message);
+      });
+      thread.worker.on("error", (error) =>
+        fail(new ThreadError(`load thread ${index + 1} failed: ${error.message}`)),
+      );
+      thread.worker.on("exit", (code) => {
+        if (!this.closed) fail(new ThreadError(`load thread ${index + 1} exited (code ${code})`));
+      });
+    });
+  }
+
+  /** One pass over all threads (or as many as there are connections): the same contract as engine.runPass. */
+  runPass(options: PassOptions, observer: PassObserver): Promise<PassResult> {
+    const { signal, startedAt } = options;
+    if (this.closed) return Promise.reject(new ThreadError("load threads: already closed"));
+    if (signal?.aborted) return Promise.resolve({ endedAt: startedAt, endedBy: "aborted" });
+
+    const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
+    const count = Math.min(this.threads.length, connections);
+    const shares = splitLoad(
+      {
+        connections,
+        rate: options.rate,
+        requests: options.requests,
+        durationMs: options.durationMs,
+        warmupMs: 0,
+      },
+      count,
+    );
+    const active = this.threads.slice(0, count);
+    const toEpoch = (at: number): number => performance.timeOrigin + at;
+    const fromEpoch = (epochMs: number): number => epochMs - performance.timeOrigin;
+
+    return new Promise<PassResult>((resolve, reject) => {
+      const ends: PassEnd[] = [];
+      let endedAt = startedAt;
+      let stoppedSending = 0;
+      let latestStop = startedAt;
+      let backstop: NodeJS.Timeout | undefined;
+      let settled = false;
+
+      const finish = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(backstop);
+        signal?.removeEventListener("abort", onAbort);
+        for (const thread of active) {
+          thread.onMessage = undefined;
+          thread.onFailure = undefined;
+        }
+        if (error) {
+          // The other threads may still be sending: stop them before reporting.
+          for (const thread of active) thread.worker.postMessage({ type: "abort" } satisfies HostMessage);
+          return reject(error);
+        }
+        const endedBy: PassEnd = ends.includes("aborted")
+          ? "aborted"
+          : ends.every((end) => end === "requests")
+            ? "requests"
+            : "duration";
+        resolve({ endedAt, endedBy });
+      };
+      const onAbort = (): void => {
+        for (const thread of active) thread.worker.postMessage({ type: "abort" } satisfies HostMessage);
+        // A thread busy beyond reason must not hold the run: terminate what has not reported.
+        backstop = setTimeout(() => {
+          ends.push("aborted");
+          void this.close();
+          finish();
+        }, ABORT_BACKSTOP_MS);
+      };
+
+      const record = (batch: Float64Array): void => {
+        for (let i = 0; i < batch.length; i += OUTCOME_WIDTH) {
+          switch (batch[i]) {
+            case OUTCOME.response:
+              observer.response(batch[i + 1], batch[i + 2], batch[i + 3]);
+              break;
+            case OUTCOME.timeout:
+              observer.timeout();
+              break;
+            case OUTCOME.connectionError:
+              observer.connectionError();
+              break;
+            case OUTCOME.unanswered:
+              observer.unanswered?.();
+              break;
+          }
+        }
+      };
+
+      active.forEach((thread, index) => {
+        thread.onFailure = (error) => finish(error);
+        thread.onMessage = (message) => {
+          switch (message.type) {
+            case "outcomes":
+              return record(message.batch);
+            case "ended":
+              latestStop = Math.max(latestStop, fromEpoch(message.atEpochMs));
+              // Sending has stopped everywhere: the measured window ends at the last thread's stop.
+              if (++stoppedSending === active.length) observer.ended?.(latestStop);
+              return;
+            case "done":
+              ends.push(message.endedBy);
+              endedAt = Math.max(endedAt, fromEpoch(message.endedAtEpochMs));
+              if (ends.length === active.length) finish();
+              return;
+            case "failed":
+              return finish(new ThreadError(`${message.message} (load thread ${index + 1})`));
+          }
+        };
+        const share = shares[index];
+        const message: HostMessage = {
+          type: "pass",
+          pass: {
+            target: options.target,
+            method: options.method,
+            body: options.body,
+            timeoutMs: options.timeoutMs,
+            connections: share.connections,
+            durationMs: options.durationMs,
+            graceMs: options.graceMs ?? 0,
+            rate: share.rate,
+            requests: share.requests,
+            slots: { first: share.firstConnection, total: connections },
+            startedAtEpochMs: toEpoch(startedAt),
+          },
+        };
+        thread.worker.postMessage(message);
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Ends every thread; safe to call more than once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+  }
+}
