@@ -79,7 +79,7 @@ export function prepareLoad(load: LoadSettings): PreparedLoad {
 const PROGRESS_INTERVAL_MS = 5000;
 
 export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
-  const { request, load, signal, log = () => {} } = options;
+  const { request, load, signal } = options;
   const target = requestFor(options, request);
   const reported: LoadSummary["target"] = options.host
     ? { url: options.url, host: options.host }
