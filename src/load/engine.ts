@@ -161,7 +161,11 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     if (remaining > 0) durationTimer = setTimeout(endOfDuration, Math.ceil(remaining));
     else stopSending("duration");
   };
-  let durationTimer = setTimeout(endOfDuration, options.durationMs);
+  // From the common start, which on a load thread lies a little before this pass received it (threads/pool.ts).
+  let durationTimer = setTimeout(
+    endOfDuration,
+    Math.max(0, Math.ceil(startedAt + options.durationMs - performance.now())),
+  );
   signal?.addEventListener("abort", onAbort, { once: true });
 
   const setupClient = (publicClient: unknown): void => {
