@@ -184,7 +184,10 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
 
     const sendNow = (at: number): void => {
       if (!sending) return;
-      intendedAt = at;
+      // Late (the connection was busy): timed from when it should have gone out. Early (libuv's timers run on a
+      // coarser clock and fire up to a millisecond before `at`): timed from now, or a fast answer would show a
+      // latency of zero, or below zero.
+      intendedAt = Math.min(at, performance.now());
       const capReached = !!client.responseMax && client.reqsMade >= client.responseMax;
       // At the cap autocannon's _doRequest destroys the client instead of sending.
       if (!capReached) inFlight.sent(index);

@@ -13,7 +13,9 @@ export async function runLoadThread(port: MessagePort): Promise<void> {
     port.postMessage(message, transfer);
   let abort: AbortController | undefined;
 
-  let batch = new Float64Array(BATCH_OUTCOMES * OUTCOME_WIDTH);
+  // One buffer, reused; each flush sends a copy of its filled part (a few hundred bytes, usually), so a busy load
+  // does not churn through large buffers that only a garbage collection would free.
+  const batch = new Float64Array(BATCH_OUTCOMES * OUTCOME_WIDTH);
   let filled = 0;
   let flushScheduled = false;
   // Sent at the end of the turn rather than on a timer: an outcome reaches the host's recorder within about a
@@ -21,11 +23,8 @@ export async function runLoadThread(port: MessagePort): Promise<void> {
   const flush = (): void => {
     flushScheduled = false;
     if (filled === 0) return;
-    const full = batch;
-    const length = filled;
-    batch = new Float64Array(BATCH_OUTCOMES * OUTCOME_WIDTH);
+    const out = batch.slice(0, filled);
     filled = 0;
-    const out = length === full.length ? full : full.slice(0, length);
     post({ type: "outcomes", batch: out }, [out.buffer as ArrayBuffer]);
   };
   const add = (kind: number, status = 0, bytes = 0, latencyMs = 0): void => {
