@@ -66,8 +66,11 @@ test("on two threads, the duration and the warm-up: seconds line up, no request 
   expect(summary.durationSeconds).toBeLessThan(2.3);
   expect(summary.timeline.slice(0, 2).map((s) => Math.round(s.t))).toEqual([0, 1]);
   expect(summary.timeline.reduce((n, s) => n + s.requests, 0)).toBe(summary.requests);
-  // Warm-up and measured requests, all answered (the grace period covers those in flight at the end).
-  expect(server.seen).toHaveLength(summary.requests + summary.warmupRequests);
+  // Measured requests are all answered (the grace period covers those in flight at the end); the warm-up has no
+  // grace period, so up to one request per connection in flight at its end is dropped uncounted.
+  const counted = summary.requests + summary.warmupRequests;
+  expect(server.seen.length).toBeGreaterThanOrEqual(counted);
+  expect(server.seen.length).toBeLessThanOrEqual(counted + 4);
   expect(summary).toMatchObject({ sent: summary.requests, unanswered: 0 });
 });
 

@@ -1,6 +1,8 @@
-// The load on several event loops: worker threads, each running the engine's pass (engine.ts) on its share of
-// the connections, rate and request cap (the cluster load's splitLoad), all from one common start. One event
-// loop saturates near the rate of a single bare-socket client (bench/README.md); threads use the other cores.
+// The load on several event loops: this thread and worker threads, each running the engine's pass (engine.ts) on
+// its share of the connections, rate and request cap (the cluster load's splitLoad), all from one common start.
+// One event loop saturates near the rate of a single bare-socket client (bench/README.md); threads use the other
+// cores. N threads are this one plus N - 1 workers: the main thread would otherwise only record, and every
+// worker is a V8 isolate of its own (about 30 MB with the engine loaded).
 //
 // What stays as on one thread, by construction rather than by merging:
 // - every outcome goes back to the caller's one observer (the run's LoadRecorder), in order per thread, so the
@@ -17,8 +19,16 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { splitLoad } from "../cluster/plan.js";
-import type { PassEnd, PassObserver, PassOptions, PassResult } from "../engine.js";
-import { OUTCOME, OUTCOME_WIDTH, type HostMessage, type ThreadMessage } from "./protocol.js";
+import {
+  loadEngine,
+  runPass,
+  type Engine,
+  type PassEnd,
+  type PassObserver,
+  type PassOptions,
+  type PassResult,
+} from "../engine.js";
+import { OUTCOME, OUTCOME_WIDTH, type HostMessage, type ThreadMessage, type ThreadPass } from "./protocol.js";
 
 // Kept in a variable of its own: ncc copies the file next to the bundle and rewrites this to its path there.
 const ENTRY = new URL("./entry.mjs", import.meta.url);
@@ -47,18 +57,32 @@ interface Thread {
   onFailure?: (error: Error) => void;
 }
 
+/** One event loop's part of a pass: `onMessage` gets what a worker would post, outcomes go to the observer. */
+interface Lane {
+  start(pass: ThreadPass, observer: PassObserver, onMessage: (message: ThreadMessage) => void): void;
+  abort(): void;
+  stop(): void;
+}
+
 export class LoadThreads {
   private closed = false;
 
-  private constructor(private readonly threads: Thread[]) {}
+  private constructor(
+    private readonly engine: Engine,
+    private readonly threads: Thread[],
+  ) {}
 
-  /** Starts `count` threads and waits until each has loaded the engine; fails if one cannot start. */
+  /**
+   * `count` event loops: this thread with the engine loaded, and `count - 1` workers, each waited for until it
+   * loaded its engine; fails if one cannot start.
+   */
   static async start(count: number): Promise<LoadThreads> {
     const { module, typescript } = threadModule();
-    const threads: Thread[] = Array.from({ length: count }, () => ({
+    const threads: Thread[] = Array.from({ length: Math.max(0, count - 1) }, () => ({
       worker: new Worker(ENTRY, { workerData: { module, typescript } }),
     }));
-    const pool = new LoadThreads(threads);
+    const engine = loadEngine();
+    const pool = new LoadThreads(await engine, threads);
     try {
       await Promise.all(threads.map((thread, index) => pool.watch(thread, index)));
     } catch (error) {
@@ -68,8 +92,57 @@ export class LoadThreads {
     return pool;
   }
 
+  /** Event loops, this one included. */
   get size(): number {
-    return this.threads.length;
+    return this.threads.length + 1;
+  }
+
+  private lanes(): Lane[] {
+    const local: Lane = this.localLane();
+    return [local, ...this.threads.map((thread) => this.threadLane(thread))];
+  }
+
+  private localLane(): Lane {
+    let controller: AbortController | undefined;
+    return {
+      start: (pass, observer, onMessage) => {
+        controller = new AbortController();
+        const { startedAtEpochMs, ...rest } = pass;
+        runPass(
+          this.engine,
+          { ...rest, startedAt: startedAtEpochMs - performance.timeOrigin, signal: controller.signal },
+          {
+            response: (status, bytes, latencyMs) => observer.response(status, bytes, latencyMs),
+            timeout: () => observer.timeout(),
+            connectionError: () => observer.connectionError(),
+            unanswered: () => observer.unanswered?.(),
+            ended: (at) => onMessage({ type: "ended", atEpochMs: performance.timeOrigin + at }),
+          },
+        ).then(
+          ({ endedAt, endedBy }) =>
+            onMessage({ type: "done", endedAtEpochMs: performance.timeOrigin + endedAt, endedBy }),
+          (error: unknown) =>
+            onMessage({ type: "failed", message: error instanceof Error ? error.message : String(error) }),
+        );
+      },
+      abort: () => controller?.abort(),
+      stop: () => {},
+    };
+  }
+
+  private threadLane(thread: Thread): Lane {
+    return {
+      start: (pass, observer, onMessage) => {
+        thread.onMessage = (message) =>
+          message.type === "outcomes" ? record(message.batch, observer) : onMessage(message);
+        thread.worker.postMessage({ type: "pass", pass } satisfies HostMessage);
+      },
+      abort: () => thread.worker.postMessage({ type: "abort" } satisfies HostMessage),
+      stop: () => {
+        thread.onMessage = undefined;
+        thread.onFailure = undefined;
+      },
+    };
   }
 
   /** Resolves at the thread's "ready"; wires its later messages and failures to the pass that runs. */
@@ -103,7 +176,7 @@ export class LoadThreads {
     if (signal?.aborted) return Promise.resolve({ endedAt: startedAt, endedBy: "aborted" });
 
     const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
-    const count = Math.min(this.threads.length, connections);
+    const count = Math.min(this.size, connections);
     const shares = splitLoad(
       {
         connections,
@@ -114,8 +187,7 @@ export class LoadThreads {
       },
       count,
     );
-    const active = this.threads.slice(0, count);
-    const toEpoch = (at: number): number => performance.timeOrigin + at;
+    const lanes = this.lanes().slice(0, count);
     const fromEpoch = (epochMs: number): number => epochMs - performance.timeOrigin;
 
     return new Promise<PassResult>((resolve, reject) => {
@@ -131,13 +203,10 @@ export class LoadThreads {
         settled = true;
         clearTimeout(backstop);
         signal?.removeEventListener("abort", onAbort);
-        for (const thread of active) {
-          thread.onMessage = undefined;
-          thread.onFailure = undefined;
-        }
+        for (const lane of lanes) lane.stop();
         if (error) {
-          // The other threads may still be sending: stop them before reporting.
-          for (const thread of active) thread.worker.postMessage({ type: "abort" } satisfies HostMessage);
+          // The other lanes may still be sending: stop them before reporting.
+          for (const lane of lanes) lane.abort();
           return reject(error);
         }
         const endedBy: PassEnd = ends.includes("aborted")
@@ -148,7 +217,7 @@ export class LoadThreads {
         resolve({ endedAt, endedBy });
       };
       const onAbort = (): void => {
-        for (const thread of active) thread.worker.postMessage({ type: "abort" } satisfies HostMessage);
+        for (const lane of lanes) lane.abort();
         // A thread busy beyond reason must not hold the run: terminate what has not reported.
         backstop = setTimeout(() => {
           ends.push("aborted");
@@ -157,49 +226,27 @@ export class LoadThreads {
         }, ABORT_BACKSTOP_MS);
       };
 
-      const record = (batch: Float64Array): void => {
-        for (let i = 0; i < batch.length; i += OUTCOME_WIDTH) {
-          switch (batch[i]) {
-            case OUTCOME.response:
-              observer.response(batch[i + 1], batch[i + 2], batch[i + 3]);
-              break;
-            case OUTCOME.timeout:
-              observer.timeout();
-              break;
-            case OUTCOME.connectionError:
-              observer.connectionError();
-              break;
-            case OUTCOME.unanswered:
-              observer.unanswered?.();
-              break;
-          }
-        }
-      };
-
-      active.forEach((thread, index) => {
-        thread.onFailure = (error) => finish(error);
-        thread.onMessage = (message) => {
+      lanes.forEach((lane, index) => {
+        const onMessage = (message: ThreadMessage): void => {
           switch (message.type) {
-            case "outcomes":
-              return record(message.batch);
             case "ended":
               latestStop = Math.max(latestStop, fromEpoch(message.atEpochMs));
-              // Sending has stopped everywhere: the measured window ends at the last thread's stop.
-              if (++stoppedSending === active.length) observer.ended?.(latestStop);
+              // Sending has stopped everywhere: the measured window ends at the last lane's stop.
+              if (++stoppedSending === lanes.length) observer.ended?.(latestStop);
               return;
             case "done":
               ends.push(message.endedBy);
               endedAt = Math.max(endedAt, fromEpoch(message.endedAtEpochMs));
-              if (ends.length === active.length) finish();
+              if (ends.length === lanes.length) finish();
               return;
             case "failed":
               return finish(new ThreadError(`${message.message} (load thread ${index + 1})`));
           }
         };
+        if (index > 0) this.threads[index - 1].onFailure = (error) => finish(error);
         const share = shares[index];
-        const message: HostMessage = {
-          type: "pass",
-          pass: {
+        lane.start(
+          {
             target: options.target,
             method: options.method,
             body: options.body,
@@ -210,18 +257,39 @@ export class LoadThreads {
             rate: share.rate,
             requests: share.requests,
             slots: { first: share.firstConnection, total: connections },
-            startedAtEpochMs: toEpoch(startedAt),
+            startedAtEpochMs: performance.timeOrigin + startedAt,
           },
-        };
-        thread.worker.postMessage(message);
+          observer,
+          onMessage,
+        );
       });
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
-  /** Ends every thread; safe to call more than once. */
+  /** Ends every worker; safe to call more than once. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+  }
+}
+
+/** A worker's batch of outcomes, in order, to the observer. */
+function record(batch: Float64Array, observer: PassObserver): void {
+  for (let i = 0; i < batch.length; i += OUTCOME_WIDTH) {
+    switch (batch[i]) {
+      case OUTCOME.response:
+        observer.response(batch[i + 1], batch[i + 2], batch[i + 3]);
+        break;
+      case OUTCOME.timeout:
+        observer.timeout();
+        break;
+      case OUTCOME.connectionError:
+        observer.connectionError();
+        break;
+      case OUTCOME.unanswered:
+        observer.unanswered?.();
+        break;
+    }
   }
 }
