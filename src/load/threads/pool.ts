@@ -78,9 +78,13 @@ export class LoadThreads {
    */
   static async start(count: number): Promise<LoadThreads> {
     const { module, typescript } = threadModule();
-    const threads: Thread[] = Array.from({ length: Math.max(0, count - 1) }, () => ({
-      worker: new Worker(ENTRY, { workerData: { module, typescript } }),
-    }));
+    const threads: Thread[] = Array.from({ length: Math.max(0, count - 1) }, () => {
+      const worker = new Worker(ENTRY, { workerData: { module, typescript } });
+      // Threads started ahead of a load that never came (the deploy failed) must not keep the process alive;
+      // each is held only while a pass runs (threadLane).
+      worker.unref();
+      return { worker };
+    });
     const engine = loadEngine();
     const pool = new LoadThreads(await engine, threads);
     try {
@@ -135,12 +139,15 @@ export class LoadThreads {
       start: (pass, observer, onMessage) => {
         thread.onMessage = (message) =>
           message.type === "outcomes" ? record(message.batch, observer) : onMessage(message);
+        // Held while the pass runs: this thread may have nothing else to wait for (its own lane done).
+        thread.worker.ref();
         thread.worker.postMessage({ type: "pass", pass } satisfies HostMessage);
       },
       abort: () => thread.worker.postMessage({ type: "abort" } satisfies HostMessage),
       stop: () => {
         thread.onMessage = undefined;
         thread.onFailure = undefined;
+        thread.worker.unref();
       },
     };
   }

@@ -7,7 +7,7 @@ import type { KnativeServiceManifest, LoadFrom, Settings } from "../../config/se
 import type { Cluster } from "../../kube/cluster.js";
 import { CancelledError, ClusterError } from "../../kube/errors.js";
 import { runClusterLoad } from "../../load/cluster/index.js";
-import { describeTarget, runLoad, type LoadTarget } from "../../load/index.js";
+import { describeTarget, runLoad, type LoadTarget, type PreparedLoad } from "../../load/index.js";
 import type { LoadSummary, PodSummary } from "../../results.js";
 import { podSummary } from "../document.js";
 import type { RunScope } from "../scope.js";
@@ -17,6 +17,7 @@ import type { DeployedSubject } from "../subject.js";
 export async function runDuetLoad(
   scope: RunScope,
   subjects: Array<{ subject: DeployedSubject; target: LoadTarget }>,
+  prepared: PreparedLoad[] = [],
 ): Promise<LoadSummary[]> {
   const { settings, signal, log } = scope;
   const title = subjects
@@ -26,9 +27,10 @@ export async function runDuetLoad(
     `Load (A/B, side by side): ${describeLoad(settings, undefined)}; ${title}`,
     () =>
       Promise.all(
-        subjects.map(({ subject, target }) =>
+        subjects.map(({ subject, target }, index) =>
           runLoad({
             ...target,
+            prepared: prepared[index],
             request: settings.request,
             load: settings.load,
             signal,
@@ -52,6 +54,8 @@ export async function runLoadPhase(
   cluster: Cluster,
   subject: DeployedSubject,
   target: LoadTarget,
+  /** The runner's engine, started ahead (run.ts). */
+  prepared?: PreparedLoad,
 ): Promise<LoadSummary> {
   const { settings, signal, log } = scope;
   const podCounts = () => podCountsOf(subject);
@@ -64,7 +68,7 @@ export async function runLoadPhase(
     progressExtra: podCounts,
   };
   const summary = await log.group(`Load: ${describeLoad(settings, target)}`, async () => {
-    if (settings.loadFrom !== "cluster") return runLoad(common);
+    if (settings.loadFrom !== "cluster") return runLoad({ ...common, prepared });
     const result = await runClusterLoad({
       ...common,
       cluster,
