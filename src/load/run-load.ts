@@ -64,12 +64,15 @@ export function prepareLoad(load: LoadSettings): PreparedLoad {
   }
   const threads = LoadThreads.start(count);
   threads.catch(() => {});
+  const ready = threads.then(
+    (pool): Pass =>
+      (options, observer) =>
+        pool.runPass(options, observer),
+  );
+  // A load prepared and never run (the deploy failed) must not leave an unhandled rejection behind.
+  ready.catch(() => {});
   return {
-    ready: threads.then(
-      (pool): Pass =>
-        (options, observer) =>
-          pool.runPass(options, observer),
-    ),
+    ready,
     close: async () => {
       await (await threads.catch(() => undefined))?.close();
     },

@@ -176,3 +176,29 @@ test("a thread pool starts the threads asked for and closes them", async () => {
   expect(pool.size).toBe(2);
   await pool.close();
 });
+
+test("a worker that died between passes fails the next pass at once instead of holding it", async () => {
+  server = await startServer();
+  const pool = await LoadThreads.start(2);
+  try {
+    const [thread] = pool["threads"];
+    const exited = new Promise((resolve) => thread.worker.once("exit", resolve));
+    await thread.worker.terminate();
+    await exited;
+    const pass = pool.runPass(
+      {
+        target: { url: server.url, headers: {} },
+        method: "GET",
+        timeoutMs: 1000,
+        connections: 2,
+        durationMs: 60_000,
+        startedAt: performance.now(),
+      },
+      { response: () => {}, timeout: () => {}, connectionError: () => {} },
+    );
+    await expect(pass).rejects.toThrow(/load thread 2 exited/);
+    expect(server.seen).toHaveLength(0);
+  } finally {
+    await pool.close();
+  }
+});

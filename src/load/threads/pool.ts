@@ -55,6 +55,8 @@ interface Thread {
   /** Set while a pass runs: where this thread's messages and failure go. */
   onMessage?: (message: ThreadMessage) => void;
   onFailure?: (error: Error) => void;
+  /** Why the worker died, if it did: a later pass fails at once rather than wait for it. */
+  failure?: Error;
 }
 
 /** One event loop's part of a pass: `onMessage` gets what a worker would post, outcomes go to the observer. */
@@ -152,11 +154,15 @@ export class LoadThreads {
     };
   }
 
-  /** Resolves at the thread's "ready"; wires its later messages and failures to the pass that runs. */
+  /**
+   * Resolves at the worker's "ready"; wires its later messages and failures to the pass that runs. Workers are
+   * load threads 2, 3, …: thread 1 is this one.
+   */
   private watch(thread: Thread, index: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const fail = (error: Error): void => {
+        thread.failure ??= error;
         if (!ready) return reject(error);
         thread.onFailure?.(error);
       };
@@ -168,10 +174,10 @@ export class LoadThreads {
         thread.onMessage?.(message);
       });
       thread.worker.on("error", (error) =>
-        fail(new ThreadError(`load thread ${index + 1} failed: ${error.message}`)),
+        fail(new ThreadError(`load thread ${index + 2} failed: ${error.message}`)),
       );
       thread.worker.on("exit", (code) => {
-        if (!this.closed) fail(new ThreadError(`load thread ${index + 1} exited (code ${code})`));
+        if (!this.closed) fail(new ThreadError(`load thread ${index + 2} exited (code ${code})`));
       });
     });
   }
@@ -180,6 +186,8 @@ export class LoadThreads {
   runPass(options: PassOptions, observer: PassObserver): Promise<PassResult> {
     const { signal, startedAt } = options;
     if (this.closed) return Promise.reject(new ThreadError("load threads: already closed"));
+    const dead = this.threads.find((thread) => thread.failure);
+    if (dead?.failure) return Promise.reject(dead.failure);
     if (signal?.aborted) return Promise.resolve({ endedAt: startedAt, endedBy: "aborted" });
 
     const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
