@@ -42,5 +42,3 @@ export type ThreadMessage =
   | { type: "ended"; atEpochMs: number }
   | { type: "done"; endedAtEpochMs: number; endedBy: PassEnd }
   | { type: "failed"; message: string };
-
-export const epochNow = (): number => performance.timeOrigin + performance.now();
