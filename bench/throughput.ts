@@ -2,7 +2,7 @@
 // same connections and duration, tools interleaved round by round (the order rotates) so that the machine's
 // noise falls on all of them alike. Ratios are of the medians.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startNginx } from "./lib/nginx.js";
@@ -28,6 +28,10 @@ export interface ThroughputResult {
   rps: Record<string, number>;
   oursVsWrk: number;
   oursVsHey: number;
+  /** Our engine's threads in the `ours` runs (load-threads: auto, one per core). */
+  threads?: number;
+  /** Median rps of our engine by thread count: the engine's scaling. */
+  scaling?: Record<string, number>;
   profile?: ProfileSummary;
 }
 
@@ -51,8 +55,19 @@ export async function benchThroughput(options: ThroughputOptions): Promise<Throu
       connections: options.connections,
       durationS: options.durationS,
     };
+    // `ours` is the action's default (one thread per core); `ours -tN` the same engine on N threads.
+    const cores = availableParallelism();
+    const threadCounts = [1, 2].filter((t) => t < cores);
+    const oursOn = (threads: number): Tool => [
+      `ours -t${threads}`,
+      async (s) => ({
+        ...(await runEngine(options.child, "ours", { ...s, threads })),
+        tool: `ours -t${threads}`,
+      }),
+    ];
     const tools: Tool[] = [
-      ["ours", (s) => runEngine(options.child, "ours", s)],
+      ["ours", (s) => runEngine(options.child, "ours", { ...s, threads: cores })],
+      ...threadCounts.map(oursOn),
       ["wrk", (s) => runWrk(s)],
       ["hey", (s) => runHey(s)],
       ["autocannon", (s) => runEngine(options.child, "autocannon", s)],
@@ -86,6 +101,11 @@ export async function benchThroughput(options: ThroughputOptions): Promise<Throu
       rps,
       oursVsWrk: ratio(rps.ours, rps.wrk),
       oursVsHey: ratio(rps.ours, rps.hey),
+      threads: cores,
+      scaling: Object.fromEntries([
+        ...threadCounts.map((t) => [String(t), rps[`ours -t${t}`]]),
+        [String(cores), rps.ours],
+      ]),
       profile,
     };
   } finally {

@@ -3,3 +3,5 @@
 export { runMain } from "./main.js";
 export { runPost } from "./post.js";
 export { runCli } from "./cli.js";
+// A load thread (src/load/threads/entry.mjs) imports the bundle that started it and runs this.
+export { runLoadThread } from "./load/threads/thread.js";

@@ -33,6 +33,8 @@ export interface LoadShape {
   /** Stop after this many requests (ours only; the duration is then an upper bound). */
   requests?: number;
   timeoutS?: number;
+  /** Our engine's threads (load-threads); one per core unless set. */
+  threads?: number;
 }
 
 const NODE = process.execPath;
@@ -53,7 +55,7 @@ export async function prepareEngineChild(): Promise<EngineChild> {
   const out = mkdtempSync(join(tmpdir(), "kpg-bench-engine-"));
   const ncc = fileURLToPath(new URL("../../node_modules/@vercel/ncc/dist/ncc/cli.js", import.meta.url));
   try {
-    await run(NODE, [ncc, "build", CHILD, "-o", out, "--transpile-only", "--quiet"], 120_000);
+    await run(NODE, [ncc, "build", CHILD, "-o", out, "--quiet"], 180_000);
     return { args: [join(out, "index.js")], kind: "ncc bundle" };
   } catch (error) {
     return {

@@ -153,6 +153,12 @@ const INPUT_TABLE = [
       "Where the load comes from: runner (this machine) or cluster (load-workers pods of a Job in the Service's namespace), sent to url or gateway if set, else to the Service's status.address.url.",
   },
   {
+    name: "load-threads",
+    default: "1",
+    description:
+      "With load-from: runner, how many threads (event loops) send the load and share its connections and rate: 1 to 64, or auto (one per CPU core of the runner). Default 1: on 2 cores a second loop competed with the target and did not help (bench/README.md).",
+  },
+  {
     name: "load-workers",
     default: "1",
     description:

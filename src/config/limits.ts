@@ -14,6 +14,7 @@ export const LIMITS = {
   rate: { min: 1, max: 1_000_000 },
   requests: { min: 1, max: 100_000_000 },
   loadWorkers: { min: 1, max: MAX_WORKERS },
+  loadThreads: { min: 1, max: 64 },
   loadStartDelay: { minMs: 1000, maxMs: 600_000 },
   bodyBytes: 1024 * 1024,
 } as const;

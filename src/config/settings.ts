@@ -45,6 +45,8 @@ export interface LoadSettings {
   /** Stop after this many requests even if the duration has not elapsed. */
   requests?: number;
   warmupMs: number;
+  /** Event loops (worker threads) the runner's load runs on; 1 (or unset) runs it on the main thread. */
+  threads?: number;
 }
 
 /**

@@ -1,7 +1,8 @@
 // One pass of load with autocannon as the engine (connections, HTTP/1.1 keep-alive, parsing, timeouts), observed
 // per request through autocannon's `setupClient` hook. autocannon's summary is not used: see recorder.ts and
-// pacer.ts for why latency and fixed-rate pacing are ours. Worker threads (`workers`) are not used: the bundle
-// is ESM and autocannon's worker entry is CommonJS, and on two cores they gained nothing.
+// pacer.ts for why latency and fixed-rate pacing are ours. autocannon's own worker threads (`workers`) are not
+// used (the bundle is ESM and autocannon's worker entry is CommonJS): src/load/threads/ runs this same pass on
+// several threads of our own.
 //
 // The hook reaches into internals of autocannon 8's Client (lib/httpClient.js): `_doRequest` (to send on our
 // schedule and note the send time), `_connect` (to drop a request the server closed on, which autocannon would
@@ -15,7 +16,7 @@
 import type autocannon from "autocannon";
 import { performance } from "node:perf_hooks";
 import { InFlight } from "./grace.js";
-import { RateSchedule } from "./pacer.js";
+import { RateSchedule, type ScheduleSlots } from "./pacer.js";
 import type { HttpRequestTarget } from "./target.js";
 
 /** The parts of autocannon 8's Client this module relies on (not in its public types). */
@@ -64,6 +65,8 @@ export interface PassOptions {
   requests?: number;
   /** performance.now() when the pass starts: the origin of the rate schedule. */
   startedAt: number;
+  /** On one of several threads: where this pass's connections sit in the whole load's rate schedule. */
+  slots?: ScheduleSlots;
   signal?: AbortSignal;
 }
 
@@ -101,7 +104,9 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
   if (signal?.aborted) return Promise.resolve({ endedAt: startedAt, endedBy: "aborted" });
 
   const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
-  const schedule = options.rate ? new RateSchedule(startedAt, options.rate, connections) : undefined;
+  const schedule = options.rate
+    ? new RateSchedule(startedAt, options.rate, connections, options.slots)
+    : undefined;
   const graceMs = options.graceMs ?? 0;
   /** New requests may start. */
   let sending = true;
@@ -156,7 +161,11 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     if (remaining > 0) durationTimer = setTimeout(endOfDuration, Math.ceil(remaining));
     else stopSending("duration");
   };
-  let durationTimer = setTimeout(endOfDuration, options.durationMs);
+  // From the common start, which on a load thread lies a little before this pass received it (threads/pool.ts).
+  let durationTimer = setTimeout(
+    endOfDuration,
+    Math.max(0, Math.ceil(startedAt + options.durationMs - performance.now())),
+  );
   signal?.addEventListener("abort", onAbort, { once: true });
 
   const setupClient = (publicClient: unknown): void => {
@@ -175,7 +184,10 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
 
     const sendNow = (at: number): void => {
       if (!sending) return;
-      intendedAt = at;
+      // Late (the connection was busy): timed from when it should have gone out. Early (libuv's timers run on a
+      // coarser clock and fire up to a millisecond before `at`): timed from now, or a fast answer would show a
+      // latency of zero, or below zero.
+      intendedAt = Math.min(at, performance.now());
       const capReached = !!client.responseMax && client.reqsMade >= client.responseMax;
       // At the cap autocannon's _doRequest destroys the client instead of sending.
       if (!capReached) inFlight.sent(index);

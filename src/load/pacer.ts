@@ -12,16 +12,29 @@
 // start + (i / n + k) × n / rate seconds. A request sent late (its connection was still waiting for an answer)
 // is timed from when it should have been sent, so a 1 s stall shows as up to 1 s of latency on every request
 // scheduled during it, not on just the one request per connection that happened to be in flight.
+//
+// On several threads (src/load/threads/) each thread paces its own connections from the same common start, as
+// connections `first` … `first + n - 1` of the whole load: together they keep exactly the single-thread schedule.
+
+/** Where one thread's connections sit in the whole load's schedule. */
+export interface ScheduleSlots {
+  /** The whole load's index of this schedule's connection 0. */
+  first: number;
+  /** Connections of the whole load. */
+  total: number;
+}
 
 export class RateSchedule {
   private readonly intervalMs: number;
   private readonly next: number[];
 
-  constructor(startedAt: number, rate: number, connections: number) {
+  /** `rate` is this schedule's share: its connections' share of the whole load's rate. */
+  constructor(startedAt: number, rate: number, connections: number, slots?: ScheduleSlots) {
     this.intervalMs = (connections * 1000) / rate;
+    const { first, total } = slots ?? { first: 0, total: connections };
     this.next = Array.from(
       { length: connections },
-      (_, i) => startedAt + (i * this.intervalMs) / connections,
+      (_, i) => startedAt + ((first + i) * this.intervalMs) / total,
     );
   }
 

@@ -2,14 +2,21 @@
 // per-second timeline and a progress line every few seconds. Always bounded: it ends at the duration (then the
 // requests in flight get the grace period of grace.ts), at the request cap, or promptly when the signal aborts,
 // and returns what was measured.
+//
+// With `load.threads` above 1 the passes run on worker threads (threads/pool.ts) that report every outcome to
+// this thread's one recorder, so the figures are recorded exactly as on one thread. Each runLoad has threads of
+// its own, started when the load is prepared (prepareLoad, e.g. while the Service becomes Ready, or at the start
+// of runLoad) and ended with it: two loads side by side (A/B) get the same number each and share the cores
+// evenly, as their connections do.
 import { performance } from "node:perf_hooks";
 import type { LoadSettings, RequestSettings } from "../config/settings.js";
 import type { LoadSummary } from "../results.js";
-import { loadEngine, runPass, type PassOptions } from "./engine.js";
+import { loadEngine, runPass, type PassObserver, type PassOptions, type PassResult } from "./engine.js";
 import { gracePeriodMs } from "./grace.js";
 import { formatProgress } from "./progress.js";
 import { LoadRecorder } from "./recorder.js";
 import { requestFor, type LoadTarget } from "./target.js";
+import { LoadThreads } from "./threads/pool.js";
 
 /** The target's url and host: a full URL, or a gateway base URL when `host` is set. */
 export interface RunLoadOptions extends LoadTarget {
@@ -21,12 +28,61 @@ export interface RunLoadOptions extends LoadTarget {
   progressExtra?: () => string;
   /** How often a progress line is logged; 5 s unless set. */
   progressIntervalMs?: number;
+  /** The engine (and its threads) started ahead of the load by prepareLoad; runLoad prepares it otherwise. */
+  prepared?: PreparedLoad;
+}
+
+type Pass = (options: PassOptions, observer: PassObserver) => Promise<PassResult>;
+
+/** The engine ready to run passes: loaded on this thread, or its threads started. */
+export interface PreparedLoad {
+  /** Resolves when passes can start; rejects if the engine or a thread cannot start. */
+  ready: Promise<Pass>;
+  /** Ends the threads; runLoad calls it when the load is over, a caller that never ran the load must. */
+  close(): Promise<void>;
+}
+
+/** How many threads a load runs on: `load.threads` (1 when unset), at most one per connection. */
+export function threadCount(load: LoadSettings): number {
+  return Math.max(1, Math.min(load.threads ?? 1, load.connections, load.requests ?? Infinity));
+}
+
+/**
+ * Starts what the load needs before it starts: autocannon loaded, or the threads started and their engines
+ * loaded. Nothing is sent until runLoad. A failure shows when runLoad awaits `ready`.
+ */
+export function prepareLoad(load: LoadSettings): PreparedLoad {
+  const count = threadCount(load);
+  if (count === 1) {
+    const ready = loadEngine().then(
+      (engine): Pass =>
+        (options, observer) =>
+          runPass(engine, options, observer),
+    );
+    ready.catch(() => {});
+    return { ready, close: async () => {} };
+  }
+  const threads = LoadThreads.start(count);
+  threads.catch(() => {});
+  const ready = threads.then(
+    (pool): Pass =>
+      (options, observer) =>
+        pool.runPass(options, observer),
+  );
+  // A load prepared and never run (the deploy failed) must not leave an unhandled rejection behind.
+  ready.catch(() => {});
+  return {
+    ready,
+    close: async () => {
+      await (await threads.catch(() => undefined))?.close();
+    },
+  };
 }
 
 const PROGRESS_INTERVAL_MS = 5000;
 
 export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
-  const { request, load, signal, log = () => {} } = options;
+  const { request, load, signal } = options;
   const target = requestFor(options, request);
   const reported: LoadSummary["target"] = options.host
     ? { url: options.url, host: options.host }
@@ -43,13 +99,27 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
     signal,
   });
 
-  // Loaded before any clock starts, so its import time is never measured as load.
-  const engine = await loadEngine();
+  // Loaded (and threads started) before any clock starts, so start-up time is never measured as load.
+  const prepared = options.prepared ?? prepareLoad(load);
+  try {
+    return await measure(options, await prepared.ready, pass, target, reported);
+  } finally {
+    await prepared.close();
+  }
+}
+
+async function measure(
+  options: RunLoadOptions,
+  runPass: Pass,
+  pass: (durationMs: number, requests?: number) => Omit<PassOptions, "startedAt">,
+  target: ReturnType<typeof requestFor>,
+  reported: LoadSummary["target"],
+): Promise<LoadSummary> {
+  const { request, load, signal, log = () => {} } = options;
   let warmupRequests = 0;
   if (load.warmupMs > 0 && !signal?.aborted) {
     const count = () => void warmupRequests++;
     await runPass(
-      engine,
       { ...pass(load.warmupMs), startedAt: performance.now() },
       { response: count, timeout: () => {}, connectionError: () => {} },
     );
@@ -77,7 +147,6 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadSummary> {
   }, options.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
   try {
     const { endedAt, endedBy } = await runPass(
-      engine,
       { ...pass(load.durationMs, load.requests), graceMs: gracePeriodMs(request.timeoutMs), startedAt },
       recorder,
     );

@@ -7,7 +7,7 @@ import { randomInt } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import type { Cluster } from "../kube/cluster.js";
 import { readKnativeConfig } from "../kube/knative-config.js";
-import { chooseTarget } from "../load/index.js";
+import { chooseTarget, prepareLoad, type PreparedLoad } from "../load/index.js";
 import { judge } from "../verdict/judge.js";
 import { runCleanup } from "./cleanup.js";
 import { baselineRun, emptyDocument, serviceFacts } from "./document.js";
@@ -30,8 +30,12 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
   // The comparison's bootstrap seed: recorded with its result, so the results file reproduces the verdict.
   const seed = randomInt(2 ** 31);
   let cluster: Cluster | undefined;
+  let prepared: PreparedLoad[] = [];
   try {
     cluster = await connect(scope);
+    // The runner's load engine (and its threads) start while the Services deploy: nothing is sent before the
+    // load, and the load then starts at once.
+    if (settings.loadFrom === "runner") prepared = subjectsOf(settings).map(() => prepareLoad(settings.load));
     await flipPrivateZone(scope, cluster);
     const subjects = await deploy(scope, cluster, subjectsOf(settings));
     const knative = await readKnativeConfig(cluster, ctx.log.info);
@@ -50,8 +54,8 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
       target: chooseTarget(settings, s.ready, settings.loadFrom),
     }));
     const [load, baselineLoad] = baseline
-      ? await runDuetLoad(scope, loads)
-      : [await runLoadPhase(scope, cluster, candidate, loads[0].target)];
+      ? await runDuetLoad(scope, loads, prepared)
+      : [await runLoadPhase(scope, cluster, candidate, loads[0].target, prepared[0])];
     doc.load = load;
     doc.pods = collectPods(candidate, knative);
     if (doc.baseline && baseline)
@@ -72,6 +76,7 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
     if (failure === "internal" && error instanceof Error && error.stack) ctx.log.debug(error.stack);
     return { doc, failure };
   } finally {
+    await Promise.all(prepared.map((load) => load.close()));
     scope.dispose();
     doc.finishedAt = new Date().toISOString();
     const connected = cluster;

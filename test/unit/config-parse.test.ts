@@ -1,6 +1,7 @@
 // parseSettings: defaults from the inputs table, every input validated, every problem reported at once and in
 // the order of action.yml, files read only through ctx.readFile, and nothing that could reach a network.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { InputError, InputErrors } from "../../src/config/errors.js";
 import { INPUTS, effectiveDefault } from "../../src/config/inputs.js";
@@ -77,6 +78,11 @@ function errorsOf(raw: Record<string, string>, extra: Partial<ParseContext> = {}
 }
 
 describe("parseSettings: defaults and good inputs", () => {
+  it("load-threads: auto is one thread per core", () => {
+    const settings = parseSettings({ "service-file": "service.yaml", "load-threads": "auto" }, context());
+    expect(settings.load.threads).toBe(Math.min(64, availableParallelism()));
+  });
+
   it("applies every default of the inputs table", () => {
     const ctx = context();
     expect(parseSettings({ "service-file": "service.yaml" }, ctx)).toEqual({
@@ -98,7 +104,17 @@ describe("parseSettings: defaults and good inputs", () => {
       url: undefined,
       gateway: undefined,
       request: { path: "/", method: "GET", headers: {}, body: undefined, timeoutMs: 10_000 },
-      load: { durationMs: 30_000, connections: 50, rate: undefined, requests: undefined, warmupMs: 5000 },
+      load: {
+        durationMs: 30_000,
+        connections: 50,
+        rate: undefined,
+        requests: undefined,
+        warmupMs: 5000,
+        // load-threads: one event loop unless asked for more.
+        threads: 1,
+      },
+      stages: undefined,
+      capacitySearch: undefined,
       loadFrom: "runner",
       loadWorkers: 1,
       loadWorkerImage: DEFAULT_WORKER_IMAGE,
@@ -158,6 +174,7 @@ describe("parseSettings: defaults and good inputs", () => {
         "request-timeout": "1500ms",
         "load-from": "cluster",
         "load-workers": "4",
+        "load-threads": "3",
         "load-worker-image": "registry.example.com/mirror/node:24",
         "load-start-delay": "1m",
         "cold-start": "True",
@@ -194,7 +211,7 @@ describe("parseSettings: defaults and good inputs", () => {
         body: ' {"a": 1}\n',
         timeoutMs: 1500,
       },
-      load: { durationMs: 60_000, connections: 8, rate: 200, requests: 5000, warmupMs: 0 },
+      load: { durationMs: 60_000, connections: 8, rate: 200, requests: 5000, warmupMs: 0, threads: 3 },
       loadFrom: "cluster",
       loadWorkers: 4,
       loadWorkerImage: "registry.example.com/mirror/node:24",
@@ -316,6 +333,9 @@ describe("parseSettings: bad inputs name the input", () => {
     bad("request-timeout", { "request-timeout": "0s" }, /out of range; use a duration from 1ms to 10m/),
     bad("load-from", { "load-from": "pods" }, /"pods" is not a valid choice; valid choices: runner, cluster/),
     bad("load-from", { "load-from": "clsuter" }, /did you mean "cluster"\?/),
+    bad("load-threads", { "load-threads": "0" }, /out of range; use auto or a whole number from 1 to 64/),
+    bad("load-threads", { "load-threads": "65" }, /out of range/),
+    bad("load-threads", { "load-threads": "all" }, /"all" is not a whole number; use auto or/),
     bad("load-workers", { "load-workers": "0" }, /out of range; use a whole number from 1 to 100/),
     bad("load-workers", { "load-workers": "101" }, /out of range; use a whole number from 1 to 100/),
     bad("load-workers", { "load-workers": "2.5" }, /is not a whole number/),

@@ -1,5 +1,6 @@
 // The load (duration, connections, rate, request cap, warm-up), where it comes from (the runner or worker pods
 // in the cluster) and the cold-start measurement. Rules across these inputs are in cross-check.ts.
+import { availableParallelism } from "node:os";
 import { InputError } from "../errors.js";
 import { isValid, type Draft, type InputReader } from "../input-reader.js";
 import { imageProblem } from "../names.js";
@@ -33,6 +34,7 @@ export function parseLoadGroup(inputs: InputReader): LoadDraft {
       rate: inputs.optional("rate", (text) => parseInteger("rate", text.replace(/\s*\/s$/, ""), LIMITS.rate)),
       requests: inputs.optional("requests", (text) => parseInteger("requests", text, LIMITS.requests)),
       warmupMs: duration("warmup", LIMITS.warmup),
+      threads: inputs.check(() => parseThreads(inputs.value("load-threads"))),
     },
     stages,
     capacitySearch: inputs.optional("capacity-search", (text) => parseCapacitySearch(text)),
@@ -61,4 +63,20 @@ type Limits = { minMs: number; maxMs: number };
 /** The most connections any stage holds open: its own for a closed-loop stage, the connections input for a rate. */
 export function stagedConnections(stages: LoadStage[], connections: number): number {
   return Math.max(...stages.map((s) => s.connections ?? connections));
+}
+
+/** `auto`: one thread per core this process may use (capped at the input's maximum). */
+function parseThreads(text: string): number {
+  if (text.trim().toLowerCase() === "auto") {
+    return Math.min(LIMITS.loadThreads.max, Math.max(1, availableParallelism()));
+  }
+  try {
+    return parseInteger("load-threads", text, LIMITS.loadThreads);
+  } catch (error) {
+    if (error instanceof InputError)
+      throw new InputError("load-threads", error.problem, {
+        hint: `use auto or ${(error.hint ?? "").replace(/^use /, "")}`,
+      });
+    throw error;
+  }
 }

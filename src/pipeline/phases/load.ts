@@ -8,7 +8,7 @@ import type { Cluster } from "../../kube/cluster.js";
 import { CancelledError, ClusterError } from "../../kube/errors.js";
 import type { KnativeClusterConfig } from "../../kube/knative-config.js";
 import { runClusterLoad } from "../../load/cluster/index.js";
-import { describeTarget, runLoad, type LoadTarget } from "../../load/index.js";
+import { describeTarget, runLoad, type LoadTarget, type PreparedLoad } from "../../load/index.js";
 import type { LoadSummary, PodSummary } from "../../results.js";
 import { podSummary } from "../document.js";
 import type { RunScope } from "../scope.js";
@@ -20,6 +20,7 @@ import { describeStagedLoad, runStagedLoad, withDecisions } from "./stages.js";
 export async function runDuetLoad(
   scope: RunScope,
   subjects: Array<{ subject: DeployedSubject; target: LoadTarget }>,
+  prepared: PreparedLoad[] = [],
 ): Promise<LoadSummary[]> {
   const { settings, signal, log } = scope;
   const title = subjects
@@ -29,8 +30,11 @@ export async function runDuetLoad(
     `Load (A/B, side by side): ${describeLoad(settings, undefined)}; ${title}`,
     () =>
       Promise.all(
-        subjects.map(({ subject, target }) =>
-          runLoad(engineOptions(scope, subject, target, (line) => log.info(`[${subject.side}] ${line}`))),
+        subjects.map(({ subject, target }, index) =>
+          runLoad({
+            ...engineOptions(scope, subject, target, (line) => log.info(`[${subject.side}] ${line}`)),
+            prepared: prepared[index],
+          }),
         ),
       ),
   );
@@ -58,6 +62,8 @@ export async function runLoadPhase(
   cluster: Cluster,
   subject: DeployedSubject,
   target: LoadTarget,
+  /** The runner's engine, started ahead (run.ts). */
+  prepared?: PreparedLoad,
 ): Promise<LoadSummary> {
   const { settings, signal, log } = scope;
   const common = engineOptions(scope, subject, target, log.info);
@@ -70,7 +76,7 @@ export async function runLoadPhase(
   const summary = await log.group(`Load: ${title}`, async () => {
     if (capacitySearch) return runCapacitySearch(common, { ...settings, capacitySearch }, subject);
     if (stages) return runStagedLoad(common, stages, subject);
-    if (settings.loadFrom !== "cluster") return runLoad(common);
+    if (settings.loadFrom !== "cluster") return runLoad({ ...common, prepared });
     const result = await runClusterLoad({
       ...common,
       cluster,
