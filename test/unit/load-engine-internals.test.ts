@@ -3,6 +3,7 @@
 // and the pinned version still has what the engine calls and reads.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { quietTimeoutTicker } from "../../src/load/engine.js";
 
 const require = createRequire(import.meta.url);
 
@@ -29,5 +30,28 @@ describe("autocannon internals the engine relies on", () => {
       expect(source).toContain(field);
     }
     expect(source).toMatch(/this\.timeout = \(this\.opts\.timeout \|\| 10\) \* 1000/);
+  });
+});
+
+describe("autocannon's request timer re-armed late", () => {
+  it("re-arms with a negative delay as it comes (Node's TimeoutNegativeWarning), with 1 ms once quieted", () => {
+    type Ticker = { _schedule(timeout: number): void; _scheduled: number; clear(): void };
+    const retimer = require("retimer") as (callback: () => void, timeout: number) => Ticker;
+    const ticker = retimer(() => {}, 60_000);
+    try {
+      // What retimer's own wrapper does when its timer fires after the rescheduled time.
+      ticker.clear();
+      ticker._schedule(-3);
+      expect(ticker._scheduled).toBe(-3);
+      ticker.clear();
+      quietTimeoutTicker(ticker);
+      ticker._schedule(-3);
+      expect(ticker._scheduled).toBe(1);
+      ticker.clear();
+      ticker._schedule(250);
+      expect(ticker._scheduled).toBe(250);
+    } finally {
+      ticker.clear();
+    }
   });
 });
