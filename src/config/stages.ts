@@ -3,7 +3,8 @@
 // Each stage holds its level for its whole duration, then the next starts at once: steps, not ramps, because
 // a step is what shows how long Knative's autoscaler takes to answer a change (a ramp blurs decision and
 // arrival). Every bad stage is reported with its line and column, like a bad threshold rule.
-import { InputError, InputErrors } from "./errors.js";
+import { InputError } from "./errors.js";
+import { parseListItems } from "./list-items.js";
 import { LIMITS } from "./limits.js";
 import type { LoadStage } from "./settings.js";
 import { clip, parseDuration, parseInteger } from "./values.js";
@@ -14,27 +15,7 @@ export const MAX_STAGES = 50;
 const EXAMPLE = 'e.g. "30s:10, 1m:100, 30s:10" (connections) or "30s:50/s, 1m:500/s" (requests per second)';
 
 export function parseStages(text: string, input = "stages"): LoadStage[] {
-  const stages: LoadStage[] = [];
-  const errors: InputError[] = [];
-  text.split(/\r?\n/).forEach((rawLine, index) => {
-    const line = index + 1;
-    const hash = rawLine.indexOf("#");
-    const content = hash >= 0 ? rawLine.slice(0, hash) : rawLine;
-    let offset = 0;
-    for (const segment of content.split(/[,;]/)) {
-      const start = segment.length - segment.trimStart().length;
-      if (segment.trim() !== "") {
-        try {
-          stages.push(parseStage(segment.trim(), line, offset + start + 1, input));
-        } catch (error) {
-          if (!(error instanceof InputError)) throw error;
-          errors.push(error);
-        }
-      }
-      offset += segment.length + 1;
-    }
-  });
-  if (errors.length > 0) throw new InputErrors(errors);
+  const stages = parseListItems(text, /[,;]/, (item, line, column) => parseStage(item, line, column, input));
   if (stages.length === 0) {
     throw new InputError(input, "has no stage (only comments)", { hint: `${EXAMPLE}; or leave it empty` });
   }

@@ -1,6 +1,7 @@
 // The threshold language: `<metric> <operator> <value><unit>`, one rule per line or separated by `;`, `#` starts
 // a comment. Every bad rule is reported (not just the first) with its line, column and the valid choices.
-import { InputError, InputErrors } from "./errors.js";
+import { InputError } from "./errors.js";
+import { parseListItems } from "./list-items.js";
 import { didYouMean } from "./suggest.js";
 import { METRICS, OPERATORS, STAGE_METRICS, UNITS, findMetric } from "../metrics.js";
 import type { MetricDefinition, Operator, ThresholdRule } from "../metrics.js";
@@ -40,28 +41,7 @@ function unitList(metric: MetricDefinition): string {
 /** `none` (any case) or text with only comments means no rules. */
 export function parseThresholds(text: string, input = "thresholds"): ThresholdRule[] {
   if (text.trim().toLowerCase() === "none") return [];
-  const rules: ThresholdRule[] = [];
-  const errors: InputError[] = [];
-  text.split(/\r?\n/).forEach((rawLine, index) => {
-    const line = index + 1;
-    const hash = rawLine.indexOf("#");
-    const content = hash >= 0 ? rawLine.slice(0, hash) : rawLine;
-    let offset = 0;
-    for (const segment of content.split(";")) {
-      const start = segment.length - segment.trimStart().length;
-      if (segment.trim() !== "") {
-        try {
-          rules.push(parseRule(segment.trim(), line, offset + start + 1, input));
-        } catch (error) {
-          if (!(error instanceof InputError)) throw error;
-          errors.push(error);
-        }
-      }
-      offset += segment.length + 1;
-    }
-  });
-  if (errors.length > 0) throw new InputErrors(errors);
-  return rules;
+  return parseListItems(text, /;/, (item, line, column) => parseRule(item, line, column, input));
 }
 
 /** One rule; `column` is where `source` starts within its line (1-based). */

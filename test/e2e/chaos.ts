@@ -6,6 +6,7 @@
 // choices (the interleaving still varies, and no assertion depends on it). Invariants after every wave and at
 // the end are collected as violations, never thrown, so one report lists them all. Used by
 // test/e2e/chaos.test.ts (a few minutes) and scripts/soak.ts (longer).
+import { seededRandom } from "../../src/verdict/compare.js";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { join } from "node:path";
@@ -19,18 +20,6 @@ import { gateArgs, namespaceGone, workDir, type Sim } from "./harness.js";
 
 export const TOKEN = "chaos-token-5f0c2b7e9a1d4c3b8e6f";
 const MANAGED = "app.kubernetes.io/managed-by";
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ChaosOptions {
   seed: number;
@@ -129,7 +118,7 @@ function privateZoneOf(sim: Sim): string | undefined {
 }
 
 export async function runChaos(sim: Sim, options: ChaosOptions): Promise<ChaosReport> {
-  const rnd = random(options.seed);
+  const rnd = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
   const chance = (p: number) => rnd() < p;
   const log = options.log ?? (() => {});
