@@ -70,7 +70,13 @@ const INPUT_TABLE = [
     name: "ready-timeout",
     default: "5m",
     description:
-      "How long to wait for the Service to become Ready. Durations look like 1500ms, 30s, 2m or 1m30s. A pod that cannot start (ErrImagePull/ImagePullBackOff, CrashLoopBackOff, Unschedulable, …) fails the wait early, after 30 s, with the pod's reason and message.",
+      "How long to wait for the Service to become Ready. Durations look like 1500ms, 30s, 2m or 1m30s. A pod that cannot start (ErrImagePull/ImagePullBackOff, CrashLoopBackOff, Unschedulable, …) fails the wait early, after pod-problem-window, with the pod's reason and message.",
+  },
+  {
+    name: "pod-problem-window",
+    default: "30s",
+    description:
+      "How long a pod may stay unable to start (image pull back-off, crash loop, Unschedulable) before the Ready wait fails with its reason, 1s to 10m: the 30 s default outlasts the kubelet's first 10 s pull back-off and a retry; raise it where nodes are added on demand.",
   },
   {
     name: "url",

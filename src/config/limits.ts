@@ -5,6 +5,7 @@ import type { LoadFrom, PrivateZone, Teardown } from "./settings.js";
 
 export const LIMITS = {
   readyTimeout: { minMs: 1000, maxMs: 3_600_000 },
+  podProblemWindow: { minMs: 1000, maxMs: 600_000 },
   leaseWait: { minMs: 0, maxMs: 3_600_000 },
   duration: { minMs: 1000, maxMs: 3_600_000 },
   warmup: { minMs: 0, maxMs: 600_000 },

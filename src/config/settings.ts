@@ -80,6 +80,8 @@ export interface ClusterSettings {
   /** How long to wait for another run's lease on the same Service to end; 0: refuse at once. */
   leaseWaitMs: number;
   readyTimeoutMs: number;
+  /** How long a pod may be unable to start before the Ready wait fails with its reason. */
+  podProblemWindowMs: number;
   privateZone: PrivateZone;
 }
 

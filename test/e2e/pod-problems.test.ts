@@ -1,9 +1,9 @@
 // A Service whose pods cannot start fails the run early, naming the pod's reason and message, instead of
 // waiting for ready-timeout (Knative itself reports a waiting container only at its 600 s progress deadline):
 // an image the kubelet cannot pull (ErrImagePull → ImagePullBackOff) and a pod no node can take (Unschedulable).
-// The early failure waits out the pods' 30 s problem window (src/kube/pod-problems.ts) in real time: that
-// window is about the kubelet's real back-off, so it is not scaled with the simulator and the 60 s bound below
-// is the one a real cluster would meet.
+// The early failure waits out the pods' problem window (pod-problem-window, 30 s by default) in real time: that
+// window is about the kubelet's real back-off, so it is not scaled with the simulator. The pull case keeps the
+// default, so its 60 s bound is the one a real cluster would meet; the Unschedulable case sets the input.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderReport } from "../../src/report/markdown.js";
@@ -54,7 +54,7 @@ describe("a pod no node can take", () => {
     await sim?.stop();
   });
 
-  it("node capacity 1, min-scale 2: the run fails early naming Unschedulable and the scheduler's message", async () => {
+  it("node capacity 1, min-scale 2, pod-problem-window 3s: the run fails after the window naming Unschedulable", async () => {
     const dir = workDir();
     const file = join(dir, "service.yaml");
     writeFileSync(
@@ -76,11 +76,18 @@ describe("a pod no node can take", () => {
       ].join("\n"),
     );
     const started = Date.now();
-    const run = await cli(sim, gateArgs(sim, dir, [`--service-file=${file}`, "--ready-timeout=5m"]));
+    const run = await cli(
+      sim,
+      gateArgs(sim, dir, [`--service-file=${file}`, "--ready-timeout=5m", "--pod-problem-window=3s"]),
+    );
     const elapsed = Date.now() - started;
     expect(run.code).toBe(3);
-    expect(elapsed).toBeLessThan(60_000);
+    // The window (3 s, set by the input) passed, and far less than the default 30 s.
+    expect(elapsed).toBeGreaterThanOrEqual(3000);
+    expect(elapsed).toBeLessThan(25_000);
     expect(run.stderr).toMatch(/^error: .*Unschedulable/m);
+    const lasted = Number(/\(for (\d+) s\)/.exec(run.stderr)?.[1]);
+    expect(lasted).toBeGreaterThanOrEqual(3);
     expect(run.stderr).toContain("0/1 nodes are available");
     // The report of the failed run carries the same reason.
     expect(renderReport(run.doc!)).toContain("Unschedulable");

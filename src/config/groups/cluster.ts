@@ -18,6 +18,9 @@ export function parseClusterGroup(inputs: InputReader, ctx: ParseContext): Draft
     readyTimeoutMs: inputs.check(() =>
       parseDuration("ready-timeout", inputs.value("ready-timeout"), LIMITS.readyTimeout),
     ),
+    podProblemWindowMs: inputs.check(() =>
+      parseDuration("pod-problem-window", inputs.value("pod-problem-window"), LIMITS.podProblemWindow),
+    ),
     privateZone: inputs.check(() =>
       parseEnum("private-zone", inputs.value("private-zone"), PRIVATE_ZONE_CHOICES),
     ),

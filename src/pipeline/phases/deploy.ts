@@ -83,6 +83,7 @@ async function deployOne(
     namespace: subject.namespace,
     name: subject.name,
     timeoutMs: settings.readyTimeoutMs,
+    podProblemWindowMs: settings.podProblemWindowMs,
     since: deployedAt,
     signal,
     log: info,
