@@ -2,23 +2,11 @@
 // summary: autocannon's latency histogram truncates to whole milliseconds (it records float ms into an HDR
 // histogram whose lowest discernible value is 1) and its coordinated-omission correction is wrong (see
 // pacer.ts). We record microseconds, so percentiles keep sub-millisecond precision.
-import * as hdr from "hdr-histogram-js";
+import { latencySummary, microsecondHistogram, ms, type Histogram } from "./histogram.js";
 import { SecondBuckets } from "../latency-buckets.js";
 import type { ErrorSummary, LatencySummary, LoadSample, LoadSummary } from "../results.js";
 
-type Histogram = ReturnType<typeof hdr.build>;
-
-/** 3 significant digits: 0.1% resolution, i.e. 20 µs at 20 ms and 1 ms at 1 s. */
-function microsecondHistogram(): Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-}
-
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
-const ms = (micros: number): number => round(micros / 1000, 3);
 
 /** Counters of one window (a second of the timeline, or the window of a progress line). */
 interface Window {
@@ -212,20 +200,6 @@ export class LoadRecorder {
   }
 
   private latencySummary(): LatencySummary {
-    const h = this.latency;
-    if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    // HDR reports a percentile as the highest value of its bucket, which can lie above the largest value
-    // recorded; no percentile may exceed the maximum.
-    const max = h.maxValue;
-    const at = (percentile: number): number => ms(Math.min(h.getValueAtPercentile(percentile), max));
-    return {
-      min: ms(h.minNonZeroValue),
-      mean: ms(h.mean),
-      p50: at(50),
-      p90: at(90),
-      p99: at(99),
-      p999: at(99.9),
-      max: ms(max),
-    };
+    return latencySummary(this.latency);
   }
 }

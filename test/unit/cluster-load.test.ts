@@ -5,8 +5,8 @@ import type { V1Pod } from "@kubernetes/client-node";
 import * as hdr from "hdr-histogram-js";
 import type { LoadSettings } from "../../src/config/settings.js";
 import { LoadRecorder } from "../../src/load/recorder.js";
+import { latencySummary } from "../../src/load/histogram.js";
 import {
-  latencySummary,
   mergeHistograms,
   mergeWorkerResults,
   parseWorkerLog,

@@ -2,20 +2,15 @@
 // by bucket (percentiles of the merge, never averages of percentiles), counters are summed, and the timeline's
 // seconds line up because every worker counts them from the same common start (wall clock).
 //
-// The histogram has the runner recorder's layout (1 µs to 60 s, 3 significant digits, src/load/recorder.ts),
+// The histogram has the runner recorder's layout (1 µs to 60 s, 3 significant digits, src/load/histogram.ts),
 // so a cluster run and a runner run report percentiles the same way. The exact min and max come from the
 // workers: a decoded histogram knows only their buckets.
 import * as hdr from "hdr-histogram-js";
-import type {
-  ClusterWorkerSummary,
-  ErrorSummary,
-  LatencySummary,
-  LoadSample,
-  LoadSummary,
-} from "../../results.js";
-import { HIGHEST_TRACKABLE_VALUE, RESULT_MARKER, RESULT_VERSION, type WorkerResult } from "./protocol.js";
+import type { ClusterWorkerSummary, ErrorSummary, LoadSample, LoadSummary } from "../../results.js";
+import { latencySummary, microsecondHistogram, ms, type Histogram } from "../histogram.js";
+import { RESULT_MARKER, RESULT_VERSION, type WorkerResult } from "./protocol.js";
 
-type Histogram = ReturnType<typeof hdr.build>;
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 export type { ClusterWorkerSummary };
 
@@ -51,14 +46,6 @@ export function parseWorkerLog(log: string, expectedIndex: number): WorkerResult
   return result;
 }
 
-export function microsecondHistogram(): Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_TRACKABLE_VALUE,
-    numberOfSignificantValueDigits: 3,
-  });
-}
-
 function decode(encoded: string, what: string): Histogram {
   try {
     return hdr.decodeFromCompressedBase64(encoded) as Histogram;
@@ -72,26 +59,6 @@ export function mergeHistograms(encoded: string[], what = "worker"): Histogram {
   const merged = microsecondHistogram();
   for (const e of encoded) merged.add(decode(e, what));
   return merged;
-}
-
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
-const ms = (micros: number): number => round(micros / 1000, 3);
-
-export function latencySummary(h: Histogram, exact?: { min: number; max: number }): LatencySummary {
-  if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-  const max = exact?.max ?? h.maxValue;
-  // A percentile is its bucket's highest equivalent value, which can lie above the exact max; cap it there, as
-  // the runner's recorder does, so p99 <= max always holds.
-  const at = (percentile: number): number => ms(Math.min(h.getValueAtPercentile(percentile), max));
-  return {
-    min: ms(exact?.min ?? h.minNonZeroValue),
-    mean: ms(h.mean),
-    p50: at(50),
-    p90: at(90),
-    p99: at(99),
-    p999: at(99.9),
-    max: ms(max),
-  };
 }
 
 const failedStatus = (status: number): boolean => status < 200 || status >= 400;
