@@ -95,13 +95,7 @@ export async function cli(sim: Sim, args: string[]): Promise<CliRun> {
   process.env.KUBECONFIG = sim.kubeconfig;
   try {
     const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    let doc: ResultsDocument | undefined;
-    try {
-      doc = JSON.parse(stdout) as ResultsDocument;
-    } catch {
-      doc = undefined;
-    }
-    return { code, stdout, stderr, doc };
+    return { code, stdout, stderr, doc: docOf(stdout) };
   } finally {
     process.env.KUBECONFIG = previous;
   }
@@ -152,3 +146,22 @@ export function namespaceGone(sim: Sim, name: string): Promise<void> {
     check();
   });
 }
+
+/** The results document a run printed with --json, or undefined when it printed something else. */
+export function docOf(stdout: string): ResultsDocument | undefined {
+  try {
+    return JSON.parse(stdout) as ResultsDocument;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A promise with its resolve, for ordering runs on what the API server sees (never on sleeps). */
+export function trigger(): { promise: Promise<void>; fire(): void } {
+  let fire: () => void = () => {};
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
+
+export const servicePath = (ns: string, name: string): string =>
+  `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`;

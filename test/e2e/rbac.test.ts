@@ -9,7 +9,16 @@ import { runCli } from "../../src/cli.js";
 import type { ResultsDocument } from "../../src/results.js";
 import type { PolicyRule, RoleBinding } from "../sim/api/rbac.js";
 import { kubeconfigYaml } from "../sim/api/kubeconfig.js";
-import { auditLog, clearAudit, freshNamespace, gateArgs, startSim, workDir, type Sim } from "./harness.js";
+import {
+  auditLog,
+  clearAudit,
+  freshNamespace,
+  gateArgs,
+  startSim,
+  workDir,
+  type Sim,
+  docOf,
+} from "./harness.js";
 
 const USER = "system:serviceaccount:perf:knative-perf-gate";
 const TOKEN = "rbac-test-token-0123456789abcdef";
@@ -102,12 +111,7 @@ async function gateAs(extra: string[]): Promise<Run> {
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
     });
-    let doc: ResultsDocument | undefined;
-    try {
-      doc = JSON.parse(stdout) as ResultsDocument;
-    } catch {
-      doc = undefined;
-    }
+    const doc = docOf(stdout);
     return { code, stderr, doc };
   } finally {
     process.env.KUBECONFIG = previous;

@@ -13,6 +13,9 @@ import {
   startSim,
   workDir,
   type Sim,
+  docOf,
+  trigger,
+  servicePath,
 } from "./harness.js";
 
 let sim: Sim;
@@ -51,24 +54,10 @@ function startRun(extra: string[], pr?: number): Promise<Run> {
   if (saved === undefined) delete process.env.GITHUB_REF;
   else process.env.GITHUB_REF = saved;
   return running.then((code) => {
-    let doc: ResultsDocument | undefined;
-    try {
-      doc = JSON.parse(stdout) as ResultsDocument;
-    } catch {
-      doc = undefined;
-    }
+    const doc = docOf(stdout);
     return { code, stderr, doc };
   });
 }
-
-/** A promise with its resolve, for ordering the two runs on what the API server sees (never on sleeps). */
-function signal(): { promise: Promise<void>; fire(): void } {
-  let fire: () => void = () => {};
-  const promise = new Promise<void>((resolve) => (fire = resolve));
-  return { promise, fire };
-}
-const servicePath = (ns: string, name: string) =>
-  `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`;
 
 describe("two runs at once in one namespace", () => {
   it("PR-isolated names ({pr}): each run measures and deletes only its own Service", async () => {
@@ -79,8 +68,8 @@ describe("two runs at once in one namespace", () => {
     // (the namespace's creator) has created its Service; the first run's teardown waits until the second
     // run's Service is in it (the second is registered on the namespace by then); the second run's delete
     // waits until the first run has finished.
-    const firstCreated = signal();
-    const secondCreated = signal();
+    const firstCreated = trigger();
+    const secondCreated = trigger();
     let firstDone: Promise<Run> = new Promise(() => {});
     let creates = 0;
     sim.api.setRequestHook(async (info, req) => {
@@ -120,7 +109,7 @@ describe("two runs at once in one namespace", () => {
     const shared = [`--namespace=${namespace}`, "--service-name=hello-shared", "--thresholds=errors < 1%"];
     // The second run starts once the first has created the Service, and the first run's delete waits until
     // the second has finished: the second run meets the Service while the first run holds it.
-    const firstCreated = signal();
+    const firstCreated = trigger();
     let secondDone: Promise<Run> = new Promise(() => {});
     sim.api.setRequestHook(async (info) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;

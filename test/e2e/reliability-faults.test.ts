@@ -11,7 +11,7 @@ import { runCli } from "../../src/cli.js";
 import { DEFAULT_RETRY } from "../../src/kube/retry.js";
 import type { ResultsDocument } from "../../src/results.js";
 import { StatusError } from "../sim/api/errors.js";
-import { auditLog, clearAudit, gateArgs, getJson, startSim, workDir, type Sim } from "./harness.js";
+import { auditLog, clearAudit, gateArgs, getJson, startSim, workDir, type Sim, docOf } from "./harness.js";
 
 let sim: Sim;
 beforeAll(async () => {
@@ -47,12 +47,7 @@ async function gate(extra: string[], onLog?: (log: string) => void): Promise<Run
         onLog?.(stderr);
       },
     });
-    let doc: ResultsDocument | undefined;
-    try {
-      doc = JSON.parse(stdout) as ResultsDocument;
-    } catch {
-      doc = undefined;
-    }
+    const doc = docOf(stdout);
     return { code, stderr, doc, ms: Date.now() - started };
   } finally {
     process.env.KUBECONFIG = previous;

@@ -3,7 +3,18 @@
 // finished run lets go of the Service it keeps; lease-wait waits for a run still holding it).
 import { runCli } from "../../src/cli.js";
 import type { ResultsDocument } from "../../src/results.js";
-import { freshNamespace, gateArgs, getJson, namespaceGone, startSim, workDir, type Sim } from "./harness.js";
+import {
+  freshNamespace,
+  gateArgs,
+  getJson,
+  namespaceGone,
+  startSim,
+  workDir,
+  type Sim,
+  docOf,
+  trigger,
+  servicePath,
+} from "./harness.js";
 
 let sim: Sim;
 const savedKubeconfig = process.env.KUBECONFIG;
@@ -39,23 +50,10 @@ async function gate(extra: string[], onLog?: (log: string) => void): Promise<Run
       onLog?.(stderr);
     },
   });
-  let doc: ResultsDocument | undefined;
-  try {
-    doc = JSON.parse(stdout) as ResultsDocument;
-  } catch {
-    doc = undefined;
-  }
+  const doc = docOf(stdout);
   return { code, stderr, doc };
 }
 
-function signal(): { promise: Promise<void>; fire(): void } {
-  let fire: () => void = () => {};
-  const promise = new Promise<void>((resolve) => (fire = resolve));
-  return { promise, fire };
-}
-
-const servicePath = (ns: string, name: string) =>
-  `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`;
 const nsPath = (ns: string) => `/api/v1/namespaces/${ns}`;
 
 interface Obj {
@@ -108,7 +106,7 @@ describe("a namespace this tool created", () => {
 
   it("a run joining while another is in it: the first out leaves it, the last out deletes it", async () => {
     const namespace = freshNamespace();
-    const joined = signal();
+    const joined = trigger();
     let secondDone: Promise<Run> = new Promise(() => {});
     sim.api.setRequestHook(async (info, req) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
@@ -157,7 +155,7 @@ describe("a Service name shared by runs one after another", () => {
   it("lease-wait: a run that finds the Service held waits for the holder to finish, then proceeds", async () => {
     const namespace = freshNamespace();
     const shared = [`--namespace=${namespace}`, "--service-name=waited-for"];
-    const firstCreated = signal();
+    const firstCreated = trigger();
     sim.api.setRequestHook((info) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
       if (info.verb === "create") firstCreated.fire();
@@ -181,7 +179,7 @@ describe("a Service name shared by runs one after another", () => {
   it("lease-wait runs out while the holder still runs: exit 3 naming the holder and lease-wait", async () => {
     const namespace = freshNamespace();
     const shared = [`--namespace=${namespace}`, "--service-name=held-too-long"];
-    const firstCreated = signal();
+    const firstCreated = trigger();
     let secondDone: Promise<Run> = new Promise(() => {});
     sim.api.setRequestHook(async (info) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
