@@ -100,3 +100,26 @@ test("the request on the wire: Host from the target's header or the URL, Content
     /Content-Length: 0\r\n\r\n$/,
   );
 });
+
+test("at a fixed rate, connections open shortly before their first slot, not all at the start", async () => {
+  let opened = 0;
+  let answered = 0;
+  server = await startRawServer((socket) => {
+    opened++;
+    socket.on("data", () => {
+      answered++;
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+  });
+  // 300 connections at 10 req/s: connection i's first slot is at i × 100 ms, so a 1 s load sends on 10 of them.
+  const summary = await runLoad({
+    url: server.url,
+    request: request(),
+    load: load({ durationMs: 1000, connections: 300, rate: 10 }),
+  });
+  expect(summary.requests).toBe(answered);
+  expect(summary.requests).toBeGreaterThanOrEqual(9);
+  // The 10 that sent, and those whose slot was within the 250 ms look-ahead when the load ended.
+  expect(opened).toBeGreaterThanOrEqual(summary.requests);
+  expect(opened).toBeLessThanOrEqual(14);
+});
