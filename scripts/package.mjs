@@ -1,6 +1,6 @@
 // Bundles the action and CLI into dist/ with ncc. One bundle (dist/index.js) holds all code, so
 // @kubernetes/client-node ships once; main.js, post.js and cli.js are two-line entry files that call into it.
-// Modules loaded on first use (client-node, autocannon) become chunks (<id>.index.js) that ncc does not minify;
+// Modules loaded on first use (client-node) become chunks (<id>.index.js) that ncc does not minify;
 // esbuild minifies them (client-node: 19 MB -> 4 MB). The build goes to a scratch folder that replaces dist/
 // only when complete, so an interrupted build never leaves dist/ half written or missing.
 import { execFileSync } from "node:child_process";

@@ -265,7 +265,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /**
  * Headers the load generator owns. Host comes from the Service URL (or `url`): to reach the Service through
  * another address use `gateway`, which keeps the right Host. The others describe the connection and body
- * framing, which autocannon computes; a user value would corrupt requests.
+ * framing, which the engine computes (engine.ts, encodeRequest); a user value would corrupt requests.
  */
 const MANAGED_HEADERS: Record<string, string> = {
   host: "the Host header comes from the Service URL (or the url input); to send through another address use the gateway input",

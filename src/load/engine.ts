@@ -1,41 +1,24 @@
-// One pass of load with autocannon as the engine (connections, HTTP/1.1 keep-alive, parsing, timeouts), observed
-// per request through autocannon's `setupClient` hook. autocannon's summary is not used: see recorder.ts and
-// pacer.ts for why latency and fixed-rate pacing are ours. autocannon's own worker threads (`workers`) are not
-// used (the bundle is ESM and autocannon's worker entry is CommonJS): src/load/threads/ runs this same pass on
-// several threads of our own.
+// One pass of load: `connections` keep-alive HTTP/1.1 connections, each sending one request at a time (closed
+// loop: the next as soon as the answer is in; fixed rate: at its slot in pacer.ts's schedule), every outcome
+// reported to an observer the moment it is known. The recorder (recorder.ts) keeps the figures; threads/ runs
+// this same pass on several event loops.
 //
-// The hook reaches into internals of autocannon 8's Client (lib/httpClient.js): `_doRequest` (to send on our
-// schedule and note the send time), `_connect` (to drop a request the server closed on, which autocannon would
-// otherwise leave queued and pair with the next response, and to back off from a refusing target instead of
-// reconnecting in a busy loop), `_resetConnection` (to honour `Connection: close`, which autocannon ignores, so
-// the next request is not written to a socket the server is closing) and `timeout` (autocannon accepts whole
-// seconds only).
+// The engine owns its sockets (node:net, node:tls) and reads responses with response-parser.ts. It used to drive
+// autocannon, but needed its own send schedule, its own timing, its own handling of `Connection: close`, of a
+// request lost with its connection, of reconnect back-off and of sub-second timeouts — each patched into
+// autocannon's internals — and autocannon's parser and per-request bookkeeping were a quarter of the engine's cost
+// (bench/README.md, issue 16). What is left is small: a pre-built request written to a socket and the end of its
+// response found in the bytes that come back.
 //
 // The end of the load follows grace.ts: at the duration no new request starts, and those in flight may finish
 // within the grace period (their outcome counts) or are reported as unanswered.
-import type autocannon from "autocannon";
+import net from "node:net";
 import { performance } from "node:perf_hooks";
+import tls from "node:tls";
 import { InFlight } from "./grace.js";
 import { RateSchedule, type ScheduleSlots } from "./pacer.js";
+import { Fed, ResponseParser } from "./response-parser.js";
 import type { HttpRequestTarget } from "./target.js";
-
-/** The parts of autocannon 8's Client this module relies on (not in its public types). */
-interface ClientInternals {
-  destroyed: boolean;
-  reqsMade: number;
-  responseMax?: number;
-  _doRequest(): void;
-  _connect(): void;
-  _resetConnection(): void;
-  destroy(): void;
-  pipelinedRequests: { size(): number; clear(): void };
-  /** Request timeout in ms; read after setupClient, when the timeout timer is created. */
-  timeout: number;
-  timeoutTicker: { reschedule(ms: number): void };
-  on(event: "response", listener: (status: number, bytes: number) => void): this;
-  on(event: "headers", listener: (info: { shouldKeepAlive?: boolean }) => void): this;
-  on(event: "connError" | "timeout" | "done", listener: () => void): this;
-}
 
 export interface PassObserver {
   response(status: number, bytes: number, latencyMs: number): void;
@@ -78,31 +61,69 @@ export interface PassResult {
   endedBy: PassEnd;
 }
 
-/**
- * autocannon takes its timeout in seconds and rejects values below 1; a shorter one is set on each client in
- * setupClient, which runs before the client creates its timeout timer.
- */
-const MIN_TIMEOUT_MS = 1000;
 /** Reconnect delay after consecutive connection failures: 1, 2, 4 … ms, at most this. */
 const MAX_RECONNECT_BACKOFF_MS = 250;
-/** autocannon checks its stop flag once per sample interval; keep stopping prompt. */
-const SAMPLE_INTERVAL_MS = 50;
-
 /**
- * autocannon is loaded on first use rather than at start-up: with its dependencies and the WebAssembly histogram
- * it initializes on import, it is a large share of the action's cold start, and a run that fails on its inputs
- * never needs it.
+ * At a fixed rate, a connection opens this long before its first slot rather than at the start: 300 connections
+ * at 10 req/s send one request every 100 ms, and opening all 300 at once would put a burst of connections the
+ * load does not have into the first requests' latency (and into the target). Long enough for a TCP and TLS
+ * handshake to a remote cluster.
  */
-export async function loadEngine(): Promise<Engine> {
-  return (await import("autocannon")).default;
+const CONNECT_AHEAD_MS = 250;
+
+/** Where and what to send, built once per pass. */
+interface Wire {
+  host: string;
+  port: number;
+  /** TLS server name (SNI), for https targets; undefined for http. */
+  servername?: string;
+  secure: boolean;
+  request: Buffer;
+  /** A HEAD request: its response has no body. */
+  head: boolean;
 }
 
-export type Engine = typeof autocannon;
+/**
+ * The request as bytes: request line, Host (the target's header when set, e.g. a gateway's Knative host, else
+ * the URL's), the other headers as given, and the body with its Content-Length (config refuses a user's own
+ * framing headers, values.ts).
+ */
+export function encodeRequest(target: HttpRequestTarget, method: string, body?: string): Buffer {
+  const url = new URL(target.url);
+  const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`];
+  const hostHeader = Object.keys(target.headers).find((name) => name.toLowerCase() === "host");
+  lines.push(`Host: ${hostHeader ? target.headers[hostHeader] : url.host}`);
+  for (const [name, value] of Object.entries(target.headers)) {
+    if (name !== hostHeader) lines.push(`${name}: ${value}`);
+  }
+  const payload = body === undefined || body === "" ? undefined : Buffer.from(body);
+  if (payload || !["GET", "HEAD", "DELETE", "OPTIONS"].includes(method)) {
+    lines.push(`Content-Length: ${payload?.length ?? 0}`);
+  }
+  const head = Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+  return payload ? Buffer.concat([head, payload]) : head;
+}
 
-export function runPass(engine: Engine, options: PassOptions, observer: PassObserver): Promise<PassResult> {
+function wireFor(options: PassOptions): Wire {
+  const url = new URL(options.target.url);
+  const secure = url.protocol === "https:";
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  return {
+    host,
+    port: Number(url.port) || (secure ? 443 : 80),
+    // SNI takes a name, never an address.
+    servername: secure && net.isIP(host) === 0 ? host : undefined,
+    secure,
+    request: encodeRequest(options.target, options.method, options.body),
+    head: options.method === "HEAD",
+  };
+}
+
+export function runPass(options: PassOptions, observer: PassObserver): Promise<PassResult> {
   const { signal, startedAt } = options;
   if (signal?.aborted) return Promise.resolve({ endedAt: startedAt, endedBy: "aborted" });
 
+  const wire = wireFor(options);
   const connections = Math.max(1, Math.min(options.connections, options.requests ?? Infinity));
   const schedule = options.rate
     ? new RateSchedule(startedAt, options.rate, connections, options.slots)
@@ -112,21 +133,21 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
   let sending = true;
   /** Outcomes are reported to the observer (through the grace period after sending stopped). */
   let measuring = true;
-  let clientsDone = 0;
+  let sent = 0;
   let result: PassResult | undefined;
-  let instance: autocannon.Instance | undefined;
-  const clients: ClientInternals[] = [];
   const inFlight = new InFlight();
+  const conns: Connection[] = [];
+  let resolvePass: (result: PassResult) => void = () => {};
 
-  // Closes every connection now rather than at autocannon's next sample tick, so the target sees no request
-  // after the end and no late answer is counted.
+  // Closes every connection now, so the target sees no request after the end and no late answer is counted.
   const close = (): void => {
     if (!measuring) return;
     measuring = false;
     inFlight.cancel();
     signal?.removeEventListener("abort", onAbort);
-    for (const client of clients) client.destroy();
-    instance?.stop();
+    clearTimeout(durationTimer);
+    for (const conn of conns) conn.destroy();
+    resolvePass(result as PassResult);
   };
   const stopSending = (endedBy: PassEnd): void => {
     if (!sending) return;
@@ -136,18 +157,20 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     clearTimeout(durationTimer);
     if (endedBy === "aborted") return close();
     // Connections with nothing in flight close now; the others when their request settles (grace.ts).
-    clients.forEach((client, index) => {
-      if (!inFlight.has(index)) client.destroy();
+    conns.forEach((conn, index) => {
+      if (!inFlight.has(index)) conn.destroy();
     });
     inFlight.stop(graceMs, (unanswered) => {
       for (const _ of unanswered) observer.unanswered?.();
       close();
     });
   };
+  const capReached = (): boolean => options.requests !== undefined && sent >= options.requests;
   /** A request of connection `index` was answered or failed; while draining, its connection is done. */
   const settled = (index: number): void => {
-    if (!sending && measuring) clients[index]?.destroy();
+    if (!sending && measuring) conns[index]?.destroy();
     inFlight.settled(index);
+    if (sending && capReached() && !conns.some((_, i) => inFlight.has(i))) stopSending("requests");
   };
   const onAbort = (): void => {
     if (sending) return stopSending("aborted");
@@ -161,179 +184,199 @@ export function runPass(engine: Engine, options: PassOptions, observer: PassObse
     if (remaining > 0) durationTimer = setTimeout(endOfDuration, Math.ceil(remaining));
     else stopSending("duration");
   };
+
+  class Connection {
+    private socket: net.Socket | undefined;
+    private readonly parser = new ResponseParser(wire.head);
+    /** A request is on the wire, waiting for its response. */
+    private busy = false;
+    private intendedAt = 0;
+    private sendTimer: NodeJS.Timeout | undefined;
+    private reconnectTimer: NodeJS.Timeout | undefined;
+    /** One timer per connection, re-armed per request with refresh() rather than created per request. */
+    private timeoutTimer: NodeJS.Timeout | undefined;
+    private failures = 0;
+    private destroyed = false;
+
+    constructor(private readonly index: number) {}
+
+    /** Opens the connection now (closed loop), or shortly before its first slot (fixed rate). */
+    start(): void {
+      const wait = schedule ? schedule.peek(this.index) - CONNECT_AHEAD_MS - performance.now() : 0;
+      if (wait <= 0) return this.connect();
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        this.connect();
+      }, wait);
+    }
+
+    private connect(): void {
+      if (this.destroyed || !sending) return;
+      const socket = wire.secure
+        ? // Like the cold-start probe (first-request.ts): Knative certificates are often self-signed or issued
+          // for the Host, not the gateway address.
+          tls.connect({
+            host: wire.host,
+            port: wire.port,
+            servername: wire.servername,
+            rejectUnauthorized: false,
+          })
+        : net.connect({ host: wire.host, port: wire.port });
+      socket.setNoDelay(true);
+      socket.on("data", (chunk: Buffer) => this.data(chunk));
+      socket.on("error", () => this.lost(socket, true));
+      socket.on("close", () => this.lost(socket, false));
+      this.socket = socket;
+      // Written now and sent once connected: the first request's time includes the connection's set-up, as a
+      // client's first request does; a target that never accepts shows as requests that time out or fail.
+      this.next();
+    }
+
+    /** Sends the next request now, or at its slot in the rate schedule. */
+    private next(): void {
+      if (this.destroyed || !sending || this.sendTimer || this.busy) return;
+      if (capReached()) return this.destroy();
+      if (!schedule) return this.send(performance.now());
+      const due = schedule.take(this.index);
+      const wait = due - performance.now();
+      if (wait <= 0) return this.send(due);
+      this.sendTimer = setTimeout(() => {
+        this.sendTimer = undefined;
+        this.send(due);
+      }, wait);
+    }
+
+    private send(at: number): void {
+      const socket = this.socket;
+      if (this.destroyed || !sending || !socket || capReached()) return;
+      // Late (the connection was busy): timed from when it should have gone out. Early (libuv's timers run on a
+      // coarser clock and fire up to a millisecond before `at`): timed from now, or a fast answer would show a
+      // latency of zero, or below zero.
+      this.intendedAt = Math.min(at, performance.now());
+      this.busy = true;
+      sent++;
+      inFlight.sent(this.index);
+      this.parser.reset();
+      if (this.timeoutTimer) this.timeoutTimer.refresh();
+      else this.timeoutTimer = setTimeout(() => this.timedOut(), options.timeoutMs);
+      socket.write(wire.request);
+    }
+
+    private data(chunk: Buffer): void {
+      // Bytes nobody asked for (e.g. a 408 on an idle connection): the connection is no longer in step.
+      if (!this.busy) return this.drop();
+      const fed = this.parser.feed(chunk);
+      if (fed === Fed.Partial) return;
+      if (fed === Fed.Invalid) return this.drop();
+      this.answered();
+    }
+
+    private answered(): void {
+      this.busy = false;
+      this.failures = 0;
+      const closes = this.parser.closes || (this.parser.rest?.length ?? 0) > 0;
+      if (measuring) {
+        observer.response(this.parser.status, this.parser.bytes, performance.now() - this.intendedAt);
+        settled(this.index);
+      }
+      // The server said Connection: close (or sent more than one response): the next request goes on a new
+      // connection rather than on one the server is closing.
+      if (closes) this.reconnect();
+      else this.next();
+    }
+
+    private timedOut(): void {
+      if (!this.busy) return;
+      this.busy = false;
+      if (measuring && (sending || inFlight.has(this.index))) {
+        observer.timeout();
+        settled(this.index);
+      }
+      // The response may still come on this connection and would be taken for the next request's: start over.
+      this.reconnect();
+    }
+
+    /** The socket ended or failed; a request on it is lost (unless its response was framed by the close). */
+    private lost(socket: net.Socket, failed: boolean): void {
+      if (socket !== this.socket) return;
+      this.socket = undefined;
+      socket.destroy();
+      if (this.busy) {
+        this.busy = false;
+        if (!failed && this.parser.endsAtClose) {
+          this.parser.closes = true;
+          // A response without a length ends when the connection does.
+          this.failures = 0;
+          if (measuring) {
+            observer.response(this.parser.status, this.parser.bytes, performance.now() - this.intendedAt);
+            settled(this.index);
+          }
+        } else {
+          this.failures++;
+          if (measuring) {
+            observer.connectionError();
+            settled(this.index);
+          }
+        }
+      } else if (failed) this.failures++;
+      this.later();
+    }
+
+    /** A protocol error: the connection's request (if any) failed. */
+    private drop(): void {
+      const socket = this.socket;
+      if (!socket) return;
+      this.socket = undefined;
+      socket.destroy();
+      if (this.busy) {
+        this.busy = false;
+        this.failures++;
+        if (measuring) {
+          observer.connectionError();
+          settled(this.index);
+        }
+      }
+      this.later();
+    }
+
+    private reconnect(): void {
+      const socket = this.socket;
+      this.socket = undefined;
+      socket?.destroy();
+      this.later();
+    }
+
+    /** Connects again: at once after a clean close, after 1, 2, 4 … ms while connecting keeps failing. */
+    private later(): void {
+      if (this.destroyed || !sending || this.reconnectTimer) return;
+      if (this.failures === 0) return this.connect();
+      const backoff = Math.min(MAX_RECONNECT_BACKOFF_MS, 2 ** (this.failures - 1));
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        this.connect();
+      }, backoff);
+    }
+
+    destroy(): void {
+      if (this.destroyed) return;
+      this.destroyed = true;
+      clearTimeout(this.sendTimer);
+      clearTimeout(this.reconnectTimer);
+      clearTimeout(this.timeoutTimer);
+      const socket = this.socket;
+      this.socket = undefined;
+      socket?.destroy();
+    }
+  }
+
   // From the common start, which on a load thread lies a little before this pass received it (threads/pool.ts).
   let durationTimer = setTimeout(
     endOfDuration,
     Math.max(0, Math.ceil(startedAt + options.durationMs - performance.now())),
   );
   signal?.addEventListener("abort", onAbort, { once: true });
-
-  const setupClient = (publicClient: unknown): void => {
-    const client = publicClient as ClientInternals;
-    const index = clients.length;
-    clients.push(client);
-    client.timeout = options.timeoutMs;
-    const send = client._doRequest.bind(client);
-    const connect = client._connect.bind(client);
-    let intendedAt = 0;
-    let sendTimer: NodeJS.Timeout | undefined;
-    let reconnectTimer: NodeJS.Timeout | undefined;
-    let failures = 0;
-    let failureJustReported = false;
-    let closeAfterResponse = false;
-
-    const sendNow = (at: number): void => {
-      if (!sending) return;
-      // Late (the connection was busy): timed from when it should have gone out. Early (libuv's timers run on a
-      // coarser clock and fire up to a millisecond before `at`): timed from now, or a fast answer would show a
-      // latency of zero, or below zero.
-      intendedAt = Math.min(at, performance.now());
-      const capReached = !!client.responseMax && client.reqsMade >= client.responseMax;
-      // At the cap autocannon's _doRequest destroys the client instead of sending.
-      if (!capReached) inFlight.sent(index);
-      send();
-    };
-
-    client._doRequest = () => {
-      quietTimeoutTicker(client.timeoutTicker);
-      if (sendTimer || reconnectTimer || client.destroyed || !sending) return;
-      if (closeAfterResponse) {
-        // The server said Connection: close; _resetConnection reconnects and calls _doRequest again.
-        closeAfterResponse = false;
-        client._resetConnection();
-        return;
-      }
-      const capReached = !!client.responseMax && client.reqsMade >= client.responseMax;
-      // autocannon's _doRequest destroys a client that reached its share of `requests`: do it without waiting.
-      if (!schedule || capReached) return sendNow(performance.now());
-      const due = schedule.take(index);
-      const wait = due - performance.now();
-      if (wait <= 0) return sendNow(due);
-      // Keep autocannon's per-request timeout from firing while we wait for the slot.
-      client.timeoutTicker.reschedule(wait + client.timeout);
-      sendTimer = setTimeout(() => {
-        sendTimer = undefined;
-        if (!client.destroyed && !reconnectTimer) sendNow(due);
-      }, wait);
-    };
-
-    client._connect = () => {
-      // A request still queued here was lost with its connection. After an 'error' autocannon has already
-      // reported it; after an 'end' nobody has.
-      if (client.pipelinedRequests.size() > 0 && !failureJustReported && measuring) {
-        observer.connectionError();
-        settled(index);
-      }
-      client.pipelinedRequests.clear();
-      failureJustReported = false;
-      closeAfterResponse = false;
-      // After the load (grace period) there is nothing to send on a new connection.
-      if (client.destroyed || !sending) return;
-      if (failures === 0) return connect();
-      const backoff = Math.min(MAX_RECONNECT_BACKOFF_MS, 2 ** (failures - 1));
-      reconnectTimer = setTimeout(() => {
-        reconnectTimer = undefined;
-        if (!client.destroyed) connect();
-      }, backoff);
-    };
-
-    client.on("headers", (info) => {
-      closeAfterResponse = info.shouldKeepAlive === false;
-    });
-    client.on("response", (status, bytes) => {
-      failures = 0;
-      if (!measuring) return;
-      observer.response(status, bytes, performance.now() - intendedAt);
-      settled(index);
-    });
-    client.on("timeout", () => {
-      // While draining, only a request in flight can time out (an idle connection is already closed).
-      if (!measuring || (!sending && !inFlight.has(index))) return;
-      observer.timeout();
-      settled(index);
-    });
-    client.on("connError", () => {
-      failures++;
-      failureJustReported = true;
-      if (!measuring) return;
-      observer.connectionError();
-      settled(index);
-    });
-    client.on("done", () => {
-      clearTimeout(sendTimer);
-      clearTimeout(reconnectTimer);
-      if (++clientsDone === connections && sending && options.requests !== undefined) {
-        stopSending("requests");
-      }
-    });
-  };
-
-  return new Promise<PassResult>((resolve, reject) => {
-    instance = withoutUrlParseWarning(() =>
-      engine(
-        {
-          url: options.target.url,
-          method: options.method as autocannon.Request["method"],
-          headers: options.target.headers,
-          body: options.body,
-          connections,
-          // Our timers end the pass; autocannon's own duration is only a backstop, after the grace period.
-          duration: (options.durationMs + graceMs) / 1000 + 1,
-          timeout: Math.max(options.timeoutMs, MIN_TIMEOUT_MS) / 1000,
-          maxOverallRequests: options.requests,
-          sampleInt: SAMPLE_INTERVAL_MS,
-          setupClient: setupClient as autocannon.Options["setupClient"],
-        },
-        (error: Error | null) => {
-          stopSending("duration");
-          close();
-          if (error) return reject(new Error(`load: ${error.message}`));
-          resolve(result as PassResult);
-        },
-      ),
-    );
-  });
-}
-
-/**
- * autocannon 8 (lib/run.js) parses the target with the legacy `url.parse()` on every run, whatever form the URL
- * is given in, and Node prints DEP0169 for it once per process. Installed, Node stays quiet (it skips this warning
- * for code under node_modules); bundled into dist/ it does not. Only that one warning is dropped, and only
- * during autocannon's synchronous start: every other warning, and DEP0169 from anywhere else, still shows.
- */
-const QUIETED = Symbol("knative-perf-gate: retimer re-arm clamped");
-
-/**
- * autocannon's request timer (retimer 3, `timeoutTicker` in lib/httpClient.js) re-arms itself with "the
- * rescheduled time minus the time elapsed", which is below zero when its timer fires late on a busy event loop;
- * Node then prints a TimeoutNegativeWarning into the run's output and waits 1 ms. This gives it the same 1 ms
- * without the warning. The class is reached through an instance (it is bundled inside autocannon's chunk, so it
- * cannot be imported), once.
- */
-export function quietTimeoutTicker(ticker: object | undefined): void {
-  const proto = ticker && (Object.getPrototypeOf(ticker) as { _schedule?: unknown; [QUIETED]?: boolean });
-  if (!proto || proto[QUIETED] || typeof proto._schedule !== "function") return;
-  const schedule = proto._schedule as (this: unknown, timeout: number) => void;
-  proto._schedule = function (this: unknown, timeout: number) {
-    schedule.call(this, Math.max(1, timeout));
-  };
-  proto[QUIETED] = true;
-}
-
-export function withoutUrlParseWarning<T>(start: () => T): T {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function (this: NodeJS.Process, ...args: Parameters<typeof emitWarning>) {
-    const [, typeOrOptions, code] = args as unknown[];
-    const warningCode =
-      typeof typeOrOptions === "object" && typeOrOptions !== null
-        ? (typeOrOptions as { code?: unknown }).code
-        : code;
-    if (warningCode === "DEP0169") return;
-    return emitWarning.apply(this, args);
-  } as typeof emitWarning;
-  try {
-    return start();
-  } finally {
-    process.emitWarning = emitWarning;
-  }
+  const done = new Promise<PassResult>((resolve) => (resolvePass = resolve));
+  for (let index = 0; index < connections; index++) conns.push(new Connection(index));
+  for (const conn of conns) conn.start();
+  return done;
 }

@@ -52,7 +52,7 @@ export function measureFirstRequest(options: FirstRequestOptions): Promise<First
       {
         method: request.method,
         headers,
-        // A fresh connection, as a first user would make; and TLS like autocannon (Knative certs are often
+        // A fresh connection, as a first user would make; and TLS like the load engine (Knative certs are often
         // self-signed or issued for the Host, not the gateway address).
         agent: false,
         rejectUnauthorized: false,

@@ -20,9 +20,9 @@ export function gracePeriodMs(requestTimeoutMs: number): number {
 }
 
 /**
- * The requests in flight of one pass, by connection. HTTP/1.1 without pipelining has one at a time, but the
- * engine may learn of an outcome after the connection's next request went out (autocannon reconnects and sends
- * before it emits 'timeout'), so each connection keeps a count. The engine reports every send and every
+ * The requests in flight of one pass, by connection. HTTP/1.1 without pipelining has one at a time; each
+ * connection keeps a count all the same, so that an engine learning of an outcome after the connection's next
+ * request went out (autocannon, the engine before this one, did) cannot lose a request. The engine reports every send and every
  * outcome; after `stop` it learns when the last one settled or the grace period ran out.
  */
 export class InFlight {

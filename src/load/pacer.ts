@@ -38,6 +38,11 @@ export class RateSchedule {
     );
   }
 
+  /** The intended send time of the next request on this connection, without consuming it. */
+  peek(connection: number): number {
+    return this.next[connection];
+  }
+
   /** The intended send time of the next request on this connection; each call consumes one slot. */
   take(connection: number): number {
     const due = this.next[connection];

@@ -1,7 +1,7 @@
-// Everything the measured load phase reports is recorded here, from our own events rather than autocannon's
-// summary: autocannon's latency histogram truncates to whole milliseconds (it records float ms into an HDR
-// histogram whose lowest discernible value is 1) and its coordinated-omission correction is wrong (see
-// pacer.ts). We record microseconds, so percentiles keep sub-millisecond precision.
+// Everything the measured load phase reports is recorded here, from the engine's events, one per request.
+// Latency is recorded in microseconds, so percentiles keep sub-millisecond precision (autocannon, the engine
+// before ours, truncated to whole milliseconds: it records float ms into an HDR histogram whose lowest
+// discernible value is 1).
 import { latencySummary, microsecondHistogram, ms, type Histogram } from "./histogram.js";
 import { SecondBuckets } from "../latency-buckets.js";
 import type { ErrorSummary, LatencySummary, LoadSample, LoadSummary } from "../results.js";

@@ -11,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import type { LoadSettings, RequestSettings } from "../config/settings.js";
 import type { LoadSummary } from "../results.js";
-import { loadEngine, runPass, type PassObserver, type PassOptions, type PassResult } from "./engine.js";
+import { runPass, type PassObserver, type PassOptions, type PassResult } from "./engine.js";
 import { gracePeriodMs } from "./grace.js";
 import { formatProgress } from "./progress.js";
 import { LoadRecorder } from "./recorder.js";
@@ -48,19 +48,13 @@ export function threadCount(load: LoadSettings): number {
 }
 
 /**
- * Starts what the load needs before it starts: autocannon loaded, or the threads started and their engines
- * loaded. Nothing is sent until runLoad. A failure shows when runLoad awaits `ready`.
+ * Starts what the load needs before it starts: on several threads, the threads started and their engines
+ * loaded (one thread needs nothing). Nothing is sent until runLoad. A failure shows when runLoad awaits `ready`.
  */
 export function prepareLoad(load: LoadSettings): PreparedLoad {
   const count = threadCount(load);
   if (count === 1) {
-    const ready = loadEngine().then(
-      (engine): Pass =>
-        (options, observer) =>
-          runPass(engine, options, observer),
-    );
-    ready.catch(() => {});
-    return { ready, close: async () => {} };
+    return { ready: Promise.resolve(runPass), close: async () => {} };
   }
   const threads = LoadThreads.start(count);
   threads.catch(() => {});

@@ -48,7 +48,8 @@ test("a target that never answers produces timeouts, one per request, also below
   expect(summary.errors.connectionErrors).toBe(0);
   expect(summary.errors.total).toBe(summary.errors.timeouts);
   expect(summary.errors.rate).toBe(1);
-  // autocannon reconnects after each timeout, and sends one request per connection: every one was counted.
+  // The engine reconnects after each timeout (the late answer must not be taken for the next request's), and
+  // sends one request per connection: every one was counted.
   expect(connections).toBe(summary.sent);
 });
 
@@ -95,7 +96,7 @@ test("a server that drops a connection with a request in flight: one connection 
   });
   expect(summary.errors.connectionErrors).toBe(1);
   expect(summary.requests).toBe(19);
-  // autocannon reconnects silently after an 'end' and keeps the lost request queued, pairing its start with the
-  // next response (over 300 ms); ours counts it once and times each later answer from its own send.
+  // The lost request counts once, and each later answer is timed from its own send (autocannon, the engine
+  // before this one, kept the lost request queued and paired its start with the next response: over 300 ms).
   expect(summary.latency.max).toBeLessThan(150);
 });

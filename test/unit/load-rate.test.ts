@@ -33,7 +33,7 @@ test("a fixed rate is held, evenly rather than in bursts", async () => {
   expect(summary.requests).toBeLessThanOrEqual(201);
   expect(summary.rps).toBeGreaterThan(85);
   expect(summary.rps).toBeLessThan(105);
-  // Even pacing: most 100 ms windows get about their share (10). autocannon's own per-second budget would put
+  // Even pacing: most 100 ms windows get about their share (10). autocannon's per-second budget (`overallRate`) would put
   // about 100 in the first window of each second and none in the others. (A loaded machine may delay a few
   // sends, which then go out together: hence "most".)
   const windows = new Array<number>(20).fill(0);

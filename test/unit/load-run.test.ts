@@ -103,7 +103,7 @@ test("a 20 ms service time gives p50 within 2 ms of what the server measured", a
   const truth = serviceMs.sort((a, b) => a - b)[Math.floor(serviceMs.length / 2)];
   expect(summary.latency.p50).toBeGreaterThanOrEqual(20);
   expect(Math.abs(summary.latency.p50 - truth)).toBeLessThan(2);
-  // Sub-millisecond precision: autocannon's own histogram would report whole milliseconds.
+  // Sub-millisecond precision: autocannon's histogram, for one, reports whole milliseconds.
   expect(Number.isInteger(summary.latency.p50)).toBe(false);
   expect(summary.latency.min).toBeLessThanOrEqual(summary.latency.p50);
   expect(summary.latency.p50).toBeLessThanOrEqual(summary.latency.p90);

@@ -20,9 +20,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { splitLoad } from "../cluster/plan.js";
 import {
-  loadEngine,
   runPass,
-  type Engine,
   type PassEnd,
   type PassObserver,
   type PassOptions,
@@ -69,14 +67,11 @@ interface Lane {
 export class LoadThreads {
   private closed = false;
 
-  private constructor(
-    private readonly engine: Engine,
-    private readonly threads: Thread[],
-  ) {}
+  private constructor(private readonly threads: Thread[]) {}
 
   /**
-   * `count` event loops: this thread with the engine loaded, and `count - 1` workers, each waited for until it
-   * loaded its engine; fails if one cannot start.
+   * `count` event loops: this thread and `count - 1` workers, each waited for until it loaded the engine;
+   * fails if one cannot start.
    */
   static async start(count: number): Promise<LoadThreads> {
     const { module, typescript } = threadModule();
@@ -87,8 +82,7 @@ export class LoadThreads {
       worker.unref();
       return { worker };
     });
-    const engine = loadEngine();
-    const pool = new LoadThreads(await engine, threads);
+    const pool = new LoadThreads(threads);
     try {
       await Promise.all(threads.map((thread, index) => pool.watch(thread, index)));
     } catch (error) {
@@ -115,7 +109,6 @@ export class LoadThreads {
         controller = new AbortController();
         const { startedAtEpochMs, ...rest } = pass;
         runPass(
-          this.engine,
           { ...rest, startedAt: startedAtEpochMs - performance.timeOrigin, signal: controller.signal },
           {
             response: (status, bytes, latencyMs) => observer.response(status, bytes, latencyMs),

@@ -1,8 +1,8 @@
-// The load thread's side: loads the engine once, then runs each pass it is given (engine.ts's runPass, the same
+// The load thread's side: runs each pass it is given (engine.ts's runPass, the same
 // code a single-thread load runs) and streams every outcome back in batches (protocol.ts). It keeps no figures
 // of its own: the host records them all.
 import type { MessagePort } from "node:worker_threads";
-import { loadEngine, runPass, type PassObserver } from "../engine.js";
+import { runPass, type PassObserver } from "../engine.js";
 import { OUTCOME, OUTCOME_WIDTH, type HostMessage, type ThreadMessage } from "./protocol.js";
 
 /** Outcomes per batch at most; a batch also goes out at the end of each event-loop turn. */
@@ -50,13 +50,11 @@ export async function runLoadThread(port: MessagePort): Promise<void> {
     },
   };
 
-  const engine = await loadEngine();
   port.on("message", (message: HostMessage) => {
     if (message.type === "abort") return abort?.abort();
     const { startedAtEpochMs, ...pass } = message.pass;
     abort = new AbortController();
     runPass(
-      engine,
       { ...pass, startedAt: startedAtEpochMs - performance.timeOrigin, signal: abort.signal },
       observer,
     ).then(

@@ -52,7 +52,7 @@ try {
   ];
   for (const c of cases) {
     const host = `${c.service}.default.svc.cluster.local`;
-    // 0 stands for the runner's engine: autocannon in this process, with the 4-worker case's connections.
+    // 0 stands for the runner's engine in this process, with the 4-worker case's connections.
     const settings = [...WORKERS, 0];
     const runs = new Map<number, LoadSummary[]>(settings.map((w) => [w, []]));
     for (let round = 0; round < rounds; round++) {
@@ -86,8 +86,7 @@ try {
       const sorted = [...(runs.get(workers) ?? [])].sort((a, b) => a.rps - b.rps);
       const median = sorted[Math.floor(sorted.length / 2)];
       const all = sorted.map((r) => Math.round(r.rps).toLocaleString("en-US")).join(", ");
-      const what =
-        workers === 0 ? "runner (autocannon)" : `cluster, ${workers} worker${workers > 1 ? "s" : ""}`;
+      const what = workers === 0 ? "runner" : `cluster, ${workers} worker${workers > 1 ? "s" : ""}`;
       console.log(
         `| ${what} | ${c.connections(workers || 4)} | ${Math.round(median.rps).toLocaleString("en-US")} | ${all} | ` +
           `${median.latency.p50} | ${median.latency.p99} | ${median.errors.total} |`,
