@@ -83,12 +83,13 @@ export class ResponseParser {
           at = used;
           break;
         }
-        case State.Fixed: {
+        case State.Fixed:
+        case State.ChunkData: {
           const take = Math.min(this.remaining, chunk.length - at);
           this.remaining -= take;
           this.bytes += take;
           at += take;
-          if (this.remaining === 0) this.state = State.Done;
+          if (this.remaining === 0) this.state = this.state === State.Fixed ? State.Done : State.ChunkDataEnd;
           break;
         }
         case State.ChunkSize:
@@ -106,14 +107,6 @@ export class ResponseParser {
           const line = this.line.replace(/\r?\n$/, "");
           this.line = "";
           if (!this.chunkLine(line)) return Fed.Invalid;
-          break;
-        }
-        case State.ChunkData: {
-          const take = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= take;
-          this.bytes += take;
-          at += take;
-          if (this.remaining === 0) this.state = State.ChunkDataEnd;
           break;
         }
         case State.UntilClose:

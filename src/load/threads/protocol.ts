@@ -5,25 +5,16 @@
 // run, which therefore sees exactly the outcomes one thread would have reported: no merge, nothing approximated.
 // Times cross threads as epoch milliseconds (performance.timeOrigin + performance.now()), since every thread has
 // its own performance.timeOrigin.
-import type { PassEnd } from "../engine.js";
+import type { PassEnd, PassOptions } from "../engine.js";
 import type { ScheduleSlots } from "../pacer.js";
-import type { HttpRequestTarget } from "../target.js";
 
 /** What one outcome is; the batch holds [kind, status, bytes, latencyMs] per outcome. */
 export const OUTCOME = { response: 0, timeout: 1, connectionError: 2, unanswered: 3 } as const;
 export const OUTCOME_WIDTH = 4;
 
 /** One pass, as run-load asks for it, with this thread's share of connections, rate and requests. */
-export interface ThreadPass {
-  target: HttpRequestTarget;
-  method: string;
-  body?: string;
-  timeoutMs: number;
-  connections: number;
-  durationMs: number;
+export interface ThreadPass extends Omit<PassOptions, "startedAt" | "signal" | "slots" | "graceMs"> {
   graceMs: number;
-  rate?: number;
-  requests?: number;
   slots: ScheduleSlots;
   /** The common start of the pass, epoch ms. */
   startedAtEpochMs: number;
