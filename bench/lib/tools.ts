@@ -33,7 +33,7 @@ export interface LoadShape {
   /** Stop after this many requests (ours only; the duration is then an upper bound). */
   requests?: number;
   timeoutS?: number;
-  /** Our engine's threads (load-threads); one per core unless set. */
+  /** Our engine's threads (load-threads); 1, the action's default, unless set. */
   threads?: number;
 }
 
