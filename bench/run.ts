@@ -17,7 +17,14 @@ import { gateWiring } from "./gate-wiring.js";
 import { benchLatency } from "./latency.js";
 import { NGINX } from "./lib/nginx.js";
 import { prepareEngineChild } from "./lib/tools.js";
-import { buildTable, readResults, updateReadme, type BenchResults, type Skipped } from "./report.js";
+import {
+  buildTable,
+  isSkipped,
+  readResults,
+  updateReadme,
+  type BenchResults,
+  type Skipped,
+} from "./report.js";
 import { benchThroughput } from "./throughput.js";
 import { benchVerdict } from "./verdict.js";
 
@@ -139,7 +146,9 @@ const gateSection = <T>(body: (w: GateWiring) => Promise<T>): Promise<T | Skippe
 const gateOverhead = await gateSection((w) => benchGateOverhead(w, quick ? 2 : 10, quick ? 2 : 5, log));
 // The A/B row (issue 16): the same load and rounds, two Services (candidate and baseline) against two by hand.
 const gateOverheadAB = await gateSection((w) => benchGateOverhead(w, quick ? 2 : 10, quick ? 2 : 5, log, 2));
-const apiEconomy = await gateSection((w) => benchApiEconomy(w, log));
+const apiEconomy = await gateSection((w) =>
+  benchApiEconomy(w, log, isSkipped(gateOverhead) ? undefined : gateOverhead),
+);
 // Figure 6 starts its own simulator (with node noise) and CPU hog, so it runs last, alone.
 const verdict = await section("verdict", [], () => benchVerdict({ quick, log }));
 
