@@ -1,4 +1,4 @@
-// The benchmark: `npm run bench` (full, about 35 minutes, 20 of them the verdict section) or `npm run bench --
+// The benchmark: `npm run bench` (full, about 40 minutes, 20 of them the verdict section) or `npm run bench --
 // --quick` (about 7 minutes: under 3 for the engine sections, about 4 for the verdict section's 33 gate runs of
 // 5 s). `npm run bench -- --help` prints the options and what each section costs (USAGE below). Writes
 // bench/results/<mode>.json and the summary block of bench/README.md (from the full results when they exist,
@@ -38,12 +38,12 @@ const USAGE = `npm run bench [-- --quick] [-- --only a,b] [-- --profile]
   --profile    also profile our engine's throughput run (always on in full mode)
   --help       this text
 
-Sections, in the order they run, with their wall time on a 2-core machine (quick; full):
-  (setup)      bundle the engine child with ncc                                  ~20 s; ~20 s
-  throughput   ours vs wrk and hey against nginx, engine scaling with threads    ~50 s; ~3 min
-  latency      p50 at a 20 ms service time, fixed rate, 1 s stall               ~35 s; ~1.5 min
-  footprint    peak RSS (1 thread, the default; 2 threads), cold start, bundle    ~25 s; ~1 min
-  gate         gate overhead (one Service, A/B with two) and API economy        ~70 s; ~9 min
+Sections in the order they run, with their wall time on 2 cores (quick; full, estimated from its shape):
+  (setup)      bundle the engine child with ncc                                 ~4 s; ~4 s
+  throughput   ours vs wrk and hey against nginx, engine scaling with threads   ~45 s; ~4 min
+  latency      p50 at a 20 ms service time, fixed rate, 1 s stall               ~55 s; ~3.5 min
+  footprint    peak RSS (1 thread, the default; 2 threads), cold start, bundle  ~12 s; ~1 min
+  gate         gate overhead (one Service; A/B, two), API economy               ~60 s; ~10 min
   verdict      A/B on a noisy machine: 33 gate runs of 5 s (full: 95 of 10 s)   ~4 min; ~20 min
 
 --quick runs every section: the engine sections (setup to gate) in under 3 minutes (issue 16), the verdict

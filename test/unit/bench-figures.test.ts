@@ -135,7 +135,7 @@ test("the quick budget counts the engine sections only, not the verdict section"
   expect(buildTable(results({ sectionsS: all })).at(-1)?.figure).toBe("Wall time s, verdict section");
 });
 
-test("the API economy reuses the single-Service overhead runs' count for their load duration, and only theirs", async () => {
+test("the API economy reuses the single-Service overhead runs' count at their load duration only", async () => {
   const runs: Array<[number, Services | undefined]> = [];
   const wiring: GateWiring = {
     economyDurationsS: [2, 4, 8],
