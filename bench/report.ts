@@ -170,7 +170,7 @@ export function buildTable(r: Omit<BenchResults, "table">): Row[] {
       wrk: "—",
       other: "—",
       // The figure's name predates threads (records stay comparable); which threads it ran on is said here.
-      ratio: long.threads ? `load-threads: ${long.threads} (the default)` : "",
+      ratio: long.threads ? `load-threads: ${long.threads}${long.threads === 1 ? " (the default)" : ""}` : "",
       target: "≤ 150 MB",
       met: (long.peakRssMb ?? Infinity) <= 150,
     });
