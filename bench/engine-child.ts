@@ -4,7 +4,6 @@
 // Bundled, this file is also what our engine's load threads import (src/load/threads/entry.mjs): it exports
 // runLoadThread, and only the main thread runs a load.
 export { runLoadThread } from "../src/load/threads/thread.js";
-import { availableParallelism } from "node:os";
 import { isMainThread } from "node:worker_threads";
 import { runLoad } from "../src/load/index.js";
 import type { LoadShape, ToolRun } from "./lib/tools.js";
@@ -41,8 +40,8 @@ async function ours(): Promise<ToolRun> {
       rate: shape.rate,
       requests: shape.requests,
       warmupMs: 0,
-      // As the action's default (load-threads: auto): one thread per core.
-      threads: shape.threads ?? availableParallelism(),
+      // As the action's default (load-threads: 1, src/config/inputs.ts) unless the shape sets it.
+      threads: shape.threads ?? 1,
     },
   });
   return {
