@@ -1,11 +1,11 @@
 // The ASK profile: ConfigMap kube-system/eci-profile, and the reserve instance — an idle revision keeps one
 // reserve pod instead of zero; a request lands on it while a standard pod starts; once a standard pod is ready
 // the reserve pod is released (Terminating); when idle again the reserve pod comes back.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import type { K8sObject } from "./store.js";
 import { RESERVE_RESOURCES } from "./knative/ask.js";
-import { startSimulator, type Simulator } from "./index.js";
-import { condition, hostGet, waitFor } from "./knative/testing.js";
+import type { Simulator } from "./index.js";
+import { condition, hostGet, simulatorForFile, waitFor } from "./knative/testing.js";
 import { isPodReady } from "./knative/workloads.js";
 
 jest.setTimeout(60_000);
@@ -13,14 +13,7 @@ let sim: Simulator;
 const NS = "demo";
 const REV = "helloworld-go-00001";
 
-beforeAll(async () => {
-  sim = await startSimulator({ profile: "ask", timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { profile: "ask", timeScale: 0.1 }, (started) => (sim = started));
 
 function pods(): { reserve: K8sObject[]; serving: K8sObject[]; terminating: K8sObject[] } {
   const all = sim.store.list("/pods", NS, { labelSelector: `serving.knative.dev/revision=${REV}` }).items;

@@ -2,9 +2,9 @@
 // times stay real): scale up under load to ceil(pod concurrency / (target × 70%)), panic, scale down and to
 // zero on upstream's schedule, the activator buffering a request through scale-from-zero and timing out a
 // bounded buffer, the activator in or out of the path, queue-proxy queueing, and a killed pod.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
-import { closedLoop, condition, hostGet, sleep, waitFor } from "./knative/testing.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
+import { closedLoop, condition, hostGet, simulatorForFile, sleep, waitFor } from "./knative/testing.js";
 import { isPodReady } from "./knative/workloads.js";
 
 jest.setTimeout(90_000);
@@ -12,14 +12,7 @@ const SCALE = 0.1;
 const NS = "scale";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: SCALE });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: SCALE }, (started) => (sim = started));
 
 function createService(
   name: string,

@@ -1,22 +1,16 @@
 // The revision's PodAutoscaler object (pa-object.ts): served by the API like any resource (list, watch, kubectl
 // columns), named after the revision, owned by it, with status.desiredScale the KPA's decision and
 // status.actualScale its ready pods, as kpa.go computeStatus writes them; written on change only.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
-import { closedLoop, condition, waitFor } from "./knative/testing.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
+import { closedLoop, condition, simulatorForFile, waitFor } from "./knative/testing.js";
 import { PA_RESOURCE } from "./knative/pa-object.js";
 
 jest.setTimeout(60_000);
 const NS = "pa";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: 0.1 }, (started) => (sim = started));
 
 interface PaStatus {
   desiredScale?: number;
