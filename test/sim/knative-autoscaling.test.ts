@@ -4,7 +4,15 @@
 // bounded buffer, the activator in or out of the path, queue-proxy queueing, and a killed pod.
 import { describe, expect, it, jest } from "@jest/globals";
 import type { Simulator } from "./index.js";
-import { closedLoop, condition, hostGet, simulatorForFile, sleep, waitFor } from "./knative/testing.js";
+import {
+  closedLoop,
+  condition,
+  hostGet,
+  knativeService,
+  simulatorForFile,
+  sleep,
+  waitFor,
+} from "./knative/testing.js";
 import { isPodReady } from "./knative/workloads.js";
 
 jest.setTimeout(90_000);
@@ -18,18 +26,8 @@ function createService(
   name: string,
   annotations: Record<string, string>,
   spec: Record<string, unknown> = {},
-): void {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: NS },
-    spec: {
-      template: {
-        metadata: { annotations },
-        spec: { containers: [{ image: "example.com/sim/echo:1" }], ...spec },
-      },
-    },
-  });
+) {
+  sim.store.create("serving.knative.dev/services", knativeService(NS, name, annotations, { spec }));
 }
 
 async function ready(name: string): Promise<string> {

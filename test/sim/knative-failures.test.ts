@@ -3,7 +3,7 @@
 import { describe, expect, it, jest } from "@jest/globals";
 import type { K8sObject } from "./store.js";
 import type { Simulator } from "./index.js";
-import { condition, simulatorForFile, waitFor } from "./knative/testing.js";
+import { condition, knativeService, simulatorForFile, waitFor } from "./knative/testing.js";
 
 jest.setTimeout(60_000);
 let sim: Simulator;
@@ -12,12 +12,10 @@ const NS = "failures";
 simulatorForFile(NS, { timeScale: 0.1 }, (started) => (sim = started));
 
 function createService(name: string, image: string, annotations: Record<string, string> = {}): void {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: NS },
-    spec: { template: { metadata: { annotations }, spec: { containers: [{ image }] } } },
-  });
+  sim.store.create(
+    "serving.knative.dev/services",
+    knativeService(NS, name, annotations, { container: { image } }),
+  );
 }
 
 const get = (res: string, name: string) => sim.store.get(res, NS, name);

@@ -3,7 +3,7 @@
 // status.actualScale its ready pods, as kpa.go computeStatus writes them; written on change only.
 import { describe, expect, it, jest } from "@jest/globals";
 import type { Simulator } from "./index.js";
-import { closedLoop, condition, simulatorForFile, waitFor } from "./knative/testing.js";
+import { closedLoop, deployReady, simulatorForFile } from "./knative/testing.js";
 import { PA_RESOURCE } from "./knative/pa-object.js";
 
 jest.setTimeout(60_000);
@@ -19,28 +19,10 @@ interface PaStatus {
 
 describe("PodAutoscaler objects", () => {
   it("carry the KPA's decisions and the ready pods, and follow a scale-up under load", async () => {
-    sim.store.create("serving.knative.dev/services", {
-      apiVersion: "serving.knative.dev/v1",
-      kind: "Service",
-      metadata: { name: "burst", namespace: NS },
-      spec: {
-        template: {
-          metadata: {
-            annotations: {
-              "autoscaling.knative.dev/target": "10",
-              "sim.knative-perf-gate.dev/service-time": "20ms",
-              "sim.knative-perf-gate.dev/startup-time": "1s",
-            },
-          },
-          spec: { containers: [{ image: "example.com/sim/echo:1" }] },
-        },
-      },
+    const { host } = await deployReady(sim, NS, "burst", {
+      "autoscaling.knative.dev/target": "10",
+      "sim.knative-perf-gate.dev/service-time": "20ms",
     });
-    const ksvc = await waitFor("burst Ready", () => {
-      const o = sim.store.get("serving.knative.dev/services", NS, "burst");
-      return condition(o, "Ready")?.status === "True" && o;
-    });
-    const host = new URL((ksvc.status as { url: string }).url).host;
 
     // Over HTTP, as a client sees it: the group's resource, named after the revision, owned by it.
     const list = (await (

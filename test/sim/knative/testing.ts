@@ -3,6 +3,7 @@
 import http from "node:http";
 import { afterAll, beforeAll } from "@jest/globals";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../index.js";
+import type { K8sObject } from "../store.js";
 
 /**
  * One simulator for the file's tests, with namespace `ns` in it: started before them (`onStarted` receives it)
@@ -25,9 +26,31 @@ export function simulatorForFile(
 }
 
 /**
- * Creates Service `name` in `ns` (one container, example.com/sim/echo:1; a 1 s startup unless `annotations` say
- * otherwise; `spec` adds revision spec fields, `container` container fields), waits for it to be Ready, and
- * returns its Host for the gateway and the address of its first pod.
+ * Knative Service `name` in `ns`, as the store takes it: one container (example.com/sim/echo:1 unless `container`
+ * sets another image) with these revision-template annotations; `spec` adds revision spec fields.
+ */
+export function knativeService(
+  ns: string,
+  name: string,
+  annotations: Record<string, string>,
+  options: { spec?: Record<string, unknown>; container?: Record<string, unknown> } = {},
+): K8sObject {
+  return {
+    apiVersion: "serving.knative.dev/v1",
+    kind: "Service",
+    metadata: { name, namespace: ns },
+    spec: {
+      template: {
+        metadata: { annotations },
+        spec: { containers: [{ image: "example.com/sim/echo:1", ...options.container }], ...options.spec },
+      },
+    },
+  };
+}
+
+/**
+ * Creates Service `name` in `ns` (knativeService, with a 1 s startup unless `annotations` say otherwise), waits
+ * for it to be Ready, and returns its Host for the gateway and the address of its first pod.
  */
 export async function deployReady(
   sim: Simulator,
@@ -36,17 +59,10 @@ export async function deployReady(
   annotations: Record<string, string>,
   options: { spec?: Record<string, unknown>; container?: Record<string, unknown> } = {},
 ): Promise<{ host: string; pod: string }> {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: ns },
-    spec: {
-      template: {
-        metadata: { annotations: { "sim.knative-perf-gate.dev/startup-time": "1s", ...annotations } },
-        spec: { containers: [{ image: "example.com/sim/echo:1", ...options.container }], ...options.spec },
-      },
-    },
-  });
+  sim.store.create(
+    "serving.knative.dev/services",
+    knativeService(ns, name, { "sim.knative-perf-gate.dev/startup-time": "1s", ...annotations }, options),
+  );
   const ksvc = await waitFor(`${name} Ready`, () => {
     const o = sim.store.get("serving.knative.dev/services", ns, name);
     return condition(o, "Ready")?.status === "True" && o;
