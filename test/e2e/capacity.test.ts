@@ -4,47 +4,27 @@
 // 80 requests per second can be served; beyond that the queue, and p99, grow without bound. The search must
 // report a rate within 10 % of 80/s, with the 2 pods it took, and say so in the report.
 import { jest } from "@jest/globals";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { renderReport } from "../../src/report/markdown.js";
-import { cli, gateArgs, startSim, workDir, type Sim } from "./harness.js";
+import { cli, gateArgs, simulatorForFile, workDir, writeService, type Sim } from "./harness.js";
 
 jest.setTimeout(180_000);
 const CAPACITY = (2 * 2) / 0.05;
 
 let sim: Sim;
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile({}, (started) => (sim = started));
 
-function serviceFile(dir: string): string {
-  const path = join(dir, "capped.yaml");
-  writeFileSync(
-    path,
-    [
-      "apiVersion: serving.knative.dev/v1",
-      "kind: Service",
-      "metadata:",
-      "  name: capped",
-      "spec:",
-      "  template:",
-      "    metadata:",
-      "      annotations:",
-      '        autoscaling.knative.dev/min-scale: "2"',
-      '        autoscaling.knative.dev/max-scale: "2"',
-      '        sim.knative-perf-gate.dev/service-time: "50ms"',
-      "    spec:",
-      "      containerConcurrency: 2",
-      "      containers:",
-      "        - image: registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8",
-      "",
-    ].join("\n"),
+/** Two pods at most, two requests at once each, 50 ms each. */
+const serviceFile = (dir: string): string =>
+  writeService(
+    dir,
+    "capped",
+    {
+      "autoscaling.knative.dev/min-scale": "2",
+      "autoscaling.knative.dev/max-scale": "2",
+      "sim.knative-perf-gate.dev/service-time": "50ms",
+    },
+    { containerConcurrency: 2 },
   );
-  return path;
-}
 
 describe("capacity-search", () => {
   it("finds the rate a Service of known capacity sustains, within 10 %, with the pods it took", async () => {

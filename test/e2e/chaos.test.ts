@@ -4,22 +4,13 @@
 // namespace is gone at the end (each round may meet the previous round's namespace still Terminating).
 import { runCli } from "../../src/cli.js";
 import { runChaos } from "./chaos.js";
-import { gateArgs, namespaceGone, startSim, workDir, type Sim } from "./harness.js";
+import { gateArgs, namespaceGone, simulatorForFile, workDir, type Sim } from "./harness.js";
 
 const SEED = Number(process.env.KPG_CHAOS_SEED ?? 20261129);
 const RUNS = 30;
 
 let sim: Sim;
-const savedKubeconfig = process.env.KUBECONFIG;
-beforeAll(async () => {
-  sim = await startSim({ profile: "ask" });
-  process.env.KUBECONFIG = sim.kubeconfig;
-});
-afterAll(async () => {
-  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = savedKubeconfig;
-  await sim?.stop();
-});
+simulatorForFile({ profile: "ask" }, (started) => (sim = started));
 
 describe(`chaos over many runs (KPG_CHAOS_SEED=${SEED})`, () => {
   it("every invariant holds after every wave and at the end", async () => {

@@ -5,43 +5,19 @@
 // the loopback hops (gateway proxy, pod server: about a millisecond), so the gate's percentiles must sit in a
 // band just above that sum. A gate that timed the wrong interval, lost the grace-period answers, mis-scaled
 // microseconds, or took percentiles from the wrong histogram lands outside it.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { cli, gateArgs, startSim, workDir, type Sim } from "./harness.js";
+import { cli, gateArgs, simulatorForFile, workDir, writeService, type Sim } from "./harness.js";
 
 let sim: Sim;
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile({}, (started) => (sim = started));
 
 /** The seed's service with the simulator's timing annotations. */
 function serviceFile(dir: string, name: string, serviceMs: number, networkMs: number): string {
-  const path = join(dir, `${name}.yaml`);
-  writeFileSync(
-    path,
-    [
-      "apiVersion: serving.knative.dev/v1",
-      "kind: Service",
-      "metadata:",
-      `  name: ${name}`,
-      "spec:",
-      "  template:",
-      "    metadata:",
-      "      annotations:",
-      '        autoscaling.knative.dev/target: "10"',
-      `        sim.knative-perf-gate.dev/service-time: "${serviceMs}ms"`,
-      `        sim.knative-perf-gate.dev/network-latency: "${networkMs}ms"`,
-      "    spec:",
-      "      containers:",
-      "        - image: registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8",
-      "",
-    ].join("\n"),
-  );
-  return path;
+  return writeService(dir, name, {
+    "autoscaling.knative.dev/target": "10",
+    "sim.knative-perf-gate.dev/service-time": `${serviceMs}ms`,
+    "sim.knative-perf-gate.dev/network-latency": `${networkMs}ms`,
+  });
 }
 
 const CONNECTIONS = 4;

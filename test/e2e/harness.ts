@@ -1,9 +1,10 @@
 // Shared set-up for end-to-end tests: a simulator per test file, the CLI run in-process or as the bundled
 // dist/ entry points, and the simulator's audit log.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as yaml from "js-yaml";
 import { runCli } from "../../src/cli.js";
 import type { ResultsDocument } from "../../src/results.js";
 import { startSimulator } from "../sim/index.js";
@@ -31,6 +32,37 @@ export function workDir(): string {
 export async function startSim(options: Parameters<typeof startSimulator>[0] = {}): Promise<Sim> {
   const dir = workDir();
   return startSimulator({ timeScale: 0.1, kubeconfig: join(dir, "kubeconfig"), ...options });
+}
+
+/** The seed's image (examples/helloworld-service.yaml). */
+export const SEED_IMAGE = "registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8";
+
+/**
+ * Writes `<name>.yaml` into `dir`, a Knative Service `name` of one container (the seed's image unless `image`)
+ * with these revision-template annotations (autoscaling and the simulator's timing ones) and, when given,
+ * containerConcurrency; returns its path, for --service-file.
+ */
+export function writeService(
+  dir: string,
+  name: string,
+  annotations: Record<string, string>,
+  options: { containerConcurrency?: number; image?: string } = {},
+): string {
+  const path = join(dir, `${name}.yaml`);
+  const spec = {
+    ...(options.containerConcurrency === undefined
+      ? {}
+      : { containerConcurrency: options.containerConcurrency }),
+    containers: [{ image: options.image ?? SEED_IMAGE }],
+  };
+  const service = {
+    apiVersion: "serving.knative.dev/v1",
+    kind: "Service",
+    metadata: { name },
+    spec: { template: { metadata: { annotations }, spec } },
+  };
+  writeFileSync(path, yaml.dump(service));
+  return path;
 }
 
 export async function auditLog(sim: Sim): Promise<AuditEntry[]> {
@@ -99,6 +131,61 @@ export async function cli(sim: Sim, args: string[]): Promise<CliRun> {
   } finally {
     process.env.KUBECONFIG = previous;
   }
+}
+
+export interface StartRunOptions {
+  /**
+   * The run as in the workflow of pull request `pr` (GITHUB_REF refs/pull/<pr>/merge, for `{pr}` placeholders);
+   * null: outside any pull request (GITHUB_REF unset); absent: GITHUB_REF as it is.
+   */
+  pr?: number | null;
+  /** Sees the log (stderr) as it grows: phase headings come before their work. */
+  onLog?: (log: string) => void;
+}
+
+/**
+ * The CLI in this process, started and not awaited, for runs that overlap. Inputs, placeholders included, are
+ * parsed before runCli first awaits, so each run keeps its own GITHUB_REF; KUBECONFIG is read later, so unlike
+ * `cli` it is not set per run: simulatorForFile sets it for the whole file.
+ */
+export function startRun(args: string[], options: StartRunOptions = {}): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const saved = process.env.GITHUB_REF;
+  if (options.pr === null) delete process.env.GITHUB_REF;
+  else if (options.pr !== undefined) process.env.GITHUB_REF = `refs/pull/${options.pr}/merge`;
+  const running = runCli(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => {
+      stderr += t;
+      options.onLog?.(stderr);
+    },
+  });
+  if (saved === undefined) delete process.env.GITHUB_REF;
+  else process.env.GITHUB_REF = saved;
+  return running.then((code) => ({ code, stdout, stderr, doc: docOf(stdout) }));
+}
+
+/**
+ * One simulator for the file's tests: started before them (`onStarted` receives it) and stopped after, with
+ * KUBECONFIG naming it meanwhile, for runs started with startRun.
+ */
+export function simulatorForFile(
+  options: Parameters<typeof startSimulator>[0],
+  onStarted: (sim: Sim) => void,
+): void {
+  let sim: Sim | undefined;
+  const saved = process.env.KUBECONFIG;
+  beforeAll(async () => {
+    sim = await startSim(options);
+    process.env.KUBECONFIG = sim.kubeconfig;
+    onStarted(sim);
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = saved;
+    await sim?.stop();
+  });
 }
 
 /** Runs a bundled entry (dist/main.js, dist/post.js, dist/cli.js) as its own process. */

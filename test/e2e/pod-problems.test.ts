@@ -4,10 +4,8 @@
 // The early failure waits out the pods' problem window (pod-problem-window, 30 s by default) in real time: that
 // window is about the kubelet's real back-off, so it is not scaled with the simulator. The pull case keeps the
 // default, so its 60 s bound is the one a real cluster would meet; the Unschedulable case sets the input.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { renderReport } from "../../src/report/markdown.js";
-import { cli, gateArgs, getJson, startSim, workDir, type Sim } from "./harness.js";
+import { cli, gateArgs, getJson, startSim, workDir, writeService, type Sim } from "./harness.js";
 
 const serviceStatus = async (sim: Sim, ns: string, name: string) =>
   (await getJson(sim, `/apis/serving.knative.dev/v1/namespaces/${ns}/services/${name}`)).status;
@@ -56,24 +54,11 @@ describe("a pod no node can take", () => {
 
   it("node capacity 1, min-scale 2, pod-problem-window 3s: the run fails after the window naming Unschedulable", async () => {
     const dir = workDir();
-    const file = join(dir, "service.yaml");
-    writeFileSync(
-      file,
-      [
-        "apiVersion: serving.knative.dev/v1",
-        "kind: Service",
-        "metadata:",
-        "  name: two-pods",
-        "spec:",
-        "  template:",
-        "    metadata:",
-        "      annotations:",
-        '        autoscaling.knative.dev/min-scale: "2"',
-        "    spec:",
-        "      containers:",
-        "        - image: example.com/sim/echo:1",
-        "",
-      ].join("\n"),
+    const file = writeService(
+      dir,
+      "two-pods",
+      { "autoscaling.knative.dev/min-scale": "2" },
+      { image: "example.com/sim/echo:1" },
     );
     const started = Date.now();
     const run = await cli(

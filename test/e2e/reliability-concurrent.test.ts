@@ -2,62 +2,27 @@
 // (service-name: hello-pr-{pr}) each run deploys, measures and deletes only its own Service. On the same
 // Service, the second run must either stop with a clear conflict error or leave the first run's figures
 // alone: never a verdict computed on a Service the other run deleted halfway.
-import { runCli } from "../../src/cli.js";
-import type { ResultsDocument } from "../../src/results.js";
 import {
   auditLog,
   clearAudit,
   freshNamespace,
   gateArgs,
   getJson,
-  startSim,
+  simulatorForFile,
+  startRun,
   workDir,
+  type CliRun,
   type Sim,
-  docOf,
   trigger,
   servicePath,
 } from "./harness.js";
 
 let sim: Sim;
-const savedKubeconfig = process.env.KUBECONFIG;
-beforeAll(async () => {
-  sim = await startSim({ profile: "ask" });
-  process.env.KUBECONFIG = sim.kubeconfig;
-});
-afterAll(async () => {
-  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = savedKubeconfig;
-  await sim?.stop();
-});
+simulatorForFile({ profile: "ask" }, (started) => (sim = started));
 
-interface Run {
-  code: number;
-  stderr: string;
-  doc?: ResultsDocument;
-}
-
-/**
- * Starts the CLI in this process as if in the workflow of pull request `pr`. Inputs, placeholders included,
- * are parsed before runCli first awaits, so concurrent runs each keep their own GITHUB_REF; KUBECONFIG is
- * read later, so it is set for the whole file.
- */
-function startRun(extra: string[], pr?: number): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const saved = process.env.GITHUB_REF;
-  if (pr === undefined) delete process.env.GITHUB_REF;
-  else process.env.GITHUB_REF = `refs/pull/${pr}/merge`;
-  const running = runCli(gateArgs(sim, workDir(), extra), {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  });
-  if (saved === undefined) delete process.env.GITHUB_REF;
-  else process.env.GITHUB_REF = saved;
-  return running.then((code) => {
-    const doc = docOf(stdout);
-    return { code, stderr, doc };
-  });
-}
+/** A gate run in this process as if in the workflow of pull request `pr` (none: outside any). */
+const gate = (extra: string[], pr?: number): Promise<CliRun> =>
+  startRun(gateArgs(sim, workDir(), extra), { pr: pr ?? null });
 
 describe("two runs at once in one namespace", () => {
   it("PR-isolated names ({pr}): each run measures and deletes only its own Service", async () => {
@@ -70,7 +35,7 @@ describe("two runs at once in one namespace", () => {
     // waits until the first run has finished.
     const firstCreated = trigger();
     const secondCreated = trigger();
-    let firstDone: Promise<Run> = new Promise(() => {});
+    let firstDone: Promise<CliRun> = new Promise(() => {});
     let creates = 0;
     sim.api.setRequestHook(async (info, req) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
@@ -79,9 +44,9 @@ describe("two runs at once in one namespace", () => {
       if (info.verb === "delete" && req.url.includes("hello-pr-11")) await secondCreated.promise;
       if (info.verb === "delete" && req.url.includes("hello-pr-12")) await firstDone;
     });
-    const first = (firstDone = startRun([...shared, "--duration=2s"], 11));
+    const first = (firstDone = gate([...shared, "--duration=2s"], 11));
     await firstCreated.promise;
-    const second = startRun([...shared, "--duration=2s"], 12);
+    const second = gate([...shared, "--duration=2s"], 12);
     const [a, b] = await Promise.all([first, second]).finally(() => sim.api.setRequestHook(undefined));
     expect(a.doc!.service.name).toBe("hello-pr-11");
     expect(b.doc!.service.name).toBe("hello-pr-12");
@@ -110,15 +75,15 @@ describe("two runs at once in one namespace", () => {
     // The second run starts once the first has created the Service, and the first run's delete waits until
     // the second has finished: the second run meets the Service while the first run holds it.
     const firstCreated = trigger();
-    let secondDone: Promise<Run> = new Promise(() => {});
+    let secondDone: Promise<CliRun> = new Promise(() => {});
     sim.api.setRequestHook(async (info) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
       if (info.verb === "create") firstCreated.fire();
       if (info.verb === "delete") await secondDone;
     });
-    const first = startRun([...shared, "--duration=2s"]);
+    const first = gate([...shared, "--duration=2s"]);
     await firstCreated.promise;
-    secondDone = startRun([...shared, "--duration=3s"]);
+    secondDone = gate([...shared, "--duration=3s"]);
     const [a, b] = await Promise.all([first, secondDone]).finally(() => sim.api.setRequestHook(undefined));
     // The first run's figures are its own.
     expect(a.code).toBe(0);

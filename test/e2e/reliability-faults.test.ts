@@ -7,51 +7,32 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
-import { runCli } from "../../src/cli.js";
 import { DEFAULT_RETRY } from "../../src/kube/retry.js";
-import type { ResultsDocument } from "../../src/results.js";
 import { StatusError } from "../sim/api/errors.js";
-import { auditLog, clearAudit, gateArgs, getJson, startSim, workDir, type Sim, docOf } from "./harness.js";
+import {
+  auditLog,
+  clearAudit,
+  gateArgs,
+  getJson,
+  simulatorForFile,
+  startRun,
+  workDir,
+  type CliRun,
+  type Sim,
+} from "./harness.js";
 
 let sim: Sim;
-beforeAll(async () => {
-  sim = await startSim({ profile: "ask" });
-});
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile({ profile: "ask" }, (started) => (sim = started));
 afterEach(() => {
   sim.api.setRequestHook(undefined);
   sim.api.clearFaults();
 });
 
-interface Run {
-  code: number;
-  stderr: string;
-  doc?: ResultsDocument;
-  ms: number;
-}
-
-/** The CLI in this process; `onLog` sees the log as it grows (phase headings come before their work). */
-async function gate(extra: string[], onLog?: (log: string) => void): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const previous = process.env.KUBECONFIG;
-  process.env.KUBECONFIG = sim.kubeconfig;
+/** The CLI in this process, with how long it took; `onLog` sees the log as it grows. */
+async function gate(extra: string[], onLog?: (log: string) => void): Promise<CliRun & { ms: number }> {
   const started = Date.now();
-  try {
-    const code = await runCli(gateArgs(sim, workDir(), extra), {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => {
-        stderr += t;
-        onLog?.(stderr);
-      },
-    });
-    const doc = docOf(stdout);
-    return { code, stderr, doc, ms: Date.now() - started };
-  } finally {
-    process.env.KUBECONFIG = previous;
-  }
+  const run = await startRun(gateArgs(sim, workDir(), extra), { onLog });
+  return { ...run, ms: Date.now() - started };
 }
 
 /** Calls `action` once, `delayMs` after the log first matches `pattern`. */

@@ -1,57 +1,31 @@
 // Runs that share: a namespace this tool created (every run registers on it, the last one out deletes it, a
 // namespace still Terminating from an earlier run is waited for and created again) and a Service name (a
 // finished run lets go of the Service it keeps; lease-wait waits for a run still holding it).
-import { runCli } from "../../src/cli.js";
-import type { ResultsDocument } from "../../src/results.js";
 import {
   freshNamespace,
   gateArgs,
   getJson,
   namespaceGone,
-  startSim,
+  simulatorForFile,
+  startRun,
   workDir,
+  type CliRun,
   type Sim,
-  docOf,
   trigger,
   servicePath,
 } from "./harness.js";
 
 let sim: Sim;
-const savedKubeconfig = process.env.KUBECONFIG;
-beforeAll(async () => {
-  sim = await startSim({ profile: "ask" });
-  process.env.KUBECONFIG = sim.kubeconfig;
-});
-afterAll(async () => {
-  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = savedKubeconfig;
-  await sim?.stop();
-});
+simulatorForFile({ profile: "ask" }, (started) => (sim = started));
 afterEach(() => sim.api.setRequestHook(undefined));
 
-interface Run {
-  code: number;
-  stderr: string;
-  doc?: ResultsDocument;
-}
-
-/** The CLI in this process; `onLog` sees the log as it grows. */
-async function gate(extra: string[], onLog?: (log: string) => void): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  // Short loads; a flag in `extra` replaces these (the CLI rejects a flag given twice).
+/** A gate run in this process with a short load; `onLog` sees the log as it grows. */
+function gate(extra: string[], onLog?: (log: string) => void): Promise<CliRun> {
+  // A flag in `extra` replaces these (the CLI rejects a flag given twice).
   const short = ["--duration=1s", "--connections=2"].filter(
     (f) => !extra.some((e) => e.startsWith(f.split("=")[0])),
   );
-  const code = await runCli(gateArgs(sim, workDir(), [...short, ...extra]), {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => {
-      stderr += t;
-      onLog?.(stderr);
-    },
-  });
-  const doc = docOf(stdout);
-  return { code, stderr, doc };
+  return startRun(gateArgs(sim, workDir(), [...short, ...extra]), { onLog });
 }
 
 const nsPath = (ns: string) => `/api/v1/namespaces/${ns}`;
@@ -107,7 +81,7 @@ describe("a namespace this tool created", () => {
   it("a run joining while another is in it: the first out leaves it, the last out deletes it", async () => {
     const namespace = freshNamespace();
     const joined = trigger();
-    let secondDone: Promise<Run> = new Promise(() => {});
+    let secondDone: Promise<CliRun> = new Promise(() => {});
     sim.api.setRequestHook(async (info, req) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
       // The first run's teardown waits until the second has its Service: the second is registered by then.
@@ -180,7 +154,7 @@ describe("a Service name shared by runs one after another", () => {
     const namespace = freshNamespace();
     const shared = [`--namespace=${namespace}`, "--service-name=held-too-long"];
     const firstCreated = trigger();
-    let secondDone: Promise<Run> = new Promise(() => {});
+    let secondDone: Promise<CliRun> = new Promise(() => {});
     sim.api.setRequestHook(async (info) => {
       if (info.kind !== "resource" || info.namespace !== namespace || info.type.plural !== "services") return;
       if (info.verb === "create") firstCreated.fire();

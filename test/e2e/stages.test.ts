@@ -4,45 +4,20 @@
 // pods with the pods' own Ready transitions as the store emits them, each within one autoscaler tick (2 s × the
 // time scale 0.1); the first decision is the panic-mode jump the log says it is.
 import { jest } from "@jest/globals";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { isPodReady } from "../sim/knative/workloads.js";
-import { cli, gateArgs, startSim, workDir, type Sim } from "./harness.js";
+import { cli, gateArgs, simulatorForFile, workDir, writeService, type Sim } from "./harness.js";
 
 jest.setTimeout(120_000);
 const TICK_MS = 2000 * 0.1;
 
 let sim: Sim;
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile({}, (started) => (sim = started));
 
-function serviceFile(dir: string): string {
-  const path = join(dir, "burst.yaml");
-  writeFileSync(
-    path,
-    [
-      "apiVersion: serving.knative.dev/v1",
-      "kind: Service",
-      "metadata:",
-      "  name: burst",
-      "spec:",
-      "  template:",
-      "    metadata:",
-      "      annotations:",
-      '        autoscaling.knative.dev/target: "10"',
-      '        sim.knative-perf-gate.dev/service-time: "20ms"',
-      "    spec:",
-      "      containers:",
-      "        - image: registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8",
-      "",
-    ].join("\n"),
-  );
-  return path;
-}
+const serviceFile = (dir: string): string =>
+  writeService(dir, "burst", {
+    "autoscaling.knative.dev/target": "10",
+    "sim.knative-perf-gate.dev/service-time": "20ms",
+  });
 
 describe("stages: a step from 2 to 40 connections", () => {
   it("reports the autoscaler's decision and the Ready pods when the simulator says they happened", async () => {

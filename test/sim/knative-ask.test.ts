@@ -1,11 +1,11 @@
 // The ASK profile: ConfigMap kube-system/eci-profile, and the reserve instance — an idle revision keeps one
 // reserve pod instead of zero; a request lands on it while a standard pod starts; once a standard pod is ready
 // the reserve pod is released (Terminating); when idle again the reserve pod comes back.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import type { K8sObject } from "./store.js";
 import { RESERVE_RESOURCES } from "./knative/ask.js";
-import { startSimulator, type Simulator } from "./index.js";
-import { condition, hostGet, waitFor } from "./knative/testing.js";
+import type { Simulator } from "./index.js";
+import { condition, hostGet, knativeService, simulatorForFile, waitFor } from "./knative/testing.js";
 import { isPodReady } from "./knative/workloads.js";
 
 jest.setTimeout(60_000);
@@ -13,14 +13,7 @@ let sim: Simulator;
 const NS = "demo";
 const REV = "helloworld-go-00001";
 
-beforeAll(async () => {
-  sim = await startSimulator({ profile: "ask", timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { profile: "ask", timeScale: 0.1 }, (started) => (sim = started));
 
 function pods(): { reserve: K8sObject[]; serving: K8sObject[]; terminating: K8sObject[] } {
   const all = sim.store.list("/pods", NS, { labelSelector: `serving.knative.dev/revision=${REV}` }).items;
@@ -47,26 +40,15 @@ describe("ASK profile", () => {
   });
 
   it("keeps a reserve pod instead of scaling an idle revision to zero", async () => {
-    sim.store.create("serving.knative.dev/services", {
-      apiVersion: "serving.knative.dev/v1",
-      kind: "Service",
-      metadata: { name: "helloworld-go", namespace: NS },
-      spec: {
-        template: {
-          metadata: {
-            annotations: {
-              "autoscaling.knative.dev/window": "6s",
-              "sim.knative-perf-gate.dev/startup-time": "5s",
-            },
-          },
-          spec: {
-            containers: [
-              { image: "registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8" },
-            ],
-          },
-        },
-      },
-    });
+    sim.store.create(
+      "serving.knative.dev/services",
+      knativeService(
+        NS,
+        "helloworld-go",
+        { "autoscaling.knative.dev/window": "6s", "sim.knative-perf-gate.dev/startup-time": "5s" },
+        { container: { image: "registry.cn-hangzhou.aliyuncs.com/knative-sample/helloworld-go:160e4dc8" } },
+      ),
+    );
     await waitFor(
       "Ready",
       () =>
@@ -150,24 +132,15 @@ describe("ASK profile", () => {
   });
 
   it("serves more slowly from the reserve pod with the reserve-slowdown annotation", async () => {
-    sim.store.create("serving.knative.dev/services", {
-      apiVersion: "serving.knative.dev/v1",
-      kind: "Service",
-      metadata: { name: "lowspec", namespace: NS },
-      spec: {
-        template: {
-          metadata: {
-            annotations: {
-              "autoscaling.knative.dev/window": "6s",
-              "sim.knative-perf-gate.dev/startup-time": "5s",
-              "sim.knative-perf-gate.dev/service-time": "60ms",
-              "sim.knative-perf-gate.dev/reserve-slowdown": "3",
-            },
-          },
-          spec: { containers: [{ image: "example.com/sim/echo:1" }] },
-        },
-      },
-    });
+    sim.store.create(
+      "serving.knative.dev/services",
+      knativeService(NS, "lowspec", {
+        "autoscaling.knative.dev/window": "6s",
+        "sim.knative-perf-gate.dev/startup-time": "5s",
+        "sim.knative-perf-gate.dev/service-time": "60ms",
+        "sim.knative-perf-gate.dev/reserve-slowdown": "3",
+      }),
+    );
     const ready = (p: K8sObject) => !p.metadata.deletionTimestamp && isPodReady(p);
     await waitFor(
       "only the reserve pod of lowspec",

@@ -2,9 +2,17 @@
 // times stay real): scale up under load to ceil(pod concurrency / (target × 70%)), panic, scale down and to
 // zero on upstream's schedule, the activator buffering a request through scale-from-zero and timing out a
 // bounded buffer, the activator in or out of the path, queue-proxy queueing, and a killed pod.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
-import { closedLoop, condition, hostGet, sleep, waitFor } from "./knative/testing.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
+import {
+  closedLoop,
+  condition,
+  hostGet,
+  knativeService,
+  simulatorForFile,
+  sleep,
+  waitFor,
+} from "./knative/testing.js";
 import { isPodReady } from "./knative/workloads.js";
 
 jest.setTimeout(90_000);
@@ -12,31 +20,14 @@ const SCALE = 0.1;
 const NS = "scale";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: SCALE });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: SCALE }, (started) => (sim = started));
 
 function createService(
   name: string,
   annotations: Record<string, string>,
   spec: Record<string, unknown> = {},
-): void {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: NS },
-    spec: {
-      template: {
-        metadata: { annotations },
-        spec: { containers: [{ image: "example.com/sim/echo:1" }], ...spec },
-      },
-    },
-  });
+) {
+  sim.store.create("serving.knative.dev/services", knativeService(NS, name, annotations, { spec }));
 }
 
 async function ready(name: string): Promise<string> {

@@ -3,22 +3,15 @@
 // an edit applies to existing and new revisions and routes as upstream's config stores apply it
 // (pkg/autoscaler/config/config.go, pkg/apis/config/defaults.go, pkg/deployment/config.go,
 // pkg/reconciler/route/config/domain.go).
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
-import { condition, waitFor } from "./knative/testing.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
+import { condition, simulatorForFile, waitFor } from "./knative/testing.js";
 
 jest.setTimeout(60_000);
 const NS = "config";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: 0.1 }, (started) => (sim = started));
 
 async function call(method: string, path: string, body?: unknown, contentType = "application/json") {
   const res = await fetch(sim.apiServer + path, {

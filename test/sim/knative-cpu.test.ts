@@ -2,54 +2,21 @@
 // class scaled on it: `cpu-time` work slows down once concurrent requests exceed the cores, so latency and
 // throughput degrade with concurrency; an hpa.autoscaling.knative.dev revision is scaled by CPU utilization,
 // never to zero, without the KPA or the activator.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
 import { CpuBudget, parseCpu } from "./knative/cpu.js";
-import { closedLoop, condition, hostGet, waitFor } from "./knative/testing.js";
+import { closedLoop, deployReady, hostGet, simulatorForFile, waitFor } from "./knative/testing.js";
 
 jest.setTimeout(60_000);
 const NS = "cpu";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
+simulatorForFile(NS, { timeScale: 0.1 }, (started) => (sim = started));
 
-afterAll(async () => {
-  await sim?.stop();
-});
-
-async function deploy(name: string, annotations: Record<string, string>, cpu?: string) {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: NS },
-    spec: {
-      template: {
-        metadata: { annotations: { "sim.knative-perf-gate.dev/startup-time": "1s", ...annotations } },
-        spec: {
-          containers: [
-            {
-              image: "example.com/sim/echo:1",
-              ...(cpu ? { resources: { requests: { cpu }, limits: { cpu } } } : {}),
-            },
-          ],
-        },
-      },
-    },
+const deploy = (name: string, annotations: Record<string, string>, cpu?: string) =>
+  deployReady(sim, NS, name, annotations, {
+    container: cpu ? { resources: { requests: { cpu }, limits: { cpu } } } : {},
   });
-  const ksvc = await waitFor(`${name} Ready`, () => {
-    const o = sim.store.get("serving.knative.dev/services", NS, name);
-    return condition(o, "Ready")?.status === "True" && o;
-  });
-  const pod = sim.store.list("/pods", NS, { labelSelector: `serving.knative.dev/revision=${name}-00001` })
-    .items[0];
-  return {
-    host: new URL((ksvc.status as { url: string }).url).host,
-    pod: `http://127.0.0.1:${pod.metadata.annotations?.["sim.knative-perf-gate.dev/port"]}`,
-  };
-}
 
 describe("CPU quantities and processor sharing", () => {
   it("parses Kubernetes CPU quantities", () => {

@@ -2,46 +2,18 @@
 // containerConcurrency slots plus a queue of 10 × CC per pod, then 503 "pending request queue full"
 // (pkg/queue/breaker.go, sharedmain/main.go buildBreaker); 504 "request timeout" from the queue-proxy and
 // "activator request timeout" from the activator (pkg/http/handler/timeout.go), forwarded requests included.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
-import { condition, hostGet, waitFor } from "./knative/testing.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
+import { deployReady, hostGet, simulatorForFile, waitFor } from "./knative/testing.js";
 
 jest.setTimeout(60_000);
 const NS = "dp";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
+simulatorForFile(NS, { timeScale: 0.1 }, (started) => (sim = started));
 
-afterAll(async () => {
-  await sim?.stop();
-});
-
-async function deploy(name: string, annotations: Record<string, string>, spec: Record<string, unknown>) {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: NS },
-    spec: {
-      template: {
-        metadata: { annotations: { "sim.knative-perf-gate.dev/startup-time": "1s", ...annotations } },
-        spec: { containers: [{ image: "example.com/sim/echo:1" }], ...spec },
-      },
-    },
-  });
-  const ksvc = await waitFor(`${name} Ready`, () => {
-    const o = sim.store.get("serving.knative.dev/services", NS, name);
-    return condition(o, "Ready")?.status === "True" && o;
-  });
-  const pod = sim.store.list("/pods", NS, { labelSelector: `serving.knative.dev/revision=${name}-00001` })
-    .items[0];
-  return {
-    host: new URL((ksvc.status as { url: string }).url).host,
-    pod: `http://127.0.0.1:${pod.metadata.annotations?.["sim.knative-perf-gate.dev/port"]}`,
-  };
-}
+const deploy = (name: string, annotations: Record<string, string>, spec: Record<string, unknown>) =>
+  deployReady(sim, NS, name, annotations, { spec });
 
 describe("the queue-proxy breaker", () => {
   it("holds containerConcurrency + 10 × CC requests per pod and answers 503 beyond", async () => {

@@ -2,24 +2,17 @@
 // scheduling, the node's first image pull, the container start and the activator's 200 ms probe, and a new
 // route wait for its load balancer (IngressReady Unknown `Uninitialized`); a cold start from zero is then at
 // least the sourced lower bound. Time scale 0.1: every delay ×0.1, so bounds are compared in cluster time.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import { startSimulator, type Simulator } from "./index.js";
 import { COLD_START_LOWER_BOUND_MS, REALISTIC_DELAYS } from "./knative/delays.js";
-import { condition, hostGet, waitFor } from "./knative/testing.js";
+import { condition, hostGet, simulatorForFile, waitFor } from "./knative/testing.js";
 
 jest.setTimeout(60_000);
 const SCALE = 0.1;
 const NS = "slow";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: SCALE, profile: "realistic" });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: SCALE, profile: "realistic" }, (started) => (sim = started));
 
 type Ev = { reason: string; message: string; involvedObject: { name: string } };
 

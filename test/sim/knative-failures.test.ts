@@ -1,30 +1,21 @@
 // Knative's failure conditions, reasons and messages for an image that cannot be resolved, a container that
 // exits, and one that never becomes ready (pkg/apis/serving/v1/*_lifecycle.go, reconcile_resources.go).
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import type { K8sObject } from "./store.js";
-import { startSimulator, type Simulator } from "./index.js";
-import { condition, waitFor } from "./knative/testing.js";
+import type { Simulator } from "./index.js";
+import { condition, knativeService, simulatorForFile, waitFor } from "./knative/testing.js";
 
 jest.setTimeout(60_000);
 let sim: Simulator;
 const NS = "failures";
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: 0.1 }, (started) => (sim = started));
 
 function createService(name: string, image: string, annotations: Record<string, string> = {}): void {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: NS },
-    spec: { template: { metadata: { annotations }, spec: { containers: [{ image }] } } },
-  });
+  sim.store.create(
+    "serving.knative.dev/services",
+    knativeService(NS, name, annotations, { container: { image } }),
+  );
 }
 
 const get = (res: string, name: string) => sim.store.get(res, NS, name);

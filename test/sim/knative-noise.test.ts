@@ -1,47 +1,26 @@
 // Noise knobs for A/B work: seeded node-wide slowdown episodes (noise.ts) and a time-varying service time per
 // Service (`service-time-variation` / `service-time-period`, pod-server.ts variationFactor).
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import { startSimulator, type Simulator } from "./index.js";
 import { parseTunables } from "./knative/images.js";
 import { noiseSchedule, seededRandom } from "./knative/noise.js";
 import { variationFactor } from "./knative/pod-server.js";
-import { condition, hostGet, waitFor } from "./knative/testing.js";
+import { deployReady, hostGet, simulatorForFile } from "./knative/testing.js";
 
 jest.setTimeout(60_000);
 const NS = "noise";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.1, noise: { slowdown: 4, everyMs: 300, forMs: 400, seed: 7 } });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
+simulatorForFile(
+  NS,
+  { timeScale: 0.1, noise: { slowdown: 4, everyMs: 300, forMs: 400, seed: 7 } },
+  (started) => (sim = started),
+);
 
-afterAll(async () => {
-  await sim?.stop();
-});
-
+/** The Service's cluster-local Host and its pod's address. */
 async function deploy(name: string, annotations: Record<string, string>) {
-  sim.store.create("serving.knative.dev/services", {
-    apiVersion: "serving.knative.dev/v1",
-    kind: "Service",
-    metadata: { name, namespace: NS },
-    spec: {
-      template: {
-        metadata: { annotations: { "sim.knative-perf-gate.dev/startup-time": "1s", ...annotations } },
-        spec: { containers: [{ image: "example.com/sim/echo:1" }] },
-      },
-    },
-  });
-  await waitFor(
-    `${name} Ready`,
-    () => condition(sim.store.get("serving.knative.dev/services", NS, name), "Ready")?.status === "True",
-  );
-  const pod = sim.store.list("/pods", NS, { labelSelector: `serving.knative.dev/revision=${name}-00001` })
-    .items[0];
-  return {
-    host: `${name}.${NS}.svc.cluster.local`,
-    pod: `http://127.0.0.1:${pod.metadata.annotations?.["sim.knative-perf-gate.dev/port"]}`,
-  };
+  const { pod } = await deployReady(sim, NS, name, annotations);
+  return { host: `${name}.${NS}.svc.cluster.local`, pod };
 }
 
 /** Resolves on the noise's next change to `active`. */

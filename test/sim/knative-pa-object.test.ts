@@ -1,22 +1,16 @@
 // The revision's PodAutoscaler object (pa-object.ts): served by the API like any resource (list, watch, kubectl
 // columns), named after the revision, owned by it, with status.desiredScale the KPA's decision and
 // status.actualScale its ready pods, as kpa.go computeStatus writes them; written on change only.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
-import { closedLoop, condition, waitFor } from "./knative/testing.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
+import { closedLoop, deployReady, simulatorForFile } from "./knative/testing.js";
 import { PA_RESOURCE } from "./knative/pa-object.js";
 
 jest.setTimeout(60_000);
 const NS = "pa";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.1 });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: 0.1 }, (started) => (sim = started));
 
 interface PaStatus {
   desiredScale?: number;
@@ -25,28 +19,10 @@ interface PaStatus {
 
 describe("PodAutoscaler objects", () => {
   it("carry the KPA's decisions and the ready pods, and follow a scale-up under load", async () => {
-    sim.store.create("serving.knative.dev/services", {
-      apiVersion: "serving.knative.dev/v1",
-      kind: "Service",
-      metadata: { name: "burst", namespace: NS },
-      spec: {
-        template: {
-          metadata: {
-            annotations: {
-              "autoscaling.knative.dev/target": "10",
-              "sim.knative-perf-gate.dev/service-time": "20ms",
-              "sim.knative-perf-gate.dev/startup-time": "1s",
-            },
-          },
-          spec: { containers: [{ image: "example.com/sim/echo:1" }] },
-        },
-      },
+    const { host } = await deployReady(sim, NS, "burst", {
+      "autoscaling.knative.dev/target": "10",
+      "sim.knative-perf-gate.dev/service-time": "20ms",
     });
-    const ksvc = await waitFor("burst Ready", () => {
-      const o = sim.store.get("serving.knative.dev/services", NS, "burst");
-      return condition(o, "Ready")?.status === "True" && o;
-    });
-    const host = new URL((ksvc.status as { url: string }).url).host;
 
     // Over HTTP, as a client sees it: the group's resource, named after the revision, owned by it.
     const list = (await (

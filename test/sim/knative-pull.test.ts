@@ -4,10 +4,10 @@
 // progress deadline (600 s from config-deployment), then the revision reports the waiting reason
 // (pkg/reconciler/revision/reconcile_resources.go reconcileDeployment, hasDeploymentTimedOut).
 // Time scale 0.01: the 600 s deadline is 6 s, the 10 s back-off 100 ms.
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { startSimulator, type Simulator } from "./index.js";
+import { describe, expect, it, jest } from "@jest/globals";
+import type { Simulator } from "./index.js";
 import { pullError } from "./knative/kubelet.js";
-import { condition, waitFor } from "./knative/testing.js";
+import { condition, simulatorForFile, waitFor } from "./knative/testing.js";
 import type { K8sObject } from "./store.js";
 
 jest.setTimeout(60_000);
@@ -16,14 +16,7 @@ const NS = "pull";
 const IMAGE = "example.com/sim/pull-backoff:1";
 let sim: Simulator;
 
-beforeAll(async () => {
-  sim = await startSimulator({ timeScale: SCALE });
-  sim.store.create("/namespaces", { metadata: { name: NS } });
-});
-
-afterAll(async () => {
-  await sim?.stop();
-});
+simulatorForFile(NS, { timeScale: SCALE }, (started) => (sim = started));
 
 interface Waiting {
   reason: string;

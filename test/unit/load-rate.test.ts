@@ -3,6 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { runLoad } from "../../src/load/index.js";
 import { RateSchedule } from "../../src/load/pacer.js";
+import { startStallingServer } from "./fixtures/stalling-server.js";
 import { load, request, startServer, type TestServer } from "./load-servers.js";
 
 let server: TestServer | undefined;
@@ -42,17 +43,7 @@ test("a fixed rate is held, evenly rather than in bursts", async () => {
 });
 
 test("a 1 s stall shows in p90 and p99, measured from when each request should have been sent", async () => {
-  let stallUntil = 0;
-  let stalled = false;
-  server = await startServer((_req, res) => {
-    const now = performance.now();
-    if (!stalled && server && server.seen.length === 20) {
-      stalled = true;
-      stallUntil = now + 1000;
-    }
-    if (now < stallUntil) setTimeout(() => res.end("ok"), stallUntil - now);
-    else res.end("ok");
-  });
+  server = await startStallingServer(20, 1000);
   const summary = await runLoad({
     url: server.url,
     request: request(),

@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { prepareLoad, runLoad, threadCount } from "../../src/load/index.js";
 import { RateSchedule } from "../../src/load/pacer.js";
 import { LoadThreads } from "../../src/load/threads/pool.js";
+import { startStallingServer } from "./fixtures/stalling-server.js";
 import { load, request, startRawServer, startServer, type TestServer } from "./load-servers.js";
 
 let server: TestServer | undefined;
@@ -75,17 +76,7 @@ test("on two threads, the duration and the warm-up: seconds line up, no request 
 });
 
 test("on two threads at a fixed rate, a 1 s stall still shows in p90 and p99", async () => {
-  let stallUntil = 0;
-  let stalled = false;
-  server = await startServer((_req, res) => {
-    const now = performance.now();
-    if (!stalled && server && server.seen.length === 20) {
-      stalled = true;
-      stallUntil = now + 1000;
-    }
-    if (now < stallUntil) setTimeout(() => res.end("ok"), stallUntil - now);
-    else res.end("ok");
-  });
+  server = await startStallingServer(20, 1000);
   const summary = await runLoad({
     url: server.url,
     request: request(),

@@ -1,6 +1,79 @@
-// Helpers for the simulator's own tests: requests through the gateway with a Host header, polling with a
-// deadline, and reading conditions.
+// Helpers for the simulator's own tests: one simulator per test file, Services deployed straight into its
+// store, requests through the gateway with a Host header, polling with a deadline, and reading conditions.
 import http from "node:http";
+import { afterAll, beforeAll } from "@jest/globals";
+import { startSimulator, type Simulator, type SimulatorOptions } from "../index.js";
+import type { K8sObject } from "../store.js";
+
+/**
+ * One simulator for the file's tests, with namespace `ns` in it: started before them (`onStarted` receives it)
+ * and stopped after.
+ */
+export function simulatorForFile(
+  ns: string,
+  options: SimulatorOptions,
+  onStarted: (sim: Simulator) => void,
+): void {
+  let sim: Simulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator(options);
+    sim.store.create("/namespaces", { metadata: { name: ns } });
+    onStarted(sim);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+}
+
+/**
+ * Knative Service `name` in `ns`, as the store takes it: one container (example.com/sim/echo:1 unless `container`
+ * sets another image) with these revision-template annotations; `spec` adds revision spec fields.
+ */
+export function knativeService(
+  ns: string,
+  name: string,
+  annotations: Record<string, string>,
+  options: { spec?: Record<string, unknown>; container?: Record<string, unknown> } = {},
+): K8sObject {
+  return {
+    apiVersion: "serving.knative.dev/v1",
+    kind: "Service",
+    metadata: { name, namespace: ns },
+    spec: {
+      template: {
+        metadata: { annotations },
+        spec: { containers: [{ image: "example.com/sim/echo:1", ...options.container }], ...options.spec },
+      },
+    },
+  };
+}
+
+/**
+ * Creates Service `name` in `ns` (knativeService, with a 1 s startup unless `annotations` say otherwise), waits
+ * for it to be Ready, and returns its Host for the gateway and the address of its first pod.
+ */
+export async function deployReady(
+  sim: Simulator,
+  ns: string,
+  name: string,
+  annotations: Record<string, string>,
+  options: { spec?: Record<string, unknown>; container?: Record<string, unknown> } = {},
+): Promise<{ host: string; pod: string }> {
+  sim.store.create(
+    "serving.knative.dev/services",
+    knativeService(ns, name, { "sim.knative-perf-gate.dev/startup-time": "1s", ...annotations }, options),
+  );
+  const ksvc = await waitFor(`${name} Ready`, () => {
+    const o = sim.store.get("serving.knative.dev/services", ns, name);
+    return condition(o, "Ready")?.status === "True" && o;
+  });
+  const pod = sim.store.list("/pods", ns, { labelSelector: `serving.knative.dev/revision=${name}-00001` })
+    .items[0];
+  return {
+    host: new URL((ksvc.status as { url: string }).url).host,
+    pod: `http://127.0.0.1:${pod.metadata.annotations?.["sim.knative-perf-gate.dev/port"]}`,
+  };
+}
 
 export interface HttpResult {
   status: number;
