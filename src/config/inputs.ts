@@ -134,7 +134,7 @@ const INPUT_TABLE = [
     name: "capacity-search",
     multiline: true,
     description:
-      "Search for the highest rate the Service sustains under a rule of the threshold language on p50, p90, p99, max, errors or rps, e.g. p99 < 200ms: open-loop steps of duration each, from rate (default 10/s) doubling until the rule breaks, then halving the gap to 5 %, at most 12 steps. Replaces stages; the result is in load.capacity.",
+      "Search for the highest rate the Service sustains under a rule of the threshold language on p50, p90, p99, max, errors or rps, e.g. p99 < 200ms: open-loop steps of duration each, from rate (default 10/s) doubling until the rule breaks (a first break is run again to confirm it), then halving the gap to 5 %, at most 12 steps. Replaces stages; the result is in load.capacity.",
   },
   {
     name: "requests",
