@@ -160,9 +160,9 @@ const INPUT_TABLE = [
   },
   {
     name: "load-threads",
-    default: "1",
+    default: "auto",
     description:
-      "With load-from: runner, how many threads (event loops) send the load and share its connections and rate: 1 to 64, or auto (one per CPU core of the runner). Default 1: on 2 cores a second loop competed with the target and did not help (bench/README.md).",
+      "With load-from: runner, how many threads (event loops) send the load and share its connections and rate: 1 to 64, or auto: one per CPU core of the runner, or 1 when url or gateway is on this machine (localhost, 127.0.0.0/8, ::1), where the target needs the cores too (bench/README.md).",
   },
   {
     name: "load-workers",

@@ -130,6 +130,7 @@ async function measure(
     `[load] ${seconds(load.durationMs)} s at ${load.connections} connections` +
       (load.rate ? `, ${load.rate} req/s` : "") +
       (load.requests ? `, at most ${load.requests.toLocaleString("en-US")} requests` : "") +
+      (threadCount(load) > 1 ? `, on ${threadCount(load)} threads` : "") +
       ` → ${target.url}` +
       (options.host ? ` (Host: ${options.host})` : ""),
   );

@@ -78,9 +78,19 @@ function errorsOf(raw: Record<string, string>, extra: Partial<ParseContext> = {}
 }
 
 describe("parseSettings: defaults and good inputs", () => {
-  it("load-threads: auto is one thread per core", () => {
-    const settings = parseSettings({ "service-file": "service.yaml", "load-threads": "auto" }, context());
-    expect(settings.load.threads).toBe(Math.min(64, availableParallelism()));
+  it("load-threads: auto is one thread per core, or one for a target on this machine", () => {
+    const threads = (raw: Record<string, string>): number | undefined =>
+      parseSettings({ "service-file": "service.yaml", ...raw }, context()).load.threads;
+    const perCore = Math.min(64, availableParallelism());
+    expect(threads({ "load-threads": "auto" })).toBe(perCore);
+    expect(threads({ gateway: "10.0.0.5:80" })).toBe(perCore);
+    expect(threads({ url: "https://hello.example.com" })).toBe(perCore);
+    for (const local of ["127.0.0.1:8080", "http://localhost:31080", "http://[::1]:8080", "127.1.2.3"]) {
+      expect(threads({ gateway: local })).toBe(1);
+    }
+    expect(threads({ url: "http://127.0.0.1:8080" })).toBe(1);
+    // Asked for, it is what was asked.
+    expect(threads({ gateway: "127.0.0.1:8080", "load-threads": "2" })).toBe(2);
   });
 
   it("applies every default of the inputs table", () => {
@@ -111,8 +121,8 @@ describe("parseSettings: defaults and good inputs", () => {
         rate: undefined,
         requests: undefined,
         warmupMs: 5000,
-        // load-threads: one event loop unless asked for more.
-        threads: 1,
+        // load-threads: auto, one per core (no url or gateway: the load goes to the Service's own URL).
+        threads: Math.min(64, availableParallelism()),
       },
       stages: undefined,
       capacitySearch: undefined,

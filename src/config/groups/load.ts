@@ -34,7 +34,12 @@ export function parseLoadGroup(inputs: InputReader): LoadDraft {
       rate: inputs.optional("rate", (text) => parseInteger("rate", text.replace(/\s*\/s$/, ""), LIMITS.rate)),
       requests: inputs.optional("requests", (text) => parseInteger("requests", text, LIMITS.requests)),
       warmupMs: duration("warmup", LIMITS.warmup),
-      threads: inputs.check(() => parseThreads(inputs.value("load-threads"))),
+      threads: inputs.check(() =>
+        parseThreads(
+          inputs.value("load-threads"),
+          isLoopback(inputs.value("url") || inputs.value("gateway")),
+        ),
+      ),
     },
     stages,
     capacitySearch: inputs.optional("capacity-search", (text) => parseCapacitySearch(text)),
@@ -65,10 +70,14 @@ export function stagedConnections(stages: LoadStage[], connections: number): num
   return Math.max(...stages.map((s) => s.connections ?? connections));
 }
 
-/** `auto`: one thread per core this process may use (capped at the input's maximum). */
-function parseThreads(text: string): number {
+/**
+ * `auto`: one thread per core this process may use (capped at the input's maximum), or one when the load goes to
+ * this machine: a target on loopback needs those cores itself, and a second event loop of ours only competed
+ * with it (bench/README.md, measured against nginx on 2 cores).
+ */
+function parseThreads(text: string, loopbackTarget: boolean): number {
   if (text.trim().toLowerCase() === "auto") {
-    return Math.min(LIMITS.loadThreads.max, Math.max(1, availableParallelism()));
+    return loopbackTarget ? 1 : Math.min(LIMITS.loadThreads.max, Math.max(1, availableParallelism()));
   }
   try {
     return parseInteger("load-threads", text, LIMITS.loadThreads);
@@ -79,4 +88,24 @@ function parseThreads(text: string): number {
       });
     throw error;
   }
+}
+
+/**
+ * Whether the url or gateway input names this machine: localhost, 127.0.0.0/8 or ::1. Other names are not
+ * resolved here (config does no I/O); without either input the load goes to the Service's own URL.
+ */
+export function isLoopback(address: string): boolean {
+  const text = address.trim();
+  if (!text) return false;
+  let host: string;
+  try {
+    host = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`).hostname;
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  // URL has already normalised the address: IPv4 in dotted decimal, IPv6 compressed.
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return host.startsWith("127.");
+  return host === "::1";
 }
