@@ -19,13 +19,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { splitLoad } from "../cluster/plan.js";
-import {
-  runPass,
-  type PassEnd,
-  type PassObserver,
-  type PassOptions,
-  type PassResult,
-} from "../engine.js";
+import { runPass, type PassEnd, type PassObserver, type PassOptions, type PassResult } from "../engine.js";
 import { OUTCOME, OUTCOME_WIDTH, type HostMessage, type ThreadMessage, type ThreadPass } from "./protocol.js";
 
 // Kept in a variable of its own: ncc copies the file next to the bundle and rewrites this to its path there.
