@@ -33,12 +33,20 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
   let prepared: PreparedLoad[] = [];
   try {
     cluster = await connect(scope);
-    // The runner's load engine (and its threads) start while the Services deploy: nothing is sent before the
-    // load, and the load then starts at once.
-    if (settings.loadFrom === "runner") prepared = subjectsOf(settings).map(() => prepareLoad(settings.load));
     await flipPrivateZone(scope, cluster);
-    const subjects = await deploy(scope, cluster, subjectsOf(settings));
-    const knative = await readKnativeConfig(cluster, ctx.log.info);
+    // What the load and the report need and Ready does not runs during the Ready wait: the cluster's Knative
+    // settings are read, and the runner's load engine (and its threads) start once the Services are applied
+    // (not before: loading them takes the CPU the requests up to the apply need). Nothing is sent before the
+    // load, and the load then starts at once.
+    const knativeNotes: string[] = [];
+    const knativeConfig = readKnativeConfig(cluster, (line) => knativeNotes.push(line));
+    const startEngines = () => {
+      if (settings.loadFrom === "runner")
+        prepared = subjectsOf(settings).map(() => prepareLoad(settings.load));
+    };
+    const subjects = await deploy(scope, cluster, subjectsOf(settings), { onApplied: startEngines });
+    const knative = await knativeConfig;
+    knativeNotes.forEach((line) => ctx.log.info(line));
     const [candidate, baseline] = subjects;
     doc.service = serviceFacts(doc.service, candidate);
     if (baseline) doc.baseline = baselineRun(baseline);

@@ -124,6 +124,23 @@ describe("API economy", () => {
     }
     expect(counts[1]).toBe(counts[0]);
   });
+
+  it("lists and watches the pods once, asks each API group once, and proves the server with its first request", async () => {
+    await clearAudit(sim);
+    const run = await cli(sim, gateArgs(sim, workDir(), ["--service-name=hello-economy", "--duration=1s"]));
+    expect(run.code).toBe(0);
+    const seen = await auditLog(sim);
+    // The pod tracker and the Ready wait share one list and one watch.
+    expect(seen.filter((e) => e.resource === "pods").map((e) => e.verb)).toEqual(["list", "watch"]);
+    // Discovery (GET /api/v1, /apis/<group>/<version>) once per group version, though several requests
+    // need it at once.
+    const discovery = seen.filter((e) => !e.resource && /^\/apis?\//.test(e.path)).map((e) => e.path);
+    expect(discovery).toContain("/api/v1");
+    expect(discovery).toHaveLength(new Set(discovery).size);
+    // No separate GET /version: the discovery that the apply needs comes first and proves the server answers.
+    expect(seen.map((e) => e.path)).not.toContain("/version");
+    expect(seen[0].path).toBe("/apis/serving.knative.dev/v1");
+  });
 });
 
 describe("bad input", () => {
