@@ -1,9 +1,11 @@
 // The whole gate against the Knative simulator, through the CLI: pass, fail, fail fast, time out, and what
 // it leaves behind.
 import { renderText } from "../../src/report/text.js";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { checkReachable, openCluster } from "../../src/kube/cluster.js";
 import type { ResultsDocument } from "../../src/results.js";
 import {
   auditLog,
@@ -148,6 +150,47 @@ describe("API economy", () => {
     );
     expect(create).toBeGreaterThan(0);
     expect(configMaps).toBeGreaterThan(create);
+  });
+});
+
+describe("discovery", () => {
+  it("is one request per group version for every request that needs it at once, and after connect's none", async () => {
+    const cluster = await openCluster(readFileSync(sim.kubeconfig, "utf8"));
+    await clearAudit(sim);
+    const lists = await Promise.all(
+      ["a", "b", "c"].map((service) =>
+        cluster.objects.list(
+          "v1",
+          "Pod",
+          "default",
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          `app=${service}`,
+        ),
+      ),
+    );
+    expect(lists.map((list) => list.items)).toEqual([[], [], []]);
+    await checkReachable(cluster);
+    await cluster.objects.list("serving.knative.dev/v1", "Service", "default");
+    const paths = (await auditLog(sim)).map((e) => e.path);
+    expect(paths.filter((path) => path === "/api/v1")).toHaveLength(1);
+    expect(paths.filter((path) => path === "/apis/serving.knative.dev/v1")).toHaveLength(1);
+    expect(paths.filter((path) => path === "/api/v1/namespaces/default/pods")).toHaveLength(3);
+  });
+
+  it("a group version the server does not serve fails every caller with its own message", async () => {
+    const cluster = await openCluster(readFileSync(sim.kubeconfig, "utf8"));
+    const [a, b] = await Promise.allSettled(
+      ["A", "B"].map((kind) => cluster.objects.list("nothing.example.com/v1", kind, "default")),
+    );
+    expect(a.status === "rejected" && (a.reason as Error).message).toMatch(
+      /^Failed to fetch resource metadata for nothing\.example\.com\/v1\/A: /,
+    );
+    expect(b.status === "rejected" && (b.reason as Error).message).toMatch(
+      /^Failed to fetch resource metadata for nothing\.example\.com\/v1\/B: /,
+    );
   });
 });
 
