@@ -29,7 +29,10 @@ export interface Cluster {
  * which proves the API server answers (checkReachable).
  */
 export interface ObjectApi extends KubernetesObjectApi {
-  /** The group version's resources, from the cache or one request shared by every caller meanwhile. */
+  /**
+   * Asks for the group version's resources (one request, shared by every caller while it is in flight; `signal`
+   * applies to a request this call starts) and caches the answer where client-node's lookups find it.
+   */
   discover(apiVersion: string, signal?: AbortSignal): Promise<V1APIResourceList>;
 }
 
