@@ -5,7 +5,7 @@ import type { PodSample } from "../results.js";
 import type { Cluster } from "./cluster.js";
 import { LABEL_SERVICE } from "./knative.js";
 import { resilientWatch, type WatchStats } from "./watch.js";
-import { until, type Step, type Wake } from "./watch-until.js";
+import { until, type Source, type Step, type Wake, type WatchEvent } from "./watch-until.js";
 
 export interface PodCounts {
   serving: number;
@@ -74,6 +74,12 @@ export interface PodTracker {
   stats: WatchStats;
   /** Why the pods cannot be watched (the API server refused: RBAC), if so; the counts are then unknown, not 0. */
   failure(): string | undefined;
+  /**
+   * This tracker's list and watch as a source for another decision over the pods (the Ready wait's pod
+   * problems), so that a run lists and watches its pods once: a subscriber gets the current set at once when
+   * the first list has arrived, then every event and every re-list.
+   */
+  events: Source<WatchEvent<V1Pod>>;
   stop(): void;
 }
 
@@ -90,6 +96,9 @@ export function trackPods(
   const readySince = new Map<string, number>();
 
   const waiters = new Set<() => void>();
+  const subscribers = new Set<(event: WatchEvent<V1Pod>) => void>();
+  const publish = (event: WatchEvent<V1Pod>) => subscribers.forEach((deliver) => deliver(event));
+  let listed = false;
   let refused: string | undefined;
   const history: Array<{ at: number; serving: number }> = [];
   const changed = () => {
@@ -115,17 +124,23 @@ export function trackPods(
       onSync: (items) => {
         pods.clear();
         items.forEach(remember);
+        listed = true;
         changed();
+        publish({ type: "SYNC", items, now: Date.now() });
       },
       onEvent: (type, pod) => {
         if (type === "DELETED") pods.delete(pod.metadata?.uid ?? pod.metadata?.name ?? "");
         else remember(pod);
         changed();
+        publish({ type, object: pod, now: Date.now() });
       },
       onRetry: options.log,
       onRefused: (message) => {
         refused = message;
-        options.log?.(`cannot watch the pods of ${service}: ${message}; pod counts are unknown`);
+        options.log?.(
+          `cannot watch the pods of ${service}: ${message}; pod counts are unknown, and a pod that cannot ` +
+            "start shows only at ready-timeout",
+        );
         changed();
       },
     },
@@ -165,6 +180,11 @@ export function trackPods(
       );
     },
     failure: () => refused,
+    events: (deliver) => {
+      if (listed) deliver({ type: "SYNC", items: [...pods.values()], now: Date.now() });
+      subscribers.add(deliver);
+      return { stop: () => subscribers.delete(deliver) };
+    },
     firstServingReadyAfter(since) {
       const times = [...readySince.values()].filter((t) => t >= since);
       return times.length ? Math.min(...times) : undefined;

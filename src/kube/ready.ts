@@ -1,7 +1,8 @@
 // Waits for a Knative Service to become Ready with a watch, the way knative/client's `kn service wait` does:
 // read first, watch from there, fail fast on Ready=False unless it recovers within an error window, and on
-// timeout say which conditions were still pending. A second watch on the Service's pods fails the wait early
-// when a pod cannot start (pod-problems.ts), which Knative itself reports only after its progress deadline.
+// timeout say which conditions were still pending. The Service's pods (the pod tracker's watch when the caller
+// has one, else a watch of its own) fail the wait early when a pod cannot start (pod-problems.ts), which Knative
+// itself reports only after its progress deadline.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Cluster } from "./cluster.js";
 import { CancelledError, ClusterError, describeApiError } from "./errors.js";
@@ -28,6 +29,7 @@ import {
   mergeSources,
   until,
   watchSource,
+  type Source,
   type Step,
   type Wake,
   type WatchEvent,
@@ -43,6 +45,11 @@ export interface ReadyOptions {
   errorWindowMs?: number;
   /** Also watch the Service's pods and fail early when one cannot start (default true). */
   watchPods?: boolean;
+  /**
+   * The Service's pods from a watch the caller already runs (the pod tracker's `events`), instead of a list and
+   * watch of the wait's own.
+   */
+  pods?: Source<WatchEvent<V1Pod>>;
   /** How long a pod may fail to start before the wait fails on it (POD_PROBLEM_WINDOW_MS by default). */
   podProblemWindowMs?: number;
   signal?: AbortSignal;
@@ -237,21 +244,22 @@ export function waitForReady(cluster: Cluster, options: ReadyOptions): Promise<R
     (event): ReadyEvent => ({ from: "service", event }),
   );
   const pods = mapSource(
-    watchSource<V1Pod>(
-      cluster,
-      { apiVersion: "v1", kind: "Pod", plural: "pods", namespace },
-      { labelSelector: `${LABEL_SERVICE}=${name}` },
-      {
-        onRetry: log,
-        // Without the pods the wait is as it was before this watch: a stuck pod shows at ready-timeout.
-        onRefused: (message) => {
-          log(
-            `cannot watch the pods of ${name} (${message}): a pod that cannot start shows only at ready-timeout`,
-          );
-          return undefined;
+    options.pods ??
+      watchSource<V1Pod>(
+        cluster,
+        { apiVersion: "v1", kind: "Pod", plural: "pods", namespace },
+        { labelSelector: `${LABEL_SERVICE}=${name}` },
+        {
+          onRetry: log,
+          // Without the pods the wait is as it was before this watch: a stuck pod shows at ready-timeout.
+          onRefused: (message) => {
+            log(
+              `cannot watch the pods of ${name} (${message}): a pod that cannot start shows only at ready-timeout`,
+            );
+            return undefined;
+          },
         },
-      },
-    ),
+      ),
     (event): ReadyEvent => ({ from: "pods", event }),
   );
   return until<ReadyEvent, ReadyWaitState, ReadyService, ReadyFailure>(

@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import type { Cluster } from "../kube/cluster.js";
-import { readKnativeConfig } from "../kube/knative-config.js";
+import { readKnativeConfig, type KnativeClusterConfig } from "../kube/knative-config.js";
 import { chooseTarget, prepareLoad, type PreparedLoad } from "../load/index.js";
 import { judge } from "../verdict/judge.js";
 import { runCleanup } from "./cleanup.js";
@@ -33,12 +33,23 @@ export async function runGate(settings: Settings, ctx: GateContext): Promise<Gat
   let prepared: PreparedLoad[] = [];
   try {
     cluster = await connect(scope);
-    // The runner's load engine (and its threads) start while the Services deploy: nothing is sent before the
-    // load, and the load then starts at once.
-    if (settings.loadFrom === "runner") prepared = subjectsOf(settings).map(() => prepareLoad(settings.load));
     await flipPrivateZone(scope, cluster);
-    const subjects = await deploy(scope, cluster, subjectsOf(settings));
-    const knative = await readKnativeConfig(cluster, ctx.log.info);
+    // What the load and the report need and Ready does not starts once the Services are applied, during the
+    // Ready wait: the read of the cluster's Knative settings, and the runner's load engine (and its threads).
+    // Not before the apply: loading the engine takes the CPU that the requests up to the apply need. Nothing is
+    // sent to the target before the load, and the load then starts at once.
+    const connected = cluster;
+    const knativeNotes: string[] = [];
+    const readKnative = () => readKnativeConfig(connected, (line) => knativeNotes.push(line));
+    let knativeConfig: Promise<KnativeClusterConfig> | undefined;
+    const duringReady = () => {
+      knativeConfig = readKnative();
+      if (settings.loadFrom === "runner")
+        prepared = subjectsOf(settings).map(() => prepareLoad(settings.load));
+    };
+    const subjects = await deploy(scope, cluster, subjectsOf(settings), { onApplied: duringReady });
+    const knative = await (knativeConfig ?? readKnative());
+    knativeNotes.forEach((line) => ctx.log.info(line));
     const [candidate, baseline] = subjects;
     doc.service = serviceFacts(doc.service, candidate);
     if (baseline) doc.baseline = baselineRun(baseline);

@@ -10,7 +10,18 @@ import * as yaml from "js-yaml";
 import { renderReport } from "../../src/report/markdown.js";
 import type { ResultsDocument } from "../../src/results.js";
 import { MIN_SECONDS } from "../../src/verdict/compare.js";
-import { cli, freshNamespace, gateArgs, getJson, readJson, startSim, workDir, type Sim } from "./harness.js";
+import {
+  auditLog,
+  clearAudit,
+  cli,
+  freshNamespace,
+  gateArgs,
+  getJson,
+  readJson,
+  startSim,
+  workDir,
+  type Sim,
+} from "./harness.js";
 
 let sim: Sim;
 beforeAll(async () => {
@@ -63,6 +74,7 @@ describe("A/B: candidate and baseline side by side", () => {
     const dir = workDir();
     const namespace = freshNamespace();
     const file = manifest(dir, "app.yaml", serviceTime(20));
+    await clearAudit(sim);
     const run = await cli(
       sim,
       gateArgs(sim, dir, [
@@ -98,6 +110,21 @@ describe("A/B: candidate and baseline side by side", () => {
     }
     expect(doc.comparison!.verdict).not.toBe("regressed");
     await expectGone(namespace, "app", "app-baseline");
+    // What the run needs and Ready does not (Knative's ConfigMaps, the load engines) starts once both sides
+    // are applied, and each side's pods are listed and watched once.
+    const seen = await auditLog(sim);
+    const creates = seen.flatMap((e, i) => (e.verb === "create" && e.resource === "services" ? [i] : []));
+    expect(creates).toHaveLength(2);
+    const configMaps = seen.findIndex(
+      (e) => e.resource === "configmaps" && e.namespace === "knative-serving",
+    );
+    expect(configMaps).toBeGreaterThan(creates[1]);
+    expect(
+      seen
+        .filter((e) => e.resource === "pods")
+        .map((e) => e.verb)
+        .sort(),
+    ).toEqual(["list", "list", "watch", "watch"]);
   });
 
   it("a candidate twice as slow is regressed: exit 1, the interval in the step error and in the report", async () => {

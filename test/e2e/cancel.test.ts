@@ -58,8 +58,8 @@ const servicePath = (ns: string, name = "helloworld-go") =>
 
 /**
  * What a cancelled run must leave: no Service, the namespace it created going away, PrivateZone as found, and
- * its cleanup plan marked done (every phase here starts after the plan is first saved: the /version request
- * completes while the signal is handled).
+ * its cleanup plan marked done (every phase here starts after the plan is first saved: connect's discovery
+ * request completes while the signal is handled).
  */
 async function expectNothingLeft(
   namespace: string,
@@ -159,7 +159,9 @@ function runInterrupted(interruptions: Interruption[], extra: string[] = []): Pr
   });
 }
 
-const isVersion: Match = (info) => info.kind === "nonresource" && info.path === "/version";
+// Connect's one request: the discovery of serving.knative.dev/v1, which proves the API server answers.
+const isServingDiscovery: Match = (info) =>
+  info.kind === "nonresource" && info.path === "/apis/serving.knative.dev/v1";
 const is =
   (verb: string, plural: string): Match =>
   (info) =>
@@ -170,7 +172,7 @@ const is =
 const NEVER_READY = ["--image=example.com/sim/never-ready:1", "--ready-timeout=60s"];
 
 const PHASES: Array<[string, Omit<Interruption, "signal">, string[]]> = [
-  ["connect (the /version request)", { onRequest: isVersion }, NEVER_READY],
+  ["connect (the discovery request)", { onRequest: isServingDiscovery }, NEVER_READY],
   ["PrivateZone (reading eci-profile)", { onRequest: is("get", "configmaps") }, NEVER_READY],
   ["PrivateZone (the update in flight)", { onRequest: is("update", "configmaps") }, NEVER_READY],
   ["deploy (the create in flight)", { onRequest: is("create", "services") }, NEVER_READY],

@@ -197,7 +197,9 @@ describe("a cluster that cannot be reached or refuses us: exit 3, a clear messag
       const run = await runIn(dir, runArgs(dir), { KUBECONFIG: kubeconfigFile(`http://127.0.0.1:${port}`) });
       expect(run.code).toBe(3);
       expect(run.stderr).toMatch(
-        new RegExp(`cannot reach the Kubernetes API at http://127\\.0\\.0\\.1:${port}: .*404`),
+        new RegExp(
+          `cannot reach the Kubernetes API at http://127\\.0\\.0\\.1:${port}: .*404.*not a Kubernetes API server, or Knative Serving is not installed`,
+        ),
       );
       expect(run.ms).toBeLessThan(10_000);
     } finally {

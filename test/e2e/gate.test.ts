@@ -1,9 +1,11 @@
 // The whole gate against the Knative simulator, through the CLI: pass, fail, fail fast, time out, and what
 // it leaves behind.
 import { renderText } from "../../src/report/text.js";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { checkReachable, openCluster } from "../../src/kube/cluster.js";
 import type { ResultsDocument } from "../../src/results.js";
 import {
   auditLog,
@@ -123,6 +125,72 @@ describe("API economy", () => {
       counts.push((await auditLog(sim)).filter((e) => e.verb !== "watch").length);
     }
     expect(counts[1]).toBe(counts[0]);
+  });
+
+  it("lists and watches the pods once, asks each API group once, and proves the server with its first request", async () => {
+    await clearAudit(sim);
+    const run = await cli(sim, gateArgs(sim, workDir(), ["--service-name=hello-economy", "--duration=1s"]));
+    expect(run.code).toBe(0);
+    const seen = await auditLog(sim);
+    // The pod tracker and the Ready wait share one list and one watch.
+    expect(seen.filter((e) => e.resource === "pods").map((e) => e.verb)).toEqual(["list", "watch"]);
+    // Discovery (GET /api/v1, /apis/<group>/<version>) once per group version, though several requests
+    // need it at once.
+    const discovery = seen.filter((e) => !e.resource && /^\/apis?\//.test(e.path)).map((e) => e.path);
+    expect(discovery).toContain("/api/v1");
+    expect(discovery).toHaveLength(new Set(discovery).size);
+    // No separate GET /version: the discovery that the apply needs comes first and proves the server answers.
+    expect(seen.map((e) => e.path)).not.toContain("/version");
+    expect(seen[0].path).toBe("/apis/serving.knative.dev/v1");
+    // What the run needs and Ready does not (Knative's ConfigMaps, the load engine) waits for the apply: the
+    // requests up to the create have the CPU to themselves.
+    const create = seen.findIndex((e) => e.verb === "create" && e.resource === "services");
+    const configMaps = seen.findIndex(
+      (e) => e.resource === "configmaps" && e.namespace === "knative-serving",
+    );
+    expect(create).toBeGreaterThan(0);
+    expect(configMaps).toBeGreaterThan(create);
+  });
+});
+
+describe("discovery", () => {
+  it("is one request per group version for every request that needs it at once, and after connect's none", async () => {
+    const cluster = await openCluster(readFileSync(sim.kubeconfig, "utf8"));
+    await clearAudit(sim);
+    const lists = await Promise.all(
+      ["a", "b", "c"].map((service) =>
+        cluster.objects.list(
+          "v1",
+          "Pod",
+          "default",
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          `app=${service}`,
+        ),
+      ),
+    );
+    expect(lists.map((list) => list.items)).toEqual([[], [], []]);
+    await checkReachable(cluster);
+    await cluster.objects.list("serving.knative.dev/v1", "Service", "default");
+    const paths = (await auditLog(sim)).map((e) => e.path);
+    expect(paths.filter((path) => path === "/api/v1")).toHaveLength(1);
+    expect(paths.filter((path) => path === "/apis/serving.knative.dev/v1")).toHaveLength(1);
+    expect(paths.filter((path) => path === "/api/v1/namespaces/default/pods")).toHaveLength(3);
+  });
+
+  it("a group version the server does not serve fails every caller with its own message", async () => {
+    const cluster = await openCluster(readFileSync(sim.kubeconfig, "utf8"));
+    const [a, b] = await Promise.allSettled(
+      ["A", "B"].map((kind) => cluster.objects.list("nothing.example.com/v1", kind, "default")),
+    );
+    expect(a.status === "rejected" && (a.reason as Error).message).toMatch(
+      /^Failed to fetch resource metadata for nothing\.example\.com\/v1\/A: /,
+    );
+    expect(b.status === "rejected" && (b.reason as Error).message).toMatch(
+      /^Failed to fetch resource metadata for nothing\.example\.com\/v1\/B: /,
+    );
   });
 });
 

@@ -208,7 +208,7 @@ describe("5xx bursts from the API server", () => {
   // Each single read or write of a run meets one 500 (or 503, 429): a bounded retry must absorb it.
   it.each([
     [
-      "the reachability check (GET /version)",
+      "the reachability check (the discovery of serving.knative.dev/v1)",
       { verbs: ["get"], includeDiscovery: true, resources: ["none"] },
     ],
     ["reading the Service before the apply", { verbs: ["get"], resources: ["services"] }],

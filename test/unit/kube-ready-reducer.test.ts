@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from "@jest/globals";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Cluster } from "../../src/kube/cluster.js";
+import { trackPods } from "../../src/kube/pods.js";
 import { CancelledError, ClusterError } from "../../src/kube/errors.js";
 import type { Condition, KnativeObject } from "../../src/kube/knative.js";
 import {
@@ -241,9 +242,11 @@ function fakeCluster(
   const watches: Record<string, { send: OnEvent; aborted: boolean }[]> = { services: [], pods: [] };
   const readFailures = [...(options.readFailures ?? [])];
   let reads = 0;
+  const lists: string[] = [];
   const cluster = {
     objects: {
       list: (_apiVersion: string, kind: string) =>
+        lists.push(kind) &&
         Promise.resolve({
           items: kind === "Pod" ? (options.pods ?? []) : (options.listed ?? []),
           metadata: { resourceVersion: "1" },
@@ -268,7 +271,7 @@ function fakeCluster(
     },
   } as unknown as Cluster;
   const all = () => [...watches.services, ...watches.pods];
-  return { cluster, watches, all, reads: () => reads };
+  return { cluster, watches, all, reads: () => reads, lists: () => lists };
 }
 
 function track<T>(promise: Promise<T>) {
@@ -527,6 +530,37 @@ describe("waitForReady and the Service's pods", () => {
     expect((status.error as Error).message).toMatch(
       /still pending: Ready=Unknown \(Deploying: waiting\); .*; pod p1: Unschedulable: 0\/3 nodes are available$/,
     );
+  });
+
+  it("with the pod tracker's events: one list and one watch of the pods for both, and a stuck pod still fails the wait", async () => {
+    const fake = fakeCluster({ listed: [pending], pods: [stuckPod("p1", "CrashLoopBackOff", "back-off")] });
+    const pods = trackPods(fake.cluster, "ns", "test-service");
+    await pods.synced;
+    const status = track(waitForReady(fake.cluster, { ...options, pods: pods.events }));
+    await jest.advanceTimersByTimeAsync(10_000);
+    // A pod that becomes stuck after the wait subscribed reaches it through the tracker's watch.
+    fake.watches.pods[0].send("ADDED", stuckPod("p2", "ErrImagePull", "pull failed"));
+    await jest.advanceTimersByTimeAsync(19_999);
+    expect(status.settled).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect((status.error as ClusterError).reason).toBe("CrashLoopBackOff");
+    expect(fake.lists().filter((kind) => kind === "Pod")).toHaveLength(1);
+    expect(fake.watches.pods).toHaveLength(1);
+    // The wait is over, the tracker watches on: it still sees the pods.
+    expect(fake.watches.pods[0].aborted).toBe(false);
+    expect(pods.counts().pending).toBe(2);
+    pods.stop();
+    expect(fake.watches.pods[0].aborted).toBe(true);
+  });
+
+  it("a wait that subscribes before the tracker's first list gets that list", async () => {
+    const fake = fakeCluster({ listed: [pending], pods: [stuckPod("p1", "ImagePullBackOff")] });
+    const pods = trackPods(fake.cluster, "ns", "test-service");
+    const status = track(waitForReady(fake.cluster, { ...options, pods: pods.events }));
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect((status.error as ClusterError).reason).toBe("ImagePullBackOff");
+    expect(fake.watches.pods).toHaveLength(1);
+    pods.stop();
   });
 
   it("watchPods: false watches the Service alone", async () => {

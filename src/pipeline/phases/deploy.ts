@@ -13,12 +13,26 @@ import type { RunScope } from "../scope.js";
 import { claimRunNamespace } from "../sharing.js";
 import type { DeployedSubject, Subject } from "../subject.js";
 
-export function deploy(scope: RunScope, cluster: Cluster, subjects: Subject[]): Promise<DeployedSubject[]> {
+export interface DeployHooks {
+  /** Called once every subject's Service has been applied, while their Ready is awaited. */
+  onApplied?: () => void;
+}
+
+export function deploy(
+  scope: RunScope,
+  cluster: Cluster,
+  subjects: Subject[],
+  hooks: DeployHooks = {},
+): Promise<DeployedSubject[]> {
   const { settings, log } = scope;
   const title = subjects.map((s) => `${s.namespace}/${s.name}`).join(" and ");
+  let waiting = subjects.length;
+  const applied = () => {
+    if (--waiting === 0) hooks.onApplied?.();
+  };
   return log.group(`Deploy ${title}`, async () => {
     if (settings.createNamespace) await claimRunNamespace(scope, cluster);
-    if (subjects.length === 1) return [await deployOne(scope, cluster, subjects[0], scope.signal)];
+    if (subjects.length === 1) return [await deployOne(scope, cluster, subjects[0], scope.signal, applied)];
     // Side by side: the first failure stops the other sides' waits (they would otherwise run to ready-timeout),
     // and every side is settled before the run moves on to cleanup, so no create is still in flight then.
     const siblings = new AbortController();
@@ -28,7 +42,7 @@ export function deploy(scope: RunScope, cluster: Cluster, subjects: Subject[]): 
     try {
       const settled = await Promise.allSettled(
         subjects.map((subject) =>
-          deployOne(scope, cluster, subject, siblings.signal).catch((error: unknown) => {
+          deployOne(scope, cluster, subject, siblings.signal, applied).catch((error: unknown) => {
             // A side stopped because another failed: the other side's error is the one to report.
             if (!siblings.signal.aborted || scope.signal.aborted) firstError ??= sideError(subject, error);
             siblings.abort(error);
@@ -49,6 +63,7 @@ async function deployOne(
   cluster: Cluster,
   subject: Subject,
   signal: AbortSignal,
+  onApplied: () => void,
 ): Promise<DeployedSubject> {
   const { settings } = scope;
   const info =
@@ -78,12 +93,15 @@ async function deployOne(
   scope.defer(() => pods.stop());
   const autoscaler = trackAutoscaler(cluster, subject.namespace, subject.name, { log: info });
   scope.defer(() => autoscaler.stop());
+  onApplied();
   info(`waiting up to ${Math.round(settings.readyTimeoutMs / 1000)} s for Ready`);
   const ready = await waitForReady(cluster, {
     namespace: subject.namespace,
     name: subject.name,
     timeoutMs: settings.readyTimeoutMs,
     podProblemWindowMs: settings.podProblemWindowMs,
+    // The tracker's list and watch: one of each per run for the pods, not one for each of the two uses.
+    pods: pods.events,
     since: deployedAt,
     signal,
     log: info,
