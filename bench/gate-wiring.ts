@@ -6,6 +6,7 @@
 // bench/verdict.ts runs A/A), and the manual flow does each step for both Services the quickest way a person
 // would: one apply and one wait naming both, two hey at once (the gate loads both at the same time, with the
 // same connections each), one delete naming both.
+import type { Socket } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,7 +42,9 @@ function sim(): Promise<Sim> {
       30_000,
     );
     const { apiServer, gateway } = JSON.parse(service.ready) as { apiServer: string; gateway: string };
+    // Neither the process nor its output pipes may keep the benchmark alive once its figures are printed.
     service.child.unref();
+    for (const pipe of [service.child.stdout, service.child.stderr]) (pipe as Socket | null)?.unref();
     process.once("exit", () => service.child.kill("SIGTERM"));
     await kubectl(kubeconfig, ["create", "namespace", NAMESPACE]);
     return { apiServer, gateway, kubeconfig, service };
