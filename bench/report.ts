@@ -379,8 +379,8 @@ export function renderSummary(r: BenchResults): string {
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...r.table.map(
       (row) =>
-        `| ${row.figure} | ${row.ours} | ${row.wrk} | ${row.other} | ${row.ratio} | ${row.target} | ` +
-        `${row.met === null ? "—" : row.met ? "yes" : "**no**"} |`,
+        `| ${cell(row.figure)} | ${cell(row.ours)} | ${cell(row.wrk)} | ${cell(row.other)} | ${cell(row.ratio)} | ` +
+        `${cell(row.target)} | ${row.met === null ? "—" : row.met ? "yes" : "**no**"} |`,
     ),
   ];
   if (!isSkipped(r.throughput)) {
@@ -435,6 +435,9 @@ export function verdictSummary(v: VerdictResult): string {
     `|Δrps| median ${n(v.storedBaseline.rpsAbsChange.median, 1)}% (max ${n(v.storedBaseline.rpsAbsChange.max, 1)}%).`
   );
 }
+
+/** A table cell: a `|` in a figure (e.g. |Δp99|) would end the cell. */
+const cell = (text: string): string => text.replaceAll("|", "\\|");
 
 const START = "<!-- bench:results:start -->";
 const END = "<!-- bench:results:end -->";

@@ -1,6 +1,7 @@
 // The bench table is how records are compared across runs (issue 16: the same figure names every time), so the
 // rows it builds from a run's results are checked here: which run each target judges, and which time counts
 // against the `--quick` budget; and which gate runs the API economy figure reuses rather than runs again.
+import { readFileSync } from "node:fs";
 import type { FootprintResult, FootprintRun } from "../../bench/footprint.js";
 import {
   benchApiEconomy,
@@ -163,4 +164,22 @@ test("the API economy reuses the single-Service overhead runs' count at their lo
   await benchApiEconomy(wiring, () => {}, { ...overhead(2, [1], [1], 1), gateApiRequests: [30, 31] });
   await benchApiEconomy(wiring, () => {}, overhead(1, [1], [1], 1));
   expect(runs.map(([duration]) => duration)).toEqual([2, 4, 8, 2, 4, 8]);
+});
+
+test("a figure holding a | (|Δp99|) stays in its cell of the README table", async () => {
+  const { renderSummary } = await import("../../bench/report.js");
+  const results = JSON.parse(
+    readFileSync(new URL("../../bench/results/full.json", import.meta.url), "utf8"),
+  ) as BenchResults;
+  // The verdict section's stored-baseline row says "|Δp99| median …"; one such row whatever the file holds.
+  const pipes: Row = { ...results.table[0], figure: "Stored baseline", other: "|Δp99| median 25%, max 52%" };
+  results.table = [...results.table, pipes];
+  const lines = renderSummary(results).split("\n");
+  const header = lines.findIndex((line) => line.startsWith("| Figure"));
+  const end = lines.indexOf("", header);
+  const rows = lines.slice(header + 2, end);
+  expect(rows.length).toBe(results.table.length);
+  expect(rows.some((line) => line.includes("\\|Δp99\\|"))).toBe(true);
+  // Eight unescaped pipes: seven columns.
+  for (const line of rows) expect(line.match(/(?<!\\)\|/g)).toHaveLength(8);
 });
