@@ -119,7 +119,9 @@ test("at a fixed rate, connections open shortly before their first slot, not all
   });
   expect(summary.requests).toBe(answered);
   expect(summary.requests).toBeGreaterThanOrEqual(9);
-  // The 10 that sent, and those whose slot was within the 250 ms look-ahead when the load ended.
+  // The 10 that sent, and those whose slot was within the 250 ms look-ahead when the load ended (later on a
+  // busy machine, whose timers fire late: hence the measured duration), never the 300.
   expect(opened).toBeGreaterThanOrEqual(summary.requests);
-  expect(opened).toBeLessThanOrEqual(14);
+  expect(opened).toBeLessThanOrEqual(Math.ceil((summary.durationSeconds * 1000 + 250) / 100) + 1);
+  expect(opened).toBeLessThan(50);
 });
