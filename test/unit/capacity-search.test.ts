@@ -1,11 +1,11 @@
 // The capacity search's decisions on hand-made steps (a Service that holds up to a known rate), and the
 // capacity-search input's checks.
-import { InputErrors } from "../../src/config/errors.js";
-import { parseSettings, type ParseContext } from "../../src/config/parse.js";
+import { parseSettings } from "../../src/config/parse.js";
 import { parseThresholds } from "../../src/config/thresholds.js";
 import { MAX_CAPACITY_STEPS } from "../../src/config/limits.js";
 import { capacityResult, loadBoundMs, nextRate, stepProblem } from "../../src/pipeline/capacity.js";
 import type { StageSummary } from "../../src/results.js";
+import { ctx, settingsErrors } from "./fixtures/settings.js";
 
 /** A step at `rate`: p99 50 ms up to `capacity`, then growing with the overload. */
 function step(rate: number, capacity: number, index: number): StageSummary {
@@ -99,19 +99,6 @@ describe("the search", () => {
     ).toBe("errors 10% at 100/s (errors < 1%)");
   });
 });
-
-const SERVICE =
-  "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: hello\nspec:\n  template:\n    spec:\n      containers:\n        - image: ghcr.io/acme/hello:1\n";
-const ctx: ParseContext = { readFile: () => SERVICE };
-function settingsErrors(raw: Record<string, string>): string[] {
-  try {
-    parseSettings({ "service-file": "service.yaml", ...raw }, ctx);
-  } catch (error) {
-    if (error instanceof InputErrors) return error.errors.map((e) => e.message);
-    throw error;
-  }
-  return [];
-}
 
 describe("the capacity-search input", () => {
   it("takes rules on what a step measures", () => {

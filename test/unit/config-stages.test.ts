@@ -1,8 +1,9 @@
 // The stages input: its syntax (steps of <duration>:<connections> or <duration>:<rate>/s), every mistake with
 // its line and column, and the rules that tie it to duration, connections, rate, requests, load-from and A/B.
 import { InputErrors, type InputError } from "../../src/config/errors.js";
-import { parseSettings, type ParseContext } from "../../src/config/parse.js";
+import { parseSettings } from "../../src/config/parse.js";
 import { parseStages } from "../../src/config/stages.js";
+import { ctx, refusals } from "./fixtures/settings.js";
 
 function errorsOf(text: string): InputError[] {
   try {
@@ -64,32 +65,6 @@ describe("parseStages: mistakes, each with its line and column", () => {
   });
 });
 
-const SERVICE = `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: hello
-spec:
-  template:
-    spec:
-      containers:
-        - image: ghcr.io/acme/hello:1.0.0
-`;
-const ctx: ParseContext = {
-  readFile: (path) => {
-    if (path === "service.yaml") return SERVICE;
-    throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
-  },
-};
-function settingsErrors(raw: Record<string, string>): string[] {
-  try {
-    parseSettings({ "service-file": "service.yaml", ...raw }, ctx);
-  } catch (error) {
-    if (error instanceof InputErrors) return error.errors.map((e) => e.message);
-    throw error;
-  }
-  throw new Error(`expected ${JSON.stringify(raw)} to be refused`);
-}
-
 describe("stages among the other inputs", () => {
   it("replaces duration, connections and rate: the load lasts the stages' total at their largest level", () => {
     const settings = parseSettings({ "service-file": "service.yaml", stages: "10s:2, 20s:40, 10s:2" }, ctx);
@@ -113,12 +88,12 @@ describe("stages among the other inputs", () => {
     [{ "load-from": "cluster" }, "stages: a staged load from the cluster is not supported yet"],
     [{ "baseline-image": "ghcr.io/acme/hello:0.9.0" }, "stages: an A/B run with stages is not supported yet"],
   ])("refuses %j with stages", (extra, message) => {
-    const errors = settingsErrors({ stages: "10s:2, 10s:4", ...extra });
+    const errors = refusals({ stages: "10s:2, 10s:4", ...extra });
     expect(errors.some((e) => e.startsWith(message))).toBe(true);
   });
 
   it("a bad stage is reported with the other inputs' problems, in action.yml's order", () => {
-    const errors = settingsErrors({ stages: "10s:2, 10s:zero", method: "FETCH" });
+    const errors = refusals({ stages: "10s:2, 10s:zero", method: "FETCH" });
     expect(errors).toHaveLength(2);
     expect(errors[1]).toMatch(/^stages: line 1, column 12: connections "zero" is not a whole number/);
   });

@@ -2,12 +2,12 @@
 // the same errors as every rule, refused when the stages they need are missing, and judged from load.stages and
 // pods.timeline[].desired, failing with a reason when not measured.
 import { InputErrors, type InputError } from "../../src/config/errors.js";
-import { parseSettings, type ParseContext } from "../../src/config/parse.js";
 import { parseThresholds } from "../../src/config/thresholds.js";
 import { evaluateThresholds } from "../../src/verdict/evaluate.js";
 import { actionOutputs } from "../../src/report/outputs.js";
 import type { ResultsDocument, StageSummary } from "../../src/results.js";
 import { passingDoc } from "./fixtures/results.js";
+import { settingsErrors } from "./fixtures/settings.js";
 
 function errorOf(text: string): InputError {
   try {
@@ -49,19 +49,6 @@ describe("parsing", () => {
     expect(error.message).toContain(message);
   });
 });
-
-const SERVICE =
-  "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: hello\nspec:\n  template:\n    spec:\n      containers:\n        - image: ghcr.io/acme/hello:1\n";
-const ctx: ParseContext = { readFile: () => SERVICE };
-function settingsErrors(raw: Record<string, string>): string[] {
-  try {
-    parseSettings({ "service-file": "service.yaml", ...raw }, ctx);
-  } catch (error) {
-    if (error instanceof InputErrors) return error.errors.map((e) => e.message);
-    throw error;
-  }
-  return [];
-}
 
 describe("rules that need stages", () => {
   it("are refused, with their line, when the stages are not there", () => {
