@@ -93,6 +93,19 @@ export interface DetectionResult {
   failedRuns: number;
 }
 
+/** The A/A runs judged the stored-baseline way, each against an earlier one. */
+export interface StoredBaselineComparisons {
+  comparisons: number;
+  /** Comparisons the point comparison flagged (p99 or rps worse than 10%). */
+  flagged: number;
+  byMetric: Record<string, number>;
+  p99AbsChange: { median: number; max: number };
+  rpsAbsChange: { median: number; max: number };
+  /** The unpaired interval of the same comparisons: how many it calls regressed. */
+  intervalRegressed: number;
+  runs: StoredBaselineRun[];
+}
+
 export interface VerdictResult {
   setup: typeof VERDICT_SETUP & { runs: number; durationS: number; wallTimeRounds: number };
   aa: {
@@ -107,27 +120,10 @@ export interface VerdictResult {
     rpsAbsChange: { median: number; max: number };
     p99IntervalWidthMedian: number;
   };
-  storedBaseline: {
+  storedBaseline: StoredBaselineComparisons & {
     method: string;
-    comparisons: number;
-    /** Comparisons the point comparison flagged (p99 or rps worse than 10%). */
-    flagged: number;
-    byMetric: Record<string, number>;
-    p99AbsChange: { median: number; max: number };
-    rpsAbsChange: { median: number; max: number };
-    /** The unpaired interval of the same comparisons: how many it calls regressed. */
-    intervalRegressed: number;
-    runs: StoredBaselineRun[];
     /** The same, each A/A run against the one before it (a nightly chain), so no single run sets the figure. */
-    againstPrevious: {
-      comparisons: number;
-      flagged: number;
-      byMetric: Record<string, number>;
-      p99AbsChange: { median: number; max: number };
-      rpsAbsChange: { median: number; max: number };
-      intervalRegressed: number;
-      runs: StoredBaselineRun[];
-    };
+    againstPrevious: StoredBaselineComparisons;
   };
   detection: DetectionResult[];
   wallTime: {
@@ -422,26 +418,21 @@ export async function benchVerdict(options: {
   const previousRuns = measured
     .slice(1)
     .map(({ doc, round }, i) => againstStored(doc, round, measured[i].doc, measured[i].round));
+  const summarize = (runs: StoredBaselineRun[]): StoredBaselineComparisons => ({
+    comparisons: runs.length,
+    flagged: runs.filter((r) => r.flagged.length > 0).length,
+    byMetric: countBy(runs.map((r) => r.flagged)),
+    p99AbsChange: absStats(runs.map((r) => r.p99ChangePercent)),
+    rpsAbsChange: absStats(runs.map((r) => r.rpsChangePercent)),
+    intervalRegressed: runs.filter((r) => r.intervalRegressed.length > 0).length,
+    runs,
+  });
   const storedBaseline: VerdictResult["storedBaseline"] = {
     method:
       "judge() of src/verdict/judge.ts in process, as `run --baseline=<first A/A run's results.json>` judges: " +
       "compareToBaseline (point, max-regression 10% on p99 and rps) decides; the unpaired interval is shown",
-    comparisons: storedRuns.length,
-    flagged: storedRuns.filter((r) => r.flagged.length > 0).length,
-    byMetric: countBy(storedRuns.map((r) => r.flagged)),
-    p99AbsChange: absStats(storedRuns.map((r) => r.p99ChangePercent)),
-    rpsAbsChange: absStats(storedRuns.map((r) => r.rpsChangePercent)),
-    intervalRegressed: storedRuns.filter((r) => r.intervalRegressed.length > 0).length,
-    runs: storedRuns,
-    againstPrevious: {
-      comparisons: previousRuns.length,
-      flagged: previousRuns.filter((r) => r.flagged.length > 0).length,
-      byMetric: countBy(previousRuns.map((r) => r.flagged)),
-      p99AbsChange: absStats(previousRuns.map((r) => r.p99ChangePercent)),
-      rpsAbsChange: absStats(previousRuns.map((r) => r.rpsChangePercent)),
-      intervalRegressed: previousRuns.filter((r) => r.intervalRegressed.length > 0).length,
-      runs: previousRuns,
-    },
+    ...summarize(storedRuns),
+    againstPrevious: summarize(previousRuns),
   };
 
   const detection = VERDICT_SETUP.slowerPercents.map((slowerPercent): DetectionResult => {
