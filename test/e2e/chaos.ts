@@ -8,7 +8,6 @@
 // test/e2e/chaos.test.ts (a few minutes) and scripts/soak.ts (longer).
 import { seededRandom } from "../../src/verdict/compare.js";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -16,6 +15,7 @@ import { runCli } from "../../src/cli.js";
 import { parseBaseline } from "../../src/config/baseline.js";
 import { kubeconfigYaml } from "../sim/api/kubeconfig.js";
 import { StatusError } from "../sim/api/errors.js";
+import { faultyGateway } from "./faulty-gateway.js";
 import { gateArgs, namespaceGone, workDir, type Sim } from "./harness.js";
 
 export const TOKEN = "chaos-token-5f0c2b7e9a1d4c3b8e6f";
@@ -59,43 +59,6 @@ interface Finished extends Planned {
   code: number;
   output: string;
   dir: string;
-}
-
-/** A TCP proxy in front of the gateway that resets the connection on every `every`-th request. */
-async function resettingGateway(target: string, every: number) {
-  const url = new URL(target);
-  const sockets = new Set<Socket>();
-  let requests = 0;
-  let resets = 0;
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: url.hostname, port: Number(url.port) });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => {});
-    }
-    upstream.on("close", () => client.destroy());
-    upstream.pipe(client);
-    client.on("data", (chunk: Buffer) => {
-      if (++requests % every === 0) {
-        resets++;
-        upstream.unpipe(client);
-        client.resetAndDestroy();
-        upstream.destroy();
-      } else upstream.write(chunk);
-    });
-    client.on("close", () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return {
-    address: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    resets: () => resets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /**
@@ -161,7 +124,7 @@ export async function runChaos(sim: Sim, options: ChaosOptions): Promise<ChaosRe
     ].join("/");
   const userBefore = userVersions();
   const zoneBefore = privateZoneOf(sim);
-  const proxy = await resettingGateway(sim.gateway, 25);
+  const proxy = await faultyGateway(sim.gateway, { resetEvery: 25 });
 
   try {
     let index = 0;
@@ -258,7 +221,7 @@ export async function runChaos(sim: Sim, options: ChaosOptions): Promise<ChaosRe
           if (out.includes(TOKEN)) violation(`run ${run.index}: the token is in the cleanup output`);
         }
       }
-      if (proxy.resets() > 0 && finished.some((r) => r.faultyGateway)) fault("gateway-reset");
+      if (proxy.counts.resets > 0 && finished.some((r) => r.faultyGateway)) fault("gateway-reset");
       await checkCluster(sim, finished, violation, { userNs, userBefore, userVersions, zoneBefore });
       const heap = heapAfterGcMb();
       if (wave === 0) report.heapAfterFirstMb = heap;

@@ -4,11 +4,11 @@
 // never answers. The run must finish with the right verdict, count what went wrong by kind, and report pod
 // counts that never exceed what the simulator itself had (a re-list must not count a pod twice).
 import { readFileSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { DEFAULT_RETRY } from "../../src/kube/retry.js";
 import { StatusError } from "../sim/api/errors.js";
+import { faultyGateway } from "./faulty-gateway.js";
 import {
   auditLog,
   clearAudit,
@@ -303,58 +303,9 @@ describe("the service misbehaves under load", () => {
   });
 });
 
-/**
- * A TCP proxy in front of the gateway that, counting requests across keep-alive connections, resets the
- * connection on every `resetEvery`-th request and leaves every `hangEvery`-th one unanswered; the rest pass.
- */
-async function faultyGateway(opts: { resetEvery: number; hangEvery: number }) {
-  const target = new URL(sim.gateway);
-  const sockets = new Set<Socket>();
-  const counts = { requests: 0, resets: 0, hangs: 0 };
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => {});
-    }
-    upstream.on("close", () => client.destroy());
-    upstream.pipe(client);
-    let hung = false;
-    // One chunk is one request: the load engine sends small requests and waits for each answer.
-    client.on("data", (chunk: Buffer) => {
-      if (hung) return;
-      const n = ++counts.requests;
-      if (n % opts.hangEvery === 0) {
-        counts.hangs++;
-        hung = true;
-      } else if (n % opts.resetEvery === 0) {
-        counts.resets++;
-        upstream.unpipe(client);
-        client.resetAndDestroy();
-        upstream.destroy();
-      } else {
-        upstream.write(chunk);
-      }
-    });
-    client.on("close", () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    address: `http://127.0.0.1:${port}`,
-    counts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe("the gateway resets connections and leaves requests unanswered", () => {
   it("counts resets as connection errors and silences as timeouts, and the run completes", async () => {
-    const proxy = await faultyGateway({ resetEvery: 20, hangEvery: 50 });
+    const proxy = await faultyGateway(sim.gateway, { resetEvery: 20, hangEvery: 50 });
     try {
       const run = await gate([
         "--service-name=flaky-gateway",
