@@ -299,30 +299,18 @@ export function runPass(options: PassOptions, observer: PassObserver): Promise<P
     /** The socket ended or failed; a request on it is lost (unless its response was framed by the close). */
     private lost(socket: net.Socket, failed: boolean): void {
       if (socket !== this.socket) return;
-      this.socket = undefined;
-      socket.destroy();
-      if (this.busy) {
-        this.busy = false;
-        if (!failed && this.parser.endsAtClose) {
-          this.parser.closes = true;
-          // A response without a length ends when the connection does.
-          this.failures = 0;
-          if (measuring) {
-            observer.response(this.parser.status, this.parser.bytes, performance.now() - this.intendedAt);
-            settled(this.index);
-          }
-        } else {
-          this.failures++;
-          if (measuring) {
-            observer.connectionError();
-            settled(this.index);
-          }
-        }
-      } else if (failed) this.failures++;
-      this.later();
+      if (this.busy && !failed && this.parser.endsAtClose) {
+        // A response without a length ends when the connection does.
+        this.socket = undefined;
+        socket.destroy();
+        this.parser.closes = true;
+        return this.answered();
+      }
+      if (failed && !this.busy) this.failures++;
+      this.drop();
     }
 
-    /** A protocol error: the connection's request (if any) failed. */
+    /** The connection cannot go on (lost, or out of step with the protocol): its request failed; connect again. */
     private drop(): void {
       const socket = this.socket;
       if (!socket) return;
