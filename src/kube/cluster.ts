@@ -41,15 +41,17 @@ export interface ObjectApi extends KubernetesObjectApi {
 // the server's own watch timeout and our re-watch on close still bound a stuck connection.
 const WATCH_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
-type ClientNode = typeof import("@kubernetes/client-node");
+type ClientNode = typeof import("./client-node.js");
 let clientNodeModule: Promise<ClientNode> | undefined;
 
 /**
- * client-node is most of the bundle: loading it only when a cluster is contacted keeps the action's start (and
- * every input error, which needs no cluster) fast.
+ * client-node is most of what dist/ ships: loading it only when a cluster is contacted keeps the action's start
+ * (and every input error, which needs no cluster) fast. webpackIgnore leaves this import to Node: in dist/ it
+ * finds dist/client-node.js, the tree-shaken bundle scripts/package.mjs builds from ./client-node.ts (ncc would
+ * bundle the whole package); from source it finds ./client-node.ts itself.
  */
 function clientNode(): Promise<ClientNode> {
-  clientNodeModule ??= import("@kubernetes/client-node");
+  clientNodeModule ??= import(/* webpackIgnore: true */ "./client-node.js");
   return clientNodeModule;
 }
 
