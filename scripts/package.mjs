@@ -1,23 +1,12 @@
 // Bundles the action and CLI into dist/ with ncc. One bundle (dist/index.js) holds our code, so everything
 // ships once; main.js, post.js and cli.js are two-line entry files that call into it. Modules loaded on first
 // use become chunks (<id>.index.js) that ncc does not minify; esbuild minifies them.
-// @kubernetes/client-node is not bundled by ncc: src/kube/client-node.ts (the names the gate uses) is bundled
-// by esbuild into dist/client-node.js, which src/kube/cluster.ts imports on first contact with a cluster.
-// esbuild tree-shakes the package (ncc's chunk held every generated API group: 4.1 MB, now ~2 MB, and parsing
-// it was the largest part of the time from the start to the first API request). The build goes to a scratch
-// folder that replaces dist/ only when complete, so an interrupted build never leaves dist/ half written or
-// missing.
+// @kubernetes/client-node is not bundled by ncc but by esbuild, into dist/client-node.js
+// (scripts/client-node/bundle.mjs says why). The build goes to a scratch folder that replaces dist/ only when
+// complete, so an interrupted build never leaves dist/ half written or missing.
 import { execFileSync } from "node:child_process";
-import {
-  appendFileSync,
-  chmodSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { join } from "node:path";
+import { chmodSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { bundleClientNode } from "./client-node/bundle.mjs";
 
 const out = "dist.build";
 rmSync(out, { recursive: true, force: true });
@@ -51,53 +40,7 @@ for (const chunk of readdirSync(out).filter((file) => /^\d+\.index\.js$/.test(fi
     { stdio: "inherit" },
   );
 }
-const metafile = `${out}/client-node.meta.json`;
-execFileSync(
-  "node_modules/.bin/esbuild",
-  [
-    "src/kube/client-node.ts",
-    "--bundle",
-    "--format=esm",
-    "--platform=node",
-    "--target=node22",
-    "--minify",
-    "--legal-comments=none",
-    // client-node's CommonJS dependencies require Node's modules; in an ES module bundle esbuild's require shim
-    // throws unless a real require is in scope.
-    '--banner:js=import{createRequire as __kpgCreateRequire}from"node:module";const require=__kpgCreateRequire(import.meta.url);',
-    `--metafile=${metafile}`,
-    `--outfile=${out}/client-node.js`,
-    "--log-level=warning",
-  ],
-  { stdio: "inherit" },
-);
-appendLicenses(JSON.parse(readFileSync(metafile, "utf8")));
-rmSync(metafile);
-
-/**
- * ncc writes the licenses of what it bundled to licenses.txt (name, license, text); esbuild's part adds the
- * packages in client-node.js the same way, each once.
- */
-function appendLicenses(meta) {
-  const listed = new Set(
-    readFileSync(`${out}/licenses.txt`, "utf8")
-      .split(/\n\n(?=\S)/)
-      .map((entry) => entry.split("\n")[0]),
-  );
-  const packageDirs = new Set();
-  for (const input of Object.keys(meta.inputs)) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (match) packageDirs.add(match[1]);
-  }
-  for (const dir of [...packageDirs].sort()) {
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-    if (listed.has(pkg.name)) continue;
-    listed.add(pkg.name);
-    const licenseFile = readdirSync(dir).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
-    const text = licenseFile ? readFileSync(join(dir, licenseFile), "utf8").trim() : "";
-    appendFileSync(`${out}/licenses.txt`, `\n${pkg.name}\n${pkg.license ?? ""}\n${text}\n`);
-  }
-}
+await bundleClientNode(out);
 
 // The CLI runs on whatever `node` the user has, so its entry checks the version before it loads the bundle:
 // on an older Node the bundle fails deep inside with "Cannot read properties of undefined (reading 'bind')"
