@@ -1,13 +1,13 @@
 // The action's main step: read inputs, run the gate, publish, and fail the step when the gate fails.
 import * as core from "@actions/core";
+import { actionLog } from "./action-log.js";
+import { actionState } from "./action-state.js";
 import { actionContext, readActionInputs } from "./config/action-inputs.js";
 import { readFileUpTo } from "./config/files.js";
 import { parseSettings } from "./config/parse.js";
-import { actionLog } from "./pipeline/log.js";
 import { decide, decideError } from "./pipeline/outcome.js";
 import { runGate } from "./pipeline/run.js";
 import { abortOnSignals } from "./pipeline/signals.js";
-import { actionState } from "./pipeline/state.js";
 import { writeBenchmarkFiles } from "./report/benchmark-file.js";
 import { publishResults } from "./report/publish.js";
 

@@ -1,14 +1,14 @@
 // The action's post step: runs only what the main step's cleanup plan still has open (a failed, cancelled
 // or crashed main step). It warns instead of failing: the job's outcome is already decided.
 import * as core from "@actions/core";
+import { actionLog } from "./action-log.js";
+import { actionState } from "./action-state.js";
 import { readActionInputs } from "./config/action-inputs.js";
 import { readFileUpTo } from "./config/files.js";
 import { parseCleanupSettings } from "./config/parse.js";
 import { openCluster } from "./kube/cluster.js";
 import { runCleanup } from "./pipeline/cleanup.js";
 import { errorMessage } from "./pipeline/errors.js";
-import { actionLog } from "./pipeline/log.js";
-import { actionState } from "./pipeline/state.js";
 
 export async function runPost(): Promise<void> {
   try {

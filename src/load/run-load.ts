@@ -13,6 +13,7 @@ import type { LoadSettings, RequestSettings } from "../config/settings.js";
 import type { LoadSummary } from "../results.js";
 import { runPass, type PassObserver, type PassOptions, type PassResult } from "./engine.js";
 import { gracePeriodMs } from "./grace.js";
+import { loadHistogramLibrary } from "./histogram.js";
 import { formatProgress } from "./progress.js";
 import { LoadRecorder } from "./recorder.js";
 import { requestFor, type LoadTarget } from "./target.js";
@@ -34,9 +35,9 @@ export interface RunLoadOptions extends LoadTarget {
 
 type Pass = (options: PassOptions, observer: PassObserver) => Promise<PassResult>;
 
-/** The engine ready to run passes: loaded on this thread, or its threads started. */
+/** The engine ready to run passes: loaded on this thread, or its threads started; the recorder's histograms loaded. */
 export interface PreparedLoad {
-  /** Resolves when passes can start; rejects if the engine or a thread cannot start. */
+  /** Resolves when passes can start and be recorded; rejects if the engine or a thread cannot start. */
   ready: Promise<Pass>;
   /** Ends the threads; runLoad calls it when the load is over, a caller that never ran the load must. */
   close(): Promise<void>;
@@ -48,18 +49,22 @@ export function threadCount(load: LoadSettings): number {
 }
 
 /**
- * Starts what the load needs before it starts: on several threads, the threads started and their engines
- * loaded (one thread needs nothing). Nothing is sent until runLoad. A failure shows when runLoad awaits `ready`.
+ * Starts what the load needs before it starts: the recorder's histogram library (histogram.ts) and, on several
+ * threads, the threads started and their engines loaded. Nothing is sent until runLoad. A failure shows when
+ * runLoad awaits `ready`.
  */
 export function prepareLoad(load: LoadSettings): PreparedLoad {
   const count = threadCount(load);
+  const histograms = loadHistogramLibrary();
   if (count === 1) {
-    return { ready: Promise.resolve(runPass), close: async () => {} };
+    const ready = histograms.then((): Pass => runPass);
+    ready.catch(() => {});
+    return { ready, close: async () => {} };
   }
   const threads = LoadThreads.start(count);
   threads.catch(() => {});
-  const ready = threads.then(
-    (pool): Pass =>
+  const ready = Promise.all([threads, histograms]).then(
+    ([pool]): Pass =>
       (options, observer) =>
         pool.runPass(options, observer),
   );

@@ -1,5 +1,5 @@
-// How the pipeline speaks: the action logs through @actions/core (groups, warnings, debug), the CLI to stderr.
-import * as core from "@actions/core";
+// How the pipeline speaks: the action logs through @actions/core (groups, warnings, debug: src/action-log.ts),
+// the CLI to stderr.
 export interface Log {
   info(line: string): void;
   warn(line: string): void;
@@ -25,11 +25,3 @@ export function streamLog(
     },
   };
 }
-
-/** The action's log: core's groups, warnings (annotations) and debug lines (shown with RUNNER_DEBUG). */
-export const actionLog: Log = {
-  info: (line) => core.info(line),
-  warn: (line) => core.warning(line),
-  debug: (line) => core.debug(line),
-  group: (title, phase) => core.group(title, phase),
-};

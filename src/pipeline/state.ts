@@ -1,7 +1,6 @@
 // What cleanup must undo, saved as soon as it is known: the action keeps it in the step's state for the post
-// step (actions/checkout's state-helper), the CLI in a file. Each change is saved before the write it
+// step (src/action-state.ts), the CLI in a file. Each change is saved before the write it
 // describes, so a run cancelled at any point leaves a plan that covers it.
-import * as core from "@actions/core";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { Teardown } from "../config/settings.js";
 import type { PrivateZoneChange } from "../kube/private-zone.js";
@@ -57,14 +56,6 @@ export class PlanRecorder {
   }
 }
 
-const PLAN_KEY = "cleanup-plan";
-
-/** The action's state: core.saveState writes to GITHUB_STATE, which the post step reads as STATE_*. */
-export const actionState: StateStore = {
-  save: (plan) => core.saveState(PLAN_KEY, JSON.stringify(plan)),
-  load: () => parsePlan(core.getState(PLAN_KEY)),
-};
-
 export function fileState(path: string): StateStore & { clear(): void } {
   return {
     save(plan) {
@@ -76,7 +67,8 @@ export function fileState(path: string): StateStore & { clear(): void } {
   };
 }
 
-function parsePlan(text: string): CleanupPlan | undefined {
+/** A saved plan, or undefined when there is none (empty text) or it names no Service. */
+export function parsePlan(text: string): CleanupPlan | undefined {
   if (!text) return undefined;
   const plan = JSON.parse(text) as CleanupPlan;
   return typeof plan.namespace === "string" && typeof plan.service === "string" ? plan : undefined;

@@ -5,7 +5,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import * as hdr from "hdr-histogram-js";
 import type { LoadSettings } from "../../src/config/settings.js";
 import { LoadRecorder } from "../../src/load/recorder.js";
-import { latencySummary } from "../../src/load/histogram.js";
+import { latencySummary, loadHistogramLibrary } from "../../src/load/histogram.js";
 import {
   mergeHistograms,
   mergeWorkerResults,
@@ -24,6 +24,9 @@ import { judgeWorkers } from "../../src/load/cluster/workers.js";
 import * as protocol from "../../src/load/cluster/protocol.js";
 import * as worker from "../../src/load/cluster/worker.mjs";
 import { countsIndex, Histogram, RESULT_MARKER, type WorkerResult } from "../../src/load/cluster/worker.mjs";
+
+// The recorder and the merge need the histogram library, which a load loads when it starts (histogram.ts).
+beforeAll(() => loadHistogramLibrary());
 
 /** A deterministic pseudo-random source (mulberry32), so failures reproduce. */
 function random(seed: number): () => number {

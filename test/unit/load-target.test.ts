@@ -1,5 +1,6 @@
 // Pure parts of the load engine: where requests go, the progress line, the recorder's figures.
 import { bucketOf } from "../../src/latency-buckets.js";
+import { loadHistogramLibrary } from "../../src/load/histogram.js";
 import { formatProgress } from "../../src/load/progress.js";
 import { LoadRecorder } from "../../src/load/recorder.js";
 import { requestFor } from "../../src/load/target.js";
@@ -53,6 +54,9 @@ test("formatProgress renders totals with separators and one decimal of p99", () 
 });
 
 describe("LoadRecorder", () => {
+  // The recorder needs the histogram library, which a load loads when it starts (histogram.ts).
+  beforeAll(() => loadHistogramLibrary());
+
   test("percentiles keep sub-millisecond precision", () => {
     const recorder = new LoadRecorder(0);
     for (let i = 1; i <= 1000; i++) recorder.response(200, 100, 20 + i / 1000);

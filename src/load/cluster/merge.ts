@@ -4,10 +4,10 @@
 //
 // The histogram has the runner recorder's layout (1 µs to 60 s, 3 significant digits, src/load/histogram.ts),
 // so a cluster run and a runner run report percentiles the same way. The exact min and max come from the
-// workers: a decoded histogram knows only their buckets.
-import * as hdr from "hdr-histogram-js";
+// workers: a decoded histogram knows only their buckets. The histogram library must be loaded
+// (loadHistogramLibrary, histogram.ts) before a merge: run.ts loads it when the Job starts.
 import type { ClusterWorkerSummary, ErrorSummary, LoadSample, LoadSummary } from "../../results.js";
-import { latencySummary, microsecondHistogram, ms, type Histogram } from "../histogram.js";
+import { decodeHistogram, latencySummary, microsecondHistogram, ms, type Histogram } from "../histogram.js";
 import { RESULT_MARKER, RESULT_VERSION, type WorkerResult } from "./protocol.js";
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
@@ -48,7 +48,7 @@ export function parseWorkerLog(log: string, expectedIndex: number): WorkerResult
 
 function decode(encoded: string, what: string): Histogram {
   try {
-    return hdr.decodeFromCompressedBase64(encoded) as Histogram;
+    return decodeHistogram(encoded);
   } catch (error) {
     throw new WorkerResultError(`${what}: cannot decode the latency histogram: ${(error as Error).message}`);
   }

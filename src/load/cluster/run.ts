@@ -11,6 +11,7 @@ import { CancelledError, ClusterError, describeApiError } from "../../kube/error
 import { withRetries } from "../../kube/retry.js";
 import { watchUntil } from "../../kube/watch-until.js";
 import type { LoadSummary } from "../../results.js";
+import { loadHistogramLibrary } from "../histogram.js";
 import { describeTarget, type LoadTarget } from "../target.js";
 import { deleteClusterLoad } from "./cleanup.js";
 import {
@@ -115,6 +116,10 @@ export async function runClusterLoad(options: ClusterLoadOptions): Promise<Clust
     samples: options.samples,
   };
   const measureFrom = spec.startAt + load.warmupMs;
+  // The merge's histogram library (histogram.ts) loads while the workers start; a run that fails before the merge
+  // never awaits it, so its failure must not go unhandled.
+  const histograms = loadHistogramLibrary();
+  histograms.catch(() => {});
 
   try {
     await createWorkers(cluster, spec, names);
@@ -128,6 +133,7 @@ export async function runClusterLoad(options: ClusterLoadOptions): Promise<Clust
     const pods = await waitForWorkers(cluster, spec, names, options);
     const reports = await Promise.all(pods.map((pod, index) => readReport(cluster, names, pod, index)));
     const target: LoadTarget = options.host ? { url: options.url, host: options.host } : { url: options.url };
+    await histograms;
     const merged = mergeWorkerResults(reports, { target, measureFrom });
     for (const w of merged.workers) {
       log(
