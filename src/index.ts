@@ -1,5 +1,5 @@
-// The one bundle's exports: dist/main.js, dist/post.js and dist/cli.js each call one of these, so the
-// bundle (and @kubernetes/client-node in it) ships once.
+// The one bundle's exports: dist/main.js, dist/post.js and dist/cli.js each call one of these, so the code
+// they share ships once.
 //
 // What the CLI evaluates before its first API request is what it pays for on every run (issue 16: the gate's
 // overhead against kubectl), so the bundle's main file holds only the CLI's path and the load engine. The
