@@ -47,8 +47,8 @@ let clientNodeModule: Promise<ClientNode> | undefined;
 /**
  * client-node is most of what dist/ ships: loading it only when a cluster is contacted keeps the action's start
  * (and every input error, which needs no cluster) fast. webpackIgnore leaves this import to Node: in dist/ it
- * finds dist/client-node.js, the tree-shaken bundle scripts/package.mjs builds from ./client-node.ts (ncc would
- * bundle the whole package); from source it finds ./client-node.ts itself.
+ * finds dist/client-node.js, the tree-shaken bundle scripts/client-node/bundle.mjs builds from ./client-node.ts
+ * (ncc would bundle the whole package); from source it finds ./client-node.ts itself.
  */
 function clientNode(): Promise<ClientNode> {
   clientNodeModule ??= import(/* webpackIgnore: true */ "./client-node.js");
