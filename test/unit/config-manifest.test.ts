@@ -5,18 +5,9 @@ import { InputError, InputErrors } from "../../src/config/errors.js";
 import { parseServiceManifest } from "../../src/config/manifest.js";
 import { MAX_SERVICE_NAME_LENGTH, imageProblem, serviceNameProblem } from "../../src/config/names.js";
 import { expandPlaceholders } from "../../src/config/placeholders.js";
+import { SERVICE as MINIMAL } from "./fixtures/settings.js";
 
 const HELLO = readFileSync("examples/helloworld-service.yaml", "utf8");
-const MINIMAL = `apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: hello
-spec:
-  template:
-    spec:
-      containers:
-        - image: ghcr.io/acme/hello:1.0.0
-`;
 
 function errorsOf(text: string, overrides = {}): InputError[] {
   try {
